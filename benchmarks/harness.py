@@ -1,0 +1,209 @@
+"""Benchmark harness: page latency with AppTest plus each topic's own benchmarks.
+
+Each page contributes a module ``benchmarks/pages/<page stem>.py`` (``home.py`` for app.py)::
+
+    PAGE = "pages/01_Backpropagation.py"
+    INTERACTIONS = [                       # non-training control changes, timed as reruns
+        Interaction("learning rate", lambda at, i: at.select_slider(key="bp_lr")
+                    .set_value([0.01, 0.03][i % 2])),
+        Interaction("step-through slider", ..., budget_ms=50),
+    ]
+    def extra() -> list[Row]: ...          # optional: throughput / quality / comparisons
+    NOTES = "markdown appended under the page's section"   # optional
+
+For every page the harness measures, on this machine's CPU:
+
+* cold first render: ``AppTest.run()`` in a fresh Python process (no caches, imports counted
+  only inside the run, i.e. the script's own imports and cache fills);
+* warm first render: a second ``AppTest`` in the same process (``st.cache_*`` already full);
+* median rerun after each interaction (``apply(at, i)`` then ``at.run()``, ``repeats`` times).
+
+Results go to ``benchmarks/results/<stem>.json``; ``BENCHMARKS.md`` is rebuilt from every stored
+result, so ``python -m benchmarks --only 09_GANs`` refreshes one page and keeps the others.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+OUTPUT = ROOT / "BENCHMARKS.md"
+
+BUDGETS_MS = {"rerun": 100.0, "first_render_warm": 1000.0}
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """A control change: ``apply(at, i)`` sets widget values for repetition ``i`` (no run)."""
+
+    name: str
+    apply: Callable
+    budget_ms: float = BUDGETS_MS["rerun"]
+
+
+@dataclass
+class Row:
+    """One line of a topic's own benchmark table."""
+
+    name: str
+    value: float
+    unit: str
+    budget: str = ""           # e.g. "<= 100 ms"; empty when there is none
+    passed: bool | None = None  # None when there is no budget
+    note: str = ""
+
+
+@dataclass
+class PageResult:
+    stem: str
+    page: str
+    cold_ms: float
+    warm_ms: float
+    reruns: list[dict] = field(default_factory=list)  # name, median_ms, budget_ms, n
+    extra: list[dict] = field(default_factory=list)
+    notes: str = ""
+    measured_at: str = ""
+
+
+def discover() -> dict[str, str]:
+    """stem -> module name of every ``benchmarks/pages/*.py``."""
+    return {p.stem: f"benchmarks.pages.{p.stem}"
+            for p in sorted((ROOT / "benchmarks" / "pages").glob("*.py")) if p.stem != "__init__"}
+
+
+def _cold_render_ms(page: str) -> float:
+    code = ("import time,os;os.environ.setdefault('PLAYGROUND_DEVICE','cpu');"
+            "from streamlit.testing.v1 import AppTest;"
+            f"at=AppTest.from_file({str(ROOT / page)!r}, default_timeout=600);"
+            "t=time.perf_counter();at.run();dt=time.perf_counter()-t;"
+            "assert not at.exception, [e.value for e in at.exception];print(dt*1000)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def measure_page(stem: str, module_name: str, repeats: int = 9) -> PageResult:
+    from streamlit.testing.v1 import AppTest
+
+    mod = importlib.import_module(module_name)
+    page = mod.PAGE
+    cold = _cold_render_ms(page)
+    at = AppTest.from_file(str(ROOT / page), default_timeout=600)
+    at.run()  # fill this process's caches
+    at = AppTest.from_file(str(ROOT / page), default_timeout=600)
+    t = time.perf_counter()
+    at.run()
+    warm = (time.perf_counter() - t) * 1000
+    assert not at.exception, [e.value for e in at.exception]
+    reruns = []
+    for it in getattr(mod, "INTERACTIONS", []):
+        times = []
+        for i in range(repeats + 1):
+            it.apply(at, i)
+            t = time.perf_counter()
+            at.run()
+            dt = (time.perf_counter() - t) * 1000
+            if at.exception:
+                raise RuntimeError(f"{stem}/{it.name}: {[e.value for e in at.exception]}")
+            if i > 0:  # the first change may fill a cache; the median is over the rest
+                times.append(dt)
+        reruns.append({"name": it.name, "median_ms": statistics.median(times),
+                       "budget_ms": it.budget_ms, "n": len(times)})
+    extra = [asdict(r) for r in mod.extra()] if hasattr(mod, "extra") else []
+    return PageResult(stem=stem, page=page, cold_ms=cold, warm_ms=warm, reruns=reruns,
+                      extra=extra, notes=getattr(mod, "NOTES", ""),
+                      measured_at=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+
+
+def _machine() -> str:
+    import numpy
+    import streamlit
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+            f"torch {torch.__version__} ({torch.get_num_threads()} threads), "
+            f"Streamlit {streamlit.__version__}, numpy {numpy.__version__}")
+
+
+def _ok(value: float, budget: float) -> str:
+    return "✅" if value <= budget else "❌"
+
+
+def render_markdown(results: list[dict]) -> str:
+    lines = ["# Benchmarks", "",
+             "Generated by `python -m benchmarks` (one page: `python -m benchmarks --only STEM`). "
+             "Latencies are measured with Streamlit's AppTest on the CPU, so they include "
+             "AppTest's own overhead; budgets are from ../shared/GUIDE.md. No test asserts a "
+             "timing: this file is the record.", "",
+             f"Machine: {_machine()}.", "",
+             "## Page latency", "",
+             "| page | cold first render (ms) | warm first render (ms) | budget | interaction | "
+             "median rerun (ms) | budget |", "|---|---:|---:|---|---|---:|---|"]
+    for r in results:
+        warm_ok = _ok(r["warm_ms"], BUDGETS_MS["first_render_warm"])
+        first = (f"| {r['page']} | {r['cold_ms']:.0f} | {r['warm_ms']:.0f} | ≤ 1000 {warm_ok} ")
+        if not r["reruns"]:
+            lines.append(first + "| – | – | – |")
+        for k, it in enumerate(r["reruns"]):
+            lead = first if k == 0 else "| | | | "
+            lines.append(lead + f"| {it['name']} | {it['median_ms']:.0f} | "
+                         f"≤ {it['budget_ms']:.0f} {_ok(it['median_ms'], it['budget_ms'])} |")
+    for r in results:
+        if not r["extra"] and not r["notes"]:
+            continue
+        lines += ["", f"## {r['page']} ({r['measured_at']})", ""]
+        if r["extra"]:
+            lines += ["| benchmark | value | unit | budget | note |", "|---|---:|---|---|---|"]
+            for e in r["extra"]:
+                mark = "" if e["passed"] is None else (" ✅" if e["passed"] else " ❌")
+                lines.append(f"| {e['name']} | {e['value']:.4g} | {e['unit']} | "
+                             f"{e['budget']}{mark} | {e['note']} |")
+        if r["notes"]:
+            lines += ["", r["notes"].strip()]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks")
+    p.add_argument("--only", nargs="*", help="page stems to measure (default: all)")
+    p.add_argument("--repeats", type=int, default=9)
+    p.add_argument("--render-only", action="store_true", help="rebuild BENCHMARKS.md only")
+    args = p.parse_args(argv)
+    os.environ.setdefault("PLAYGROUND_DEVICE", "cpu")
+    from core.device import configure_threads
+
+    configure_threads()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    modules = discover()
+    if not args.render_only:
+        for stem in args.only or list(modules):
+            if stem not in modules:
+                raise SystemExit(f"unknown page stem {stem!r}; choose from {', '.join(modules)}")
+            print(f"measuring {stem} ...", flush=True)
+            res = measure_page(stem, modules[stem], repeats=args.repeats)
+            (RESULTS / f"{stem}.json").write_text(json.dumps(asdict(res), indent=2) + "\n")
+    order = {s: i for i, s in enumerate(modules)}
+    results = sorted((json.loads(p.read_text()) for p in RESULTS.glob("*.json")),
+                     key=lambda r: order.get(r["stem"], 99))
+    OUTPUT.write_text(render_markdown(results))
+    print(f"wrote {OUTPUT.relative_to(ROOT)}")
+    return 0

@@ -1,0 +1,265 @@
+"""Pretrained-model registry: name -> (config, build, train), weights in safetensors + manifest.
+
+Every pretrained file lives in ``pretrained/``: ``NAME.safetensors`` (weights, never pickle) and
+``NAME.json`` (manifest: name, description, architecture, config, dataset + split, steps, seed,
+measured metrics, sha256 of the weights, library versions, the command that rebuilds it).
+
+Topic modules declare their models as a tuple ``PRETRAINED`` of `PretrainedSpec` and are listed
+in `ENTRY_MODULES`; an unknown name raises a ValueError listing the choices.
+
+CLI::
+
+    python -m core.pretrained list                     # every model with its metrics
+    python -m core.pretrained train NAME [NAME ...]    # rebuild from the seed (tqdm progress)
+    python -m core.pretrained sample NAME --n 64 --out grid.png   # generative models
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import importlib
+import json
+import platform
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
+
+# Modules that declare ``PRETRAINED = (PretrainedSpec(...), ...)``. Add a topic module here.
+ENTRY_MODULES: tuple[str, ...] = (
+    "core.judge",
+)
+
+
+class PretrainedError(RuntimeError):
+    """A pretrained file is missing, corrupt or stale; the message names the rebuild command."""
+
+
+@dataclass
+class TrainResult:
+    """What a spec's ``train`` returns: the model, steps run and the metrics it measured."""
+
+    model: nn.Module
+    steps: int
+    metrics: dict[str, float]
+    extra: dict[str, Any] = field(default_factory=dict)  # more manifest fields (curves, notes)
+
+
+@dataclass(frozen=True)
+class PretrainedSpec:
+    """One registered model.
+
+    ``build(config) -> nn.Module`` makes the untrained network; ``train(config, seed) ->
+    TrainResult`` trains it on the CPU/GPU reproducibly from ``seed`` and *measures* the metrics
+    that go into the manifest; ``sample(model, n, seed) -> (n, C, H, W) in [0, 1]`` exists for
+    generative image models (used by the ``sample`` CLI).
+    """
+
+    name: str
+    description: str
+    config: Any  # a frozen dataclass
+    build: Callable[[Any], nn.Module]
+    train: Callable[[Any, int], TrainResult]
+    dataset: str
+    seed: int = 0
+    sample: Callable[[nn.Module, int, int], torch.Tensor] | None = None
+
+
+@lru_cache(maxsize=1)
+def registry() -> dict[str, PretrainedSpec]:
+    """All registered specs by name (imports the `ENTRY_MODULES` on first use)."""
+    specs: dict[str, PretrainedSpec] = {}
+    for mod_name in ENTRY_MODULES:
+        for spec in importlib.import_module(mod_name).PRETRAINED:
+            if spec.name in specs:
+                raise ValueError(f"pretrained name {spec.name!r} registered twice")
+            specs[spec.name] = spec
+    return specs
+
+
+def get_spec(name: str) -> PretrainedSpec:
+    specs = registry()
+    if name not in specs:
+        raise ValueError(f"unknown pretrained model: {name!r}; choose from {', '.join(specs)}")
+    return specs[name]
+
+
+def weights_path(name: str) -> Path:
+    return PRETRAINED_DIR / f"{name}.safetensors"
+
+
+def manifest_path(name: str) -> Path:
+    return PRETRAINED_DIR / f"{name}.json"
+
+
+def retrain_command(name: str) -> str:
+    return f"python -m core.pretrained train {name}"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _config_dict(config: Any) -> dict:
+    return json.loads(json.dumps(dataclasses.asdict(config)))  # tuples -> lists, as in JSON
+
+
+def versions() -> dict[str, str]:
+    import safetensors
+
+    return {"python": platform.python_version(), "torch": torch.__version__,
+            "numpy": np.__version__, "safetensors": safetensors.__version__}
+
+
+def save(spec: PretrainedSpec, result: TrainResult, directory: Path = PRETRAINED_DIR) -> dict:
+    """Write ``NAME.safetensors`` and ``NAME.json``; return the manifest."""
+    from safetensors.torch import save_file
+
+    directory.mkdir(parents=True, exist_ok=True)
+    wpath = directory / f"{spec.name}.safetensors"
+    state = {k: v.detach().cpu().contiguous().clone() for k, v in result.model.state_dict().items()}
+    save_file(state, str(wpath), metadata={"name": spec.name})
+    manifest = {
+        "name": spec.name,
+        "description": spec.description,
+        "architecture": type(result.model).__name__,
+        "config": _config_dict(spec.config),
+        "parameters": int(sum(p.numel() for p in result.model.parameters())),
+        "dataset": spec.dataset,
+        "steps": int(result.steps),
+        "seed": int(spec.seed),
+        "metrics": {k: float(v) for k, v in result.metrics.items()},
+        **result.extra,
+        "sha256": sha256_file(wpath),
+        "versions": versions(),
+        "retrain": retrain_command(spec.name),
+    }
+    (directory / f"{spec.name}.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def read_manifest(name: str, directory: Path = PRETRAINED_DIR) -> dict:
+    path = directory / f"{name}.json"
+    if not path.exists():
+        raise PretrainedError(f"pretrained model {name!r} is missing ({path.name} not found); "
+                              f"rebuild it with `{retrain_command(name)}`")
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise PretrainedError(f"manifest {path.name} is corrupt ({e}); "
+                              f"rebuild it with `{retrain_command(name)}`")
+
+
+def load(name: str, device: torch.device | str = "cpu",
+         directory: Path = PRETRAINED_DIR) -> tuple[nn.Module, dict]:
+    """Build ``name``, load its verified weights, move to ``device``; return (model.eval(), manifest).
+
+    Raises `PretrainedError` (naming the rebuild command) when a file is missing, the sha256
+    does not match the manifest, or the manifest's config differs from the registered one.
+    """
+    from safetensors.torch import load_file
+
+    spec = get_spec(name)
+    manifest = read_manifest(name, directory)
+    wpath = directory / f"{name}.safetensors"
+    fix = f"rebuild it with `{retrain_command(name)}`"
+    if not wpath.exists():
+        raise PretrainedError(f"pretrained weights {wpath.name} are missing; {fix}")
+    if sha256_file(wpath) != manifest.get("sha256"):
+        raise PretrainedError(f"pretrained weights {wpath.name} do not match the sha256 in "
+                              f"{name}.json (corrupt or replaced file); {fix}")
+    if manifest.get("config") != _config_dict(spec.config):
+        raise PretrainedError(f"{name}.json was trained with a different config than the code "
+                              f"registers now; {fix}")
+    model = spec.build(spec.config)
+    try:
+        model.load_state_dict(load_file(str(wpath)), strict=True)
+    except (RuntimeError, OSError) as e:
+        raise PretrainedError(f"pretrained weights {wpath.name} do not fit the model ({e}); {fix}")
+    return model.to(device).eval(), manifest
+
+
+def train(name: str, directory: Path = PRETRAINED_DIR, seed: int | None = None) -> dict:
+    """Train ``name`` from its seed (or ``seed``), save it, return the manifest."""
+    spec = get_spec(name)
+    if seed is not None:
+        spec = dataclasses.replace(spec, seed=seed)
+    torch.manual_seed(spec.seed)
+    result = spec.train(spec.config, spec.seed)
+    return save(spec, result, directory)
+
+
+# ----------------------------------------------------------------------------- CLI
+def _cmd_list(_args) -> int:
+    print(f"{'name':28} {'params':>9}  {'steps':>7}  metrics")
+    for name, spec in registry().items():
+        try:
+            m = read_manifest(name)
+        except PretrainedError:
+            print(f"{name:28} {'-':>9}  {'-':>7}  (not trained: {retrain_command(name)})")
+            continue
+        metrics = ", ".join(f"{k}={v:.4g}" for k, v in m.get("metrics", {}).items())
+        print(f"{name:28} {m.get('parameters', 0):>9,}  {m.get('steps', 0):>7}  {metrics}")
+    return 0
+
+
+def _cmd_train(args) -> int:
+    from core.device import configure_threads
+
+    configure_threads()
+    for name in args.names:
+        manifest = train(name, seed=args.seed)
+        print(json.dumps({"name": name, "metrics": manifest["metrics"]}, indent=2))
+    return 0
+
+
+def _cmd_sample(args) -> int:
+    from core.imaging import make_grid, to_png_bytes
+
+    spec = get_spec(args.name)
+    if spec.sample is None:
+        print(f"{args.name} is not a generative model; nothing to sample", file=sys.stderr)
+        return 2
+    model, _ = load(args.name)
+    with torch.inference_mode():
+        x = spec.sample(model, args.n, args.seed).cpu().numpy()  # (n, C, H, W) in [0, 1]
+    Path(args.out).write_bytes(to_png_bytes(make_grid(x), scale=2))
+    print(f"wrote {args.n} samples of {args.name} to {args.out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m core.pretrained", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("list", help="list registered models and their measured metrics")
+    t = sub.add_parser("train", help="train and save models")
+    t.add_argument("names", nargs="+")
+    t.add_argument("--seed", type=int, default=None, help="override the registered seed")
+    s = sub.add_parser("sample", help="write a grid of samples of a generative model")
+    s.add_argument("name")
+    s.add_argument("--n", type=int, default=64)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--out", default="grid.png")
+    args = p.parse_args(argv)
+    try:
+        return {"list": _cmd_list, "train": _cmd_train, "sample": _cmd_sample}[args.cmd](args)
+    except (ValueError, PretrainedError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

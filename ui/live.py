@@ -1,0 +1,121 @@
+"""The live-training fragment: play / pause / step / reset around any `core.training.Stepper`.
+
+    stepper = ui.live_training("bp_live", make_stepper=lambda: Trainer(cfg), signature=cfg,
+                               render=draw, steps_per_click=10)
+
+* The stepper lives in ``st.session_state[key]``; a new ``signature`` (the frozen config)
+  builds a fresh one and pauses.
+* While playing, an ``st.fragment(run_every=...)`` tick advances the stepper in chunks of
+  ``chunk`` steps until ``tick_budget_s`` of work is spent (about 100 ms), then calls
+  ``render(stepper, metrics)``, so only the training view redraws.
+* A NaN/inf metric, an exception inside ``step``, ``stop_when(metrics)`` returning a reason, or
+  reaching ``max_steps`` pauses the run and shows why. Nothing is lost: the stepper stays as it
+  was and Reset starts over. No ``while True`` anywhere.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Hashable
+
+import streamlit as st
+
+from core.training import Stepper, all_finite
+from ui.errors import error_boundary
+
+
+@dataclass
+class LiveState:
+    stepper: Stepper
+    signature: Hashable
+    playing: bool = False
+    message: str | None = None          # why the run paused (divergence, target reached, ...)
+    metrics: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0                # wall time spent inside step()
+    ticks: int = 0
+
+
+def _advance(s: LiveState, n_max: int, budget_s: float, chunk: int,
+             stop_when: Callable[[dict], str | None] | None, max_steps: int | None) -> None:
+    """Advance up to ``n_max`` steps in chunks, within ``budget_s``; pause on trouble."""
+    t0 = time.perf_counter()
+    done = 0
+    while done < n_max:
+        n = min(chunk, n_max - done)
+        if max_steps is not None:
+            n = min(n, max_steps - s.stepper.steps_done)
+            if n <= 0:
+                s.playing, s.message = False, f"Reached the step limit ({max_steps:,} steps)."
+                break
+        try:
+            metrics = s.stepper.step(n)
+        except Exception as e:  # noqa: BLE001 - a training failure pauses, it does not crash
+            s.playing = False
+            s.message = f"Training stopped: {type(e).__name__}: {e}"
+            break
+        done += n
+        s.metrics = metrics
+        if not all_finite(metrics):
+            bad = ", ".join(k for k, v in metrics.items()
+                            if isinstance(v, (int, float)) and not math.isfinite(v))
+            s.playing = False
+            s.message = (f"Training diverged at step {s.stepper.steps_done:,} ({bad} is NaN or "
+                         "infinite). Paused: lower the learning rate and press Reset.")
+            break
+        reason = stop_when(metrics) if stop_when else None
+        if reason:
+            s.playing, s.message = False, reason
+            break
+        if time.perf_counter() - t0 >= budget_s:
+            break
+    s.seconds += time.perf_counter() - t0
+
+
+def live_training(key: str, make_stepper: Callable[[], Stepper], *, signature: Hashable,
+                  render: Callable[[Stepper, dict], Any], steps_per_click: int = 1,
+                  chunk: int = 1, tick_budget_s: float = 0.1, run_every_s: float = 0.2,
+                  max_steps: int | None = None,
+                  stop_when: Callable[[dict], str | None] | None = None,
+                  max_steps_per_tick: int = 100_000) -> Stepper:
+    """Render the controls and the live view; return the current stepper (see module docstring)."""
+    s: LiveState | None = st.session_state.get(key)
+    if s is None or s.signature != signature:
+        s = LiveState(stepper=make_stepper(), signature=signature)
+        st.session_state[key] = s
+
+    def play():
+        s.playing, s.message = not s.playing, None
+
+    def step_once():
+        s.playing, s.message = False, None
+        _advance(s, steps_per_click, float("inf"), chunk, stop_when, max_steps)
+
+    def reset():
+        st.session_state[key] = LiveState(stepper=make_stepper(), signature=signature)
+
+    c1, c2, c3, _ = st.columns([1, 1, 1, 3])
+    c1.button("⏸ Pause" if s.playing else "▶ Play", key=f"{key}_play", on_click=play,
+              width="stretch", type="primary")
+    c2.button(f"⏭ Step ×{steps_per_click}", key=f"{key}_step", on_click=step_once,
+              width="stretch")
+    c3.button("↺ Reset", key=f"{key}_reset", on_click=reset, width="stretch")
+
+    @st.fragment(run_every=run_every_s if s.playing else None)
+    def tick():
+        cur: LiveState = st.session_state[key]
+        was_playing = cur.playing
+        if cur.playing:
+            _advance(cur, max_steps_per_tick, tick_budget_s, chunk, stop_when, max_steps)
+            cur.ticks += 1
+        st.caption(f"step {cur.stepper.steps_done:,}"
+                   + (" · running" if cur.playing else " · paused"))
+        if cur.message:
+            st.warning(cur.message)
+        with error_boundary("the training view"):
+            render(cur.stepper, cur.metrics)
+        if was_playing and not cur.playing:
+            st.rerun(scope="app")  # stop the timer and flip the Play button
+
+    tick()
+    return st.session_state[key].stepper
