@@ -38,7 +38,7 @@ def _decode(raw: str, like: Any) -> Any:
         raise ValueError(raw)
     if isinstance(like, int):
         f = float(raw)
-        if f != int(f):
+        if f != f or f in (float("inf"), float("-inf")) or f != int(f):
             raise ValueError(raw)
         return int(f)
     if isinstance(like, float):
@@ -50,6 +50,8 @@ def _decode(raw: str, like: Any) -> Any:
         v = json.loads(raw)
         if not isinstance(v, list):
             raise ValueError(raw)
+        if like and isinstance(like[0], (bool, int, float)):  # (2, 8) stays ints, (0.2, 0.8) floats
+            v = [_decode(str(x), like[0]) for x in v]
         return type(like)(v)
     return raw
 
@@ -63,7 +65,7 @@ def _initial(key: str, default: Any, valid: Callable[[Any], Any]) -> None:
     if raw is not None:
         try:
             value = valid(_decode(raw, default))
-        except (ValueError, TypeError, json.JSONDecodeError):
+        except (ValueError, TypeError, OverflowError, json.JSONDecodeError):
             value = st.session_state.get(_KEEP + key, default)
     st.session_state[key] = value
 
