@@ -36,6 +36,7 @@ PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 # Modules that declare ``PRETRAINED = (PretrainedSpec(...), ...)``. Add a topic module here.
 ENTRY_MODULES: tuple[str, ...] = (
     "core.judge",
+    "core.gan.mnist",
     "core.conv.unet",
 )
 
