@@ -1,0 +1,185 @@
+"""Dynamic programming (notes §11) against references: the contraction property on random MDPs,
+value iteration == policy iteration == exact linear solve, and published FrozenLake values."""
+import numpy as np
+import pytest
+
+from core import gridworlds as G
+from core import mdp as M
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 0.9, 0.99, 1.0])
+def test_bellman_operator_is_gamma_contraction_and_monotone(seed, gamma):
+    mdp = M.random_mdp(n_states=30, n_actions=4, seed=seed)
+    rng = np.random.default_rng(seed)
+    for _ in range(20):
+        u, w = rng.normal(size=(2, mdp.n_states)) * 5
+        lhs = np.abs(M.bellman_optimality(mdp, u, gamma) - M.bellman_optimality(mdp, w, gamma))
+        assert lhs.max() <= gamma * np.abs(u - w).max() + 1e-12
+        hi = u + np.abs(rng.normal(size=mdp.n_states))  # u <= hi  =>  T u <= T hi
+        assert (M.bellman_optimality(mdp, u, gamma)
+                <= M.bellman_optimality(mdp, hi, gamma) + 1e-12).all()
+
+
+def test_operator_matches_dense_tensor_formula():
+    mdp = M.random_mdp(25, 3, seed=7)
+    v = np.random.default_rng(0).normal(size=25)
+    r = (mdp.prob * mdp.reward).sum(-1)
+    ref = (r + 0.9 * np.einsum("sat,t->sa", mdp.P, v)).max(1)
+    assert np.allclose(M.bellman_optimality(mdp, v, 0.9), ref, atol=1e-12)
+    assert np.allclose(mdp.P.sum(-1), 1.0) and np.allclose(mdp.r, r)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_vi_equals_pi_equals_exact_solve_random(seed):
+    mdp = M.random_mdp(40, 4, seed=seed)
+    vi = M.value_iteration(mdp, 0.9, tol=1e-12)
+    pi = M.policy_iteration(mdp, 0.9)
+    exact = M.policy_evaluation(mdp, pi.policy, 0.9)
+    assert vi.converged
+    assert np.abs(vi.v - pi.v).max() < 1e-9
+    assert np.abs(exact - vi.v).max() < 1e-9
+    # v* is the fixed point of T
+    assert np.abs(M.bellman_optimality(mdp, pi.v, 0.9) - pi.v).max() < 1e-9
+    # error history obeys ||v_t - v*|| <= gamma^t ||v_0 - v*||
+    err = np.abs(vi.history - pi.v).max(1)
+    bound = M.contraction_bound(vi.history[0], pi.v, 0.9, vi.iterations)
+    assert (err <= bound + 1e-9).all()
+
+
+@pytest.mark.parametrize("name,gamma", [("FrozenLake 8×8", 0.99), ("CliffWalking", 0.9),
+                                        ("CliffWalking", 1.0), ("Editable gridworld", 0.95)])
+def test_vi_equals_pi_equals_exact_solve_envs(name, gamma):
+    mdp = G.make_env(name)
+    vi = M.value_iteration(mdp, gamma, tol=1e-11)
+    pi = M.policy_iteration(mdp, gamma)
+    assert vi.converged
+    assert np.abs(vi.v - pi.v).max() < 1e-7
+    assert np.abs(M.policy_evaluation(mdp, vi.policy, gamma) - vi.v).max() < 1e-7
+    assert pi.iterations < vi.iterations
+
+
+def _naive_gym_vi(env, gamma, tol=1e-12):
+    """Reference: value iteration straight on gymnasium's P dict, gym's own action codes."""
+    P = env.unwrapped.P
+    S, A = len(P), len(P[0])
+    v = np.zeros(S)
+    while True:
+        q = np.array([[sum(p * (r + gamma * (0.0 if d else v[s2])) for p, s2, r, d in P[s][a])
+                       for a in range(A)] for s in range(S)])
+        v_new = q.max(1)
+        if np.abs(v_new - v).max() < tol:
+            return v_new
+        v = v_new
+
+
+@pytest.mark.parametrize("map_name", ["4x4", "8x8"])
+def test_frozenlake_matches_gymnasium_reference(map_name):
+    import gymnasium as gym
+
+    env = gym.make("FrozenLake-v1", map_name=map_name, is_slippery=True)
+    ref = _naive_gym_vi(env, 0.95, tol=1e-10)
+    ours = M.value_iteration(G.frozen_lake(map_name, True), 0.95, tol=1e-12).v
+    # gym stores terminal states with value 0 too
+    assert np.abs(ours - ref).max() < 1e-8
+
+
+def test_frozenlake_published_values():
+    fl = G.frozen_lake("4x4", slippery=True)
+    vi = M.value_iteration(fl, 0.99, tol=1e-12)
+    assert vi.v[fl.start] == pytest.approx(0.542, abs=1e-3)
+    # the optimal policy's success probability: ~0.74 within gymnasium's 100-step limit,
+    # 14/17 = 0.8235 with no limit
+    assert M.success_probability(fl, vi.policy, 100) == pytest.approx(0.74, abs=2e-3)
+    assert M.success_probability(fl, vi.policy) == pytest.approx(14 / 17, abs=1e-6)
+
+
+@pytest.mark.slow
+def test_frozenlake_success_rate_monte_carlo():
+    fl = G.frozen_lake("4x4", slippery=True)
+    pi = M.policy_iteration(fl, 0.99).policy
+    ep = M.run_episodes(fl, pi, 20_000, seed=1)
+    exact = M.success_probability(fl, pi, 100)
+    se = np.sqrt(exact * (1 - exact) / 20_000)
+    assert abs(ep.success.mean() - exact) < 4 * se
+    assert abs(ep.success.mean() - 0.74) < 0.02
+    assert ep.lengths.max() <= 100
+
+
+def test_action_codes_are_mapped():
+    cliff = G.cliff_walking()
+    up, right = M.ACTIONS.index("up"), M.ACTIONS.index("right")
+    s0 = cliff.start
+    assert s0 == 36 and cliff.next_state[s0, up, 0] == 24 and cliff.reward[s0, up, 0] == -1
+    assert cliff.next_state[s0, right, 0] == 36 and cliff.reward[s0, right, 0] == -100
+    fl = G.frozen_lake("4x4", slippery=False)
+    down = M.ACTIONS.index("down")
+    assert fl.next_state[0, down, 0] == 4 and fl.next_state[0, right, 0] == 1
+    # CliffWalking optimum at gamma = 1: 13 steps along the edge
+    assert M.value_iteration(cliff, 1.0).v[s0] == pytest.approx(-13.0)
+
+
+def test_gamma_zero_and_one():
+    fl = G.frozen_lake("4x4", slippery=True)
+    vi0 = M.value_iteration(fl, 0.0)
+    assert np.allclose(vi0.v, fl.r.max(1)) and vi0.iterations <= 2
+    # gamma = 1: a policy that bumps into the top-left corner forever on non-slippery ice
+    det = G.frozen_lake("4x4", slippery=False)
+    left = np.full(det.n_states, M.ACTIONS.index("left"))
+    with pytest.raises(M.NonTerminatingPolicyError, match="singular"):
+        M.policy_evaluation(det, left, 1.0)
+    assert np.isfinite(M.policy_evaluation(det, left, 0.9)).all()
+    # a positive reward the agent can collect forever: value iteration does not converge
+    loop = G.parse_grid(G.GridSpec((("S", "1"), (".", "G"))))
+    vi = M.value_iteration(loop, 1.0, max_iter=300)
+    assert not vi.converged and vi.v[loop.start] > 100
+    with pytest.raises(ValueError):
+        M.value_iteration(fl, 1.5)
+
+
+@pytest.mark.parametrize("cells,match", [
+    ((".", ".", "G"), "no start"),
+    (("S", "S", "G"), "2 start"),
+    (("S", "#", "G"), "No terminal"),
+    (("S", "500", "G"), "out of range"),
+    (("S", "?", "G"), "unknown code"),
+    (("S", "Gx", "G"), "cannot read"),
+])
+def test_grid_validation(cells, match):
+    with pytest.raises(G.GridError, match=match):
+        G.parse_grid(G.GridSpec((cells,)))
+
+
+def test_grid_other_errors_and_semantics():
+    with pytest.raises(G.GridError, match="same number"):
+        G.parse_grid(G.GridSpec((("S", "G"), ("."))))
+    with pytest.raises(G.GridError, match="empty"):
+        G.parse_grid(G.GridSpec(()))
+    g = G.parse_grid(G.GridSpec((("S", "R", "G=3"),), slip=0.0, step_reward=-0.5, r_cells=-2))
+    right = M.ACTIONS.index("right")
+    assert g.reward[0, right, 0] == pytest.approx(-2.5)      # step + entering R
+    assert g.reward[1, right, 0] == pytest.approx(2.5)       # step + goal reward 3
+    assert np.allclose(g.prob.sum(-1), 1.0)
+    slip = G.parse_grid(G.GridSpec((("S", ".", "G"),), slip=0.4))
+    assert slip.prob[0, 0].tolist() == pytest.approx([0.6, 0.2, 0.2])
+
+
+def test_random_maps_are_seeded():
+    a = G.frozen_lake("random", True, size=6, p=0.8, seed=3)
+    b = G.frozen_lake("random", True, size=6, p=0.8, seed=3)
+    c = G.frozen_lake("random", True, size=6, p=0.8, seed=4)
+    assert a.desc == b.desc and a.desc != c.desc and len(a.desc) == 6
+    assert M.value_iteration(a, 0.99).v[a.start] > 0  # a path to the goal exists
+
+
+def test_registry_fails_loudly():
+    with pytest.raises(ValueError, match="unknown environment"):
+        G.make_env("Taxi")
+
+
+def test_large_grid_sparse_path():
+    big = G.grid_mdp(G.random_walls_grid(60, seed=1))
+    assert not isinstance(big.P_flat, np.ndarray)  # sparse operator above DENSE_MAX_STATES
+    vi = M.value_iteration(big, 0.95, tol=1e-10, keep_history=False)
+    assert vi.converged and vi.history is None
+    assert np.abs(M.policy_evaluation(big, vi.policy, 0.95) - vi.v).max() < 1e-7
