@@ -38,6 +38,7 @@ ENTRY_MODULES: tuple[str, ...] = (
     "core.judge",
     "core.gan.mnist",
     "core.conv.unet",
+    "core.flows.pretrained",
 )
 
 
