@@ -1,0 +1,354 @@
+"""Plotly figures of the backprop page: pure functions data -> go.Figure (notes §1.1-1.5).
+
+Decision boundary heatmap, per-neuron small multiples (one tiled heatmap: fast), the network
+graph (edge colour = sign, width = |value|; also the step-through overlay), loss curves,
+gradient norms per layer, confusion matrix, perceptron and universal-approximation views.
+Heavy arrays are sent as float32 and histories are downsampled.
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from core.theme import DIVERGING, PALETTE
+
+POS, NEG = "#0072B2", "#E69F00"        # TFP-style: blue positive, orange negative
+CLASS_COLOURS = (NEG, POS, PALETTE[2], PALETTE[3], PALETTE[4], PALETTE[5])
+BINARY_SCALE = [[0.0, NEG], [0.5, "#f7f7f7"], [1.0, POS]]
+SIGNED_SCALE = [[0.0, NEG], [0.5, "#f7f7f7"], [1.0, POS]]
+
+
+def _downsample(x, *ys, max_points: int = 600):
+    x = np.asarray(x)
+    if len(x) <= max_points:
+        return (x, *[np.asarray(y, np.float32) for y in ys])
+    idx = np.unique(np.linspace(0, len(x) - 1, max_points).astype(int))
+    return (x[idx], *[np.asarray(y, np.float32)[idx] for y in ys])
+
+
+def grid(bounds: tuple[float, float, float, float], n: int = 60):
+    """(xs (n,), ys (n,), P (n*n, 2)) over [x0, x1] x [y0, y1]; P row-major in y then x."""
+    x0, x1, y0, y1 = bounds
+    xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+    XX, YY = np.meshgrid(xs, ys)
+    return xs, ys, np.stack([XX.ravel(), YY.ravel()], axis=1)
+
+
+def data_bounds(X: np.ndarray, pad: float = 0.15) -> tuple[float, float, float, float]:
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    span = np.maximum(hi - lo, 1e-3)
+    lo, hi = lo - pad * span, hi + pad * span
+    return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
+
+
+def _points(fig, X, y, name, symbol, task, n_classes, opacity=1.0):
+    X = np.asarray(X, np.float32)
+    if task == "classification":
+        for k in range(n_classes):
+            m = y == k
+            fig.add_trace(go.Scattergl(
+                x=X[m, 0], y=X[m, 1], mode="markers", name=f"{name} class {k}",
+                marker=dict(color=CLASS_COLOURS[k % len(CLASS_COLOURS)], size=8, symbol=symbol,
+                            opacity=opacity, line=dict(color="white", width=1))))
+    else:
+        fig.add_trace(go.Scattergl(
+            x=X[:, 0], y=X[:, 1], mode="markers", name=name,
+            marker=dict(color=np.asarray(y, np.float32), colorscale=SIGNED_SCALE, cmid=0,
+                        size=8, symbol=symbol, opacity=opacity, line=dict(color="white", width=1))))
+
+
+def decision_figure(xs, ys, out: np.ndarray, data, *, show_test: bool = True,
+                    discretize: bool = False, title: str = "") -> go.Figure:
+    """Heatmap of the network output over the plane with the train (•) and test (◇) points.
+
+    ``out``: P(y=1) (G*G,), class probabilities (G*G, K) or regression y_hat (G*G,).
+    """
+    G = len(xs)
+    fig = go.Figure()
+    if data.task == "classification" and out.ndim == 2:        # K-class: arg max, shaded by p
+        cls = out.argmax(axis=1).reshape(G, G)
+        K = out.shape[1]
+        scale = []
+        for k in range(K):
+            c = CLASS_COLOURS[k % len(CLASS_COLOURS)]
+            scale += [[k / K, c], [(k + 1) / K, c]]
+        fig.add_trace(go.Heatmap(x=xs, y=ys, z=cls.astype(np.float32), zmin=-0.5, zmax=K - 0.5,
+                                 colorscale=scale, opacity=0.45 if discretize else 0.35,
+                                 showscale=False, hoverinfo="skip"))
+    elif data.task == "classification":
+        Z = out.reshape(G, G)
+        if discretize:
+            Z = (Z > 0.5).astype(np.float64)
+        fig.add_trace(go.Heatmap(x=xs, y=ys, z=Z.astype(np.float32), zmin=0, zmax=1,
+                                 colorscale=BINARY_SCALE, opacity=0.6,
+                                 colorbar=dict(title="P(y=1)", len=0.8)))
+    else:
+        Z = out.reshape(G, G)
+        lim = float(np.nanmax(np.abs(Z))) if np.isfinite(Z).any() else 1.0
+        fig.add_trace(go.Heatmap(x=xs, y=ys, z=Z.astype(np.float32), zmid=0,
+                                 zmin=-lim, zmax=lim, colorscale=SIGNED_SCALE, opacity=0.6,
+                                 colorbar=dict(title="ŷ", len=0.8)))
+    _points(fig, data.X_train, data.y_train, "train", "circle", data.task, data.n_classes)
+    if show_test:
+        _points(fig, data.X_test, data.y_test, "test", "diamond-open", data.task, data.n_classes)
+    fig.update_layout(title=title, height=460, xaxis_title="x₁", yaxis_title="x₂",
+                      legend=dict(orientation="h", y=-0.15))
+    fig.update_xaxes(range=[xs[0], xs[-1]], constrain="domain")
+    fig.update_yaxes(range=[ys[0], ys[-1]], scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def regression_1d_figure(x_line: np.ndarray, y_line: np.ndarray, data, *,
+                         show_test: bool = True) -> go.Figure:
+    """1-D regression: the fitted curve y_hat(x1) over the train and test points."""
+    fig = go.Figure()
+    fig.add_trace(go.Scattergl(x=data.X_train[:, 0], y=data.y_train, mode="markers", name="train",
+                               marker=dict(color=POS, size=7)))
+    if show_test:
+        fig.add_trace(go.Scattergl(x=data.X_test[:, 0], y=data.y_test, mode="markers",
+                                   name="test", marker=dict(color=NEG, size=7,
+                                                            symbol="diamond-open")))
+    fig.add_trace(go.Scatter(x=x_line, y=np.asarray(y_line, np.float32), mode="lines",
+                             name="network ŷ(x₁)", line=dict(color="black", width=3)))
+    fig.update_layout(height=420, xaxis_title="x₁", yaxis_title="y")
+    return fig
+
+
+def neuron_mosaic(maps: list[np.ndarray], titles: list[str] | None = None) -> go.Figure:
+    """Small multiples of every hidden neuron's output over the plane, as ONE tiled heatmap.
+
+    ``maps[l]``: (g, g, n_l) activations of layer l; each tile is scaled by its max |a| so the
+    sign pattern is visible for bounded and unbounded activations alike.
+    """
+    g = maps[0].shape[0]
+    gap = 2
+    cols = max(m.shape[2] for m in maps)
+    H = len(maps) * (g + gap) - gap
+    Wd = cols * (g + gap) - gap
+    canvas = np.full((H, Wd), np.nan, np.float32)
+    for r, m in enumerate(maps):
+        for j in range(m.shape[2]):
+            tile = m[:, :, j]
+            s = np.nanmax(np.abs(tile)) if np.isfinite(tile).any() else 1.0
+            tile = tile / (s if s > 0 else 1.0)
+            y0 = (len(maps) - 1 - r) * (g + gap)
+            x0 = j * (g + gap)
+            canvas[y0:y0 + g, x0:x0 + g] = tile
+    fig = go.Figure(go.Heatmap(z=canvas, zmin=-1, zmax=1, colorscale=SIGNED_SCALE,
+                               showscale=False, hoverinfo="skip"))
+    for r, title in enumerate(titles or [f"layer {r + 1}" for r in range(len(maps))]):
+        fig.add_annotation(x=-1, y=(len(maps) - 1 - r) * (g + gap) + g / 2, text=title,
+                           xanchor="right", showarrow=False)
+    fig.update_xaxes(visible=False, range=[-0.5 - 0.25 * Wd, Wd])
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
+    fig.update_layout(height=max(160, 70 * len(maps) + 60), margin=dict(l=10, r=10, t=30, b=10))
+    return fig
+
+
+def _node_xy(sizes) -> list[np.ndarray]:
+    """(n_l, 2) positions: layer l at x = l, nodes spread symmetrically in y."""
+    top = max(sizes)
+    return [np.stack([np.full(n, l), (np.arange(n) - (n - 1) / 2) * (top / max(top, 1))
+                      / max(1, top - 1) * 2 if top > 1 else np.zeros(n)], axis=1)
+            for l, n in enumerate(sizes)]
+
+
+def network_figure(sizes, edge_values: list[np.ndarray], *, node_values=None, node_text=None,
+                   input_labels=None, active_layers=None, edge_name: str = "w",
+                   node_name: str = "a", title: str = "") -> go.Figure:
+    """The MLP as a graph: edges coloured by sign and sized by |value| (weights or dL/dW).
+
+    ``edge_values[l]``: (n_l, n_{l+1}) values on the edges into layer l+1; ``node_values[l]``:
+    (n_l,) colours (nan = not computed yet, drawn grey); ``active_layers``: edge layers drawn in
+    colour (others greyed) for the step-through.
+    """
+    pos = _node_xy(sizes)
+    fig = go.Figure()
+    finite = [np.abs(E[np.isfinite(E)]) for E in edge_values]
+    vmax = max([float(f.max()) for f in finite if f.size] + [1e-12])
+    bins = np.linspace(0, 1, 6)
+    mids_x, mids_y, mids_t = [], [], []
+    groups: dict[tuple, tuple[list, list]] = {}
+    for l, E in enumerate(edge_values):
+        active = active_layers is None or l in active_layers
+        for i in range(E.shape[0]):
+            for j in range(E.shape[1]):
+                v = E[i, j]
+                (x0, y0), (x1, y1) = pos[l][i], pos[l + 1][j]
+                if not active or not np.isfinite(v):
+                    key = ("grey", 0)
+                else:
+                    b = int(np.searchsorted(bins, abs(v) / vmax, side="right")) - 1
+                    key = ("pos" if v >= 0 else "neg", min(b, len(bins) - 2))
+                gx, gy = groups.setdefault(key, ([], []))
+                gx += [x0, x1, None]
+                gy += [y0, y1, None]
+                mids_x.append(0.7 * x0 + 0.3 * x1)
+                mids_y.append(0.7 * y0 + 0.3 * y1)
+                mids_t.append(f"{edge_name}[{l + 1}]({i}→{j}) = {v:.4g}")
+    for (sign, b), (xl, yl) in groups.items():
+        colour = {"pos": POS, "neg": NEG, "grey": "#d0d0d0"}[sign]
+        width = 1.0 if sign == "grey" else 0.8 + 7.0 * (b + 0.5) / (len(bins) - 1)
+        fig.add_trace(go.Scatter(x=xl, y=yl, mode="lines", line=dict(color=colour, width=width),
+                                 hoverinfo="skip", showlegend=False))
+    fig.add_trace(go.Scatter(x=mids_x, y=mids_y, mode="markers", marker=dict(size=6, opacity=0),
+                             hovertext=mids_t, hoverinfo="text", showlegend=False))
+    nx = np.concatenate([p[:, 0] for p in pos])
+    ny = np.concatenate([p[:, 1] for p in pos])
+    if node_values is None:
+        colours = np.zeros(len(nx))
+    else:
+        colours = np.concatenate([np.asarray(v, np.float64) for v in node_values])
+    fin = np.isfinite(colours)
+    cmax = float(np.max(np.abs(colours[fin]))) if fin.any() else 1.0
+    texts = (np.concatenate([np.asarray(t, dtype=object) for t in node_text])
+             if node_text is not None else np.array([""] * len(nx), dtype=object))
+    hover = []
+    for l, n in enumerate(sizes):
+        for j in range(n):
+            label = (input_labels[j] if (l == 0 and input_labels) else
+                     ("ŷ" + (f"{j}" if n > 1 else "") if l == len(sizes) - 1 else f"h{l}.{j}"))
+            hover.append(label)
+    hover = np.array(hover, dtype=object)
+    fig.add_trace(go.Scatter(
+        x=nx[~fin], y=ny[~fin], mode="markers", hovertext=hover[~fin], hoverinfo="text",
+        marker=dict(size=30, color="#eeeeee", line=dict(color="#999", width=1)),
+        showlegend=False))
+    fig.add_trace(go.Scatter(
+        x=nx[fin], y=ny[fin], mode="markers+text", text=texts[fin], textposition="middle center",
+        hovertext=[f"{h}: {node_name} = {c:.4g}" for h, c in zip(hover[fin], colours[fin])],
+        hoverinfo="text", textfont=dict(size=10),
+        marker=dict(size=30, color=colours[fin], colorscale=SIGNED_SCALE, cmin=-cmax, cmax=cmax,
+                    line=dict(color="#555", width=1),
+                    colorbar=dict(title=node_name, len=0.6) if node_values is not None else None,
+                    showscale=node_values is not None), showlegend=False))
+    if input_labels:
+        fig.add_trace(go.Scatter(x=pos[0][:, 0] - 0.35, y=pos[0][:, 1], mode="text",
+                                 text=list(input_labels), textposition="middle left",
+                                 hoverinfo="skip", showlegend=False))
+    fig.update_xaxes(visible=False, range=[-1.0, len(sizes) - 0.5])
+    fig.update_yaxes(visible=False)
+    fig.update_layout(title=title, height=max(320, 34 * max(sizes) + 80),
+                      margin=dict(l=10, r=10, t=40 if title else 10, b=10))
+    return fig
+
+
+def loss_figure(history, title: str = "loss") -> go.Figure:
+    s, tr, te = _downsample(history.step, history.loss, history.test_loss)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=s, y=tr, mode="lines", name="train", line=dict(color=POS, width=3)))
+    fig.add_trace(go.Scatter(x=s, y=te, mode="lines", name="test", line=dict(color=NEG, width=3)))
+    fig.update_layout(title=title, height=260, xaxis_title="step", yaxis_title="loss",
+                      legend=dict(orientation="h", y=1.15))
+    return fig
+
+
+def grad_norm_figure(history) -> go.Figure:
+    """||dL/dW_l||_F per layer over training, log scale (vanishing gradients show as a fan)."""
+    G = np.asarray(history.grad_norm, np.float64)  # (T, L)
+    s = np.asarray(history.step)
+    fig = go.Figure()
+    if G.ndim == 2 and G.shape[0] > 1:
+        s_d, *cols = _downsample(s[1:], *[G[1:, l] for l in range(G.shape[1])])
+        for l, col in enumerate(cols):
+            col = np.where(col > 0, col, np.nan)
+            fig.add_trace(go.Scatter(x=s_d, y=col, mode="lines", name=f"W{l + 1}",
+                                     line=dict(width=2)))
+    fig.update_layout(height=260, xaxis_title="step", yaxis_title="‖∂L/∂W_l‖",
+                      yaxis_type="log", legend=dict(orientation="h", y=1.15))
+    return fig
+
+
+def confusion_figure(C: np.ndarray) -> go.Figure:
+    k = C.shape[0]
+    labels = [f"class {i}" for i in range(k)]
+    fig = go.Figure(go.Heatmap(z=C, x=labels, y=labels, colorscale="Blues", showscale=False,
+                               text=C, texttemplate="%{text}", textfont=dict(size=18)))
+    fig.update_layout(height=260, xaxis_title="predicted", yaxis_title="true")
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def perceptron_figure(X, y, theta, highlight: int | None = None, title: str = "") -> go.Figure:
+    """Points, the current boundary w^T x + b = 0 with its positive side, the updated point."""
+    fig = go.Figure()
+    x0, x1, y0, y1 = data_bounds(X, 0.1)
+    w1, w2, b = theta
+    xs, ys, P = grid((x0, x1, y0, y1), 40)
+    Z = (P @ np.array([w1, w2]) + b > 0).astype(np.float32).reshape(40, 40)
+    fig.add_trace(go.Heatmap(x=xs, y=ys, z=Z, zmin=0, zmax=1, colorscale=BINARY_SCALE,
+                             opacity=0.3, showscale=False, hoverinfo="skip"))
+    for k in (0, 1):
+        m = y == k
+        fig.add_trace(go.Scatter(x=X[m, 0], y=X[m, 1], mode="markers", name=f"y = {k}",
+                                 marker=dict(color=CLASS_COLOURS[k], size=10,
+                                             line=dict(color="white", width=1))))
+    if highlight is not None:
+        fig.add_trace(go.Scatter(x=[X[highlight, 0]], y=[X[highlight, 1]], mode="markers",
+                                 name="misclassified → update",
+                                 marker=dict(size=22, color="rgba(0,0,0,0)",
+                                             line=dict(color="black", width=3))))
+    if abs(w2) > 1e-12 or abs(w1) > 1e-12:
+        if abs(w2) >= abs(w1):
+            lx = np.array([x0, x1])
+            ly = -(w1 * lx + b) / w2
+        else:
+            ly = np.array([y0, y1])
+            lx = -(w2 * ly + b) / w1
+        fig.add_trace(go.Scatter(x=lx, y=ly, mode="lines", name="wᵀx + b = 0",
+                                 line=dict(color="black", width=3)))
+    fig.update_layout(title=title, height=420, legend=dict(orientation="h", y=-0.15))
+    fig.update_xaxes(range=[x0, x1], constrain="domain")
+    fig.update_yaxes(range=[y0, y1], scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def perceptron_progress_figure(run, upto: int, bound: float | None) -> go.Figure:
+    """Cumulative updates (mistakes) vs epoch, with Novikoff's (R/gamma)^2 when it exists."""
+    per = np.asarray(run.mistakes_per_epoch)
+    cum = np.cumsum(per)
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=np.arange(1, len(per) + 1), y=per, name="mistakes in epoch",
+                         marker_color=NEG))
+    fig.add_trace(go.Scatter(x=np.arange(1, len(per) + 1), y=cum, name="total updates",
+                             mode="lines+markers", line=dict(color=POS, width=3)))
+    if bound is not None and np.isfinite(bound):
+        fig.add_hline(y=bound, line=dict(color="black", dash="dash"),
+                      annotation_text=f"Novikoff bound (R/γ)² = {bound:.1f}")
+    if upto > 0 and len(run.who):
+        ep = int(run.who[min(upto, len(run.who)) - 1, 0]) + 1
+        fig.add_vline(x=ep, line=dict(color="grey", dash="dot"))
+    fig.update_layout(height=300, xaxis_title="epoch", yaxis_title="updates",
+                      legend=dict(orientation="h", y=1.2))
+    return fig
+
+
+def universal_figure(fit, show_units: bool = True) -> go.Figure:
+    """Target g, the n scaled units v_i sigma(w_i x + b_i) (thin) and their sum f (thick)."""
+    fig = go.Figure()
+    x = fit.x.astype(np.float32)
+    if show_units:
+        for i, u in enumerate(fit.units[:64]):
+            fig.add_trace(go.Scatter(x=x, y=u.astype(np.float32), mode="lines",
+                                     line=dict(width=1), opacity=0.6, showlegend=i == 0,
+                                     name="v_i σ(w_i x + b_i)", hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=x, y=fit.g.astype(np.float32), mode="lines", name="target g(x)",
+                             line=dict(color="black", width=3, dash="dash")))
+    fig.add_trace(go.Scatter(x=x, y=fit.fit.astype(np.float32), mode="lines",
+                             name="f(x) = v₀ + Σ units", line=dict(color=POS, width=4)))
+    lo = float(min(fit.g.min(), fit.fit.min()))
+    hi = float(max(fit.g.max(), fit.fit.max()))
+    pad = 0.25 * (hi - lo + 1e-9)
+    fig.update_yaxes(range=[lo - pad, hi + pad])
+    fig.update_layout(height=400, xaxis_title="x", legend=dict(orientation="h", y=-0.2))
+    return fig
+
+
+def error_vs_n_figure(ns, errors, current: int | None = None) -> go.Figure:
+    fig = go.Figure(go.Scatter(x=list(ns), y=np.asarray(errors, np.float32), mode="lines+markers",
+                               line=dict(color=POS, width=3), name="max |f − g|"))
+    if current is not None:
+        fig.add_vline(x=current, line=dict(color="grey", dash="dot"))
+    fig.update_layout(height=300, xaxis_title="hidden units n", yaxis_title="max |f(x) − g(x)|",
+                      xaxis_type="log", yaxis_type="log")
+    return fig
