@@ -1,0 +1,153 @@
+"""AppTest of pages/11_Gridworld_RL.py: every control, invalid edited maps, gamma = 0 and 1."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "11_Gridworld_RL.py")
+
+
+def _app(**state) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.run()
+    _ok(at)
+    return at
+
+
+def _ok(at: AppTest):
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e for e in at.error if "went wrong" in e.value], [e.value for e in at.error]
+
+
+def _texts(elements) -> str:
+    return " ".join(e.value for e in elements)
+
+
+def test_value_iteration_controls_and_checks():
+    at = _app()
+    assert "v_0 and its greedy policy" not in _texts(at.markdown)  # figures, not text
+    for t in (0, 5, 50):
+        at.slider(key="rl_vi_step").set_value(t).run()
+        _ok(at)
+    at.toggle(key="rl_vi_play").set_value(True).run()
+    _ok(at)
+    at.toggle(key="rl_vi_play").set_value(False).run()
+    expander = [e for e in at.expander if "Math checks" in e.label]
+    assert expander and expander[0].label.startswith("✅"), [e.label for e in at.expander]
+    for env in ("FrozenLake 8×8", "CliffWalking", "Editable gridworld", "FrozenLake random map"):
+        at.selectbox(key="rl_env").set_value(env).run()
+        _ok(at)
+    at.number_input(key="rl_map_seed").set_value(7).run()
+    at.slider(key="rl_map_size").set_value(5).run()
+    at.slider(key="rl_map_p").set_value(0.7).run()
+    at.checkbox(key="rl_slippery").set_value(False).run()
+    _ok(at)
+
+
+def test_gamma_zero_and_one():
+    at = _app()
+    at.slider(key="rl_gamma").set_value(0.0).run()
+    _ok(at)
+    assert "γ = 0" in _texts(at.info)
+    # gamma = 1 on non-slippery FrozenLake: the greedy policy w.r.t. v* can loop forever
+    at.checkbox(key="rl_slippery").set_value(False)
+    at.slider(key="rl_gamma").set_value(1.0).run()
+    _ok(at)
+    assert "γ = 1" in _texts(at.info)
+    for view in ("Policy iteration", "Rollouts", "Model-free learning"):
+        at.radio(key="rl_view").set_value(view).run()
+        _ok(at)
+    at.radio(key="rl_target").set_value("optimal policy π*")
+    at.selectbox(key="rl_method").set_value("TD(0) evaluation").run()
+    _ok(at)
+    # an edited grid with a reward loop at gamma = 1: value iteration diverges -> a message
+    at.radio(key="rl_view").set_value("Value iteration")
+    at.selectbox(key="rl_env").set_value("Editable gridworld").run()
+    at.text_area(key="rl_grid_text").set_value("S 1\n. G")
+    at.button(key="rl_grid_apply").click().run()
+    _ok(at)
+    assert "did not converge" in _texts(at.warning)
+    at.radio(key="rl_view").set_value("Policy iteration").run()
+    _ok(at)
+    assert "never reaches a terminal" in _texts(at.warning)
+
+
+@pytest.mark.parametrize("text,message", [
+    (". . G\n. . .", "no start"),
+    ("S 500 G", "out of range"),
+    ("S # G\n# # .", "No terminal"),
+    ("S ? G", "unknown code"),
+    ("S . G\n. .", "same number"),
+])
+def test_invalid_edited_maps(text, message):
+    at = _app(**{"rl_env": "Editable gridworld"})
+    at.text_area(key="rl_grid_text").set_value(text)
+    at.button(key="rl_grid_apply").click().run()
+    _ok(at)
+    assert message in _texts(at.error), _texts(at.error)
+    at.button(key="rl_grid_default").click().run()  # recover
+    _ok(at)
+    assert not at.error
+
+
+def test_editable_grid_controls():
+    at = _app(**{"rl_env": "Editable gridworld"})
+    for key, value in (("rl_slip", 0.3), ("rl_step_reward", -0.2), ("rl_r_cells", 2.0),
+                       ("rl_r_cells", -5.0), ("rl_gamma", 0.5)):
+        at.slider(key=key).set_value(value).run()
+        _ok(at)
+    at.number_input(key="rl_grid_h").set_value(4)
+    at.number_input(key="rl_grid_w").set_value(5)
+    at.button(key="rl_grid_blank").click().run()
+    _ok(at)
+    assert "S . . . ." in at.text_area(key="rl_grid_text").value
+
+
+def test_policy_iteration_and_rollouts():
+    at = _app(**{"rl_view": "Policy iteration"})
+    at.slider(key="rl_pi_step").set_value(2).run()
+    _ok(at)
+    at.radio(key="rl_view").set_value("Rollouts").run()
+    _ok(at)
+    for n in (100, 10000):
+        at.select_slider(key="rl_n_episodes").set_value(n).run()
+        _ok(at)
+    at.button(key="rl_new_episode").click().run()
+    _ok(at)
+    expander = [e for e in at.expander if "Math checks" in e.label]
+    assert expander and expander[0].label.startswith("✅")
+
+
+def test_model_free_every_method():
+    at = _app(**{"rl_view": "Model-free learning"})
+    at.slider(key="rl_seeds").set_value(2)
+    at.select_slider(key="rl_episodes").set_value(10)
+    at.select_slider(key="rl_eps").set_value(0.2)
+    at.select_slider(key="rl_alpha").set_value(0.5)
+    at.slider(key="rl_smooth").set_value(5).run()
+    _ok(at)
+    for method in ("Q-learning", "SARSA", "TD(0) evaluation", "Monte Carlo evaluation"):
+        at.selectbox(key="rl_method").set_value(method).run()
+        at.button(key="rl_live_step").click().run()
+        _ok(at)
+        assert "step 10" in _texts(at.caption)
+    at.radio(key="rl_target").set_value("uniform random policy").run()
+    at.button(key="rl_live_step").click().run()
+    _ok(at)
+    at.button(key="rl_live_reset").click().run()
+    _ok(at)
+    at.select_slider(key="rl_eps").set_value(0.0)
+    at.selectbox(key="rl_method").set_value("Q-learning").run()
+    _ok(at)
+    assert "never explores" in _texts(at.info)
+
+
+@pytest.mark.slow
+def test_cliff_view():
+    at = _app(**{"rl_view": "Cliff: SARSA vs Q-learning", "rl_cliff_seeds": 10})
+    at.select_slider(key="rl_cliff_seeds").set_value(20).run()
+    _ok(at)
+    table = at.dataframe[0].value
+    assert list(table["method"]) == ["Q-learning", "SARSA"]
