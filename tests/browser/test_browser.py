@@ -1,0 +1,171 @@
+"""The real app in a real browser: `streamlit run app.py` + headless Chromium through Playwright.
+
+One fresh server per test process. Every ``pages/*.py`` is opened by a DEEP LINK typed straight
+into the address bar (``/Backpropagation``, ...), deep links before the home page so that the very
+first session of the fresh server is a deep link (the case Streamlit's legacy mode breaks). Each
+load waits until the script has run (``data-test-script-state=notRunning``), then asserts: no
+exception element, no "Page not found", the right page (not the home page) is shown, no error
+boundary fired. A screenshot per page goes to ``artifacts/screenshots/`` (git-ignored).
+
+Where ``/usr/bin/chromium`` or Playwright is missing the tests skip with the reason, except
+under CI (the ``CI`` environment variable set), where they fail instead.
+"""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SHOTS = ROOT / "artifacts" / "screenshots"
+SERVER_START_S = 120      # server answers /_stcore/health within this
+PAGE_RUN_MS = 240_000     # a page's first run may load weights or precompute: be generous
+HOME_TITLE = "Machine Perception Playground"
+
+
+def _url_path(script: Path) -> str:
+    """The URL path Streamlit gives a ``pages/`` file: ``10_Diffusion.py`` -> ``Diffusion``."""
+    try:  # Streamlit's own rule (number prefix dropped, spaces/underscores -> one '_', emoji off)
+        from streamlit.source_util import page_icon_and_name
+
+        return page_icon_and_name(script)[1]
+    except ImportError:  # pragma: no cover - the same rule, should the helper move
+        m = re.search(r"([0-9]*)[_ -]*(.*)\.py", script.name)
+        return re.sub(r"[_ ]+", "_", m.group(2)).strip() or m.group(1)
+
+
+# Discovered at collection time, so a new page is covered without touching this file.
+PAGES = [(p.stem, _url_path(p)) for p in sorted((ROOT / "pages").glob("*.py"))
+         if not p.name.startswith("_")]
+TARGETS = PAGES + [("home", "")]  # deep links first: the first session is a deep link
+
+
+def _missing_reason() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} not found (install Debian's chromium: apt-get install -y chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -r requirements-dev.txt)"
+    return None
+
+
+def _require_browser() -> None:
+    reason = _missing_reason()
+    if reason is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests are required under CI: {reason}")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A fresh ``streamlit run app.py`` on a free localhost port; stopped after the module."""
+    _require_browser()
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = {**os.environ, "PLAYGROUND_DEVICE": os.environ.get("PLAYGROUND_DEVICE", "cpu"),
+           "PLAYGROUND_THREADS": os.environ.get("PLAYGROUND_THREADS", "1")}
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false"]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited with {proc.returncode}:\n{log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=5) as r:
+                    if r.status == 200 and r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"no /_stcore/health after {SERVER_START_S} s:\n{log_path.read_text()}")
+            time.sleep(0.5)
+        yield base, log_path
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _server_log_tail(log_path: Path, n: int = 60) -> str:
+    return "\n".join(log_path.read_text(errors="replace").splitlines()[-n:])
+
+
+@pytest.mark.parametrize("name, path", TARGETS, ids=[t[0] for t in TARGETS])
+def test_page_loads_in_chromium(server, browser, name, path):
+    base, log_path = server
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    console_errors: list[str] = []
+    page.on("pageerror", lambda e: console_errors.append(str(e)))
+    try:
+        page.goto(f"{base}/{path}", wait_until="domcontentloaded", timeout=60_000)
+        # the script has run at least once (the state starts as 'initial') and is idle now
+        page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]",
+                               timeout=PAGE_RUN_MS)
+        page.wait_for_selector("[data-testid=stMain] h1", timeout=60_000)
+        page.wait_for_timeout(500)  # a page may rerun itself once (st.rerun): let it settle
+        page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]",
+                               timeout=PAGE_RUN_MS)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+        detail = f"\n--- server log ---\n{_server_log_tail(log_path)}"
+        exceptions = page.locator("[data-testid=stException]")
+        assert exceptions.count() == 0, exceptions.first.inner_text() + detail
+        assert page.get_by_text("Page not found").count() == 0, f"/{path}: Page not found"
+        broken = page.locator("[data-testid=stAlert]", has_text="Something went wrong")
+        assert broken.count() == 0, broken.first.inner_text() + detail
+        title = page.locator("[data-testid=stMain] h1").first.inner_text()
+        if path:
+            assert HOME_TITLE not in title, f"/{path} showed the home page, not {name}"
+        else:
+            assert HOME_TITLE in title
+            # the home page links every existing page
+            for _, p in PAGES:
+                assert page.locator(f"a[href$='/{p}']").count() >= 1, f"no link to /{p}"
+        assert page.url.rstrip("/") == f"{base}/{path}".rstrip("/") or "?" in page.url
+        assert not console_errors, console_errors
+    finally:
+        context.close()
