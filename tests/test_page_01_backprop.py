@@ -1,0 +1,176 @@
+"""AppTest of pages/01_Backpropagation.py: every control, training steps, bad inputs."""
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "01_Backpropagation.py")
+
+
+def _app():
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.run()
+    _ok(at)
+    return at
+
+
+def _ok(at):
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e for e in at.error if "went wrong" in e.value], [e.value for e in at.error]
+
+
+def _texts(at):
+    return " ".join(x.value for x in list(at.warning) + list(at.info) + list(at.error))
+
+
+def test_playground_controls_and_training():
+    at = _app()
+    assert any("autograd" in e.label or "Math checks" in e.label for e in at.expander)
+    at.button(key="bp_live_step").click().run()
+    _ok(at)
+    assert "step 10" in " ".join(c.value for c in at.caption)
+    # every data / network / optimiser control, each changed once, training stepped after
+    at.selectbox(key="bp_data").set_value("circles").run()
+    at.slider(key="bp_noise").set_value(0.2).run()
+    at.slider(key="bp_train").set_value(70).run()
+    at.slider(key="bp_n").set_value(200).run()
+    at.number_input(key="bp_dseed").set_value(3).run()
+    at.button(key="bp_regen").click().run()
+    assert at.number_input(key="bp_dseed").value == 4
+    at.multiselect(key="bp_features").set_value(["x1", "x2", "x1^2", "x2^2"]).run()
+    at.slider(key="bp_layers").set_value(3).run()
+    at.number_input(key="bp_w1").set_value(6).run()
+    at.number_input(key="bp_w2").set_value(5).run()
+    at.number_input(key="bp_w3").set_value(3).run()
+    at.selectbox(key="bp_act").set_value("relu").run()
+    at.selectbox(key="bp_loss").set_value("mse").run()
+    at.selectbox(key="bp_reg").set_value("l2").run()
+    at.select_slider(key="bp_lam").set_value(0.001).run()
+    at.selectbox(key="bp_opt").set_value("adam").run()
+    at.select_slider(key="bp_lr").set_value(0.01).run()
+    at.slider(key="bp_batch").set_value(20).run()
+    at.select_slider(key="bp_speed").set_value(100).run()
+    at.select_slider(key="bp_target").set_value(0.2).run()
+    _ok(at)
+    at.button(key="bp_live_step").click().run()
+    _ok(at)
+    at.toggle(key="bp_show_test").set_value(False).run()
+    at.toggle(key="bp_discrete").set_value(True).run()
+    for d in ("gradient norms", "confusion matrix", "hidden neurons"):
+        at.radio(key="bp_detail").set_value(d).run()
+        _ok(at)
+    at.button(key="bp_live_play").click().run()   # one playing tick, then pause
+    at.button(key="bp_live_play").click().run()
+    at.button(key="bp_live_reset").click().run()
+    _ok(at)
+    # 3 classes -> softmax + CE, with the explanation
+    at.selectbox(key="bp_data").set_value("spiral3").run()
+    at.button(key="bp_live_step").click().run()
+    _ok(at)
+    assert "softmax + cross-entropy" in _texts(at)
+    # regression, 1-D and 2-D
+    for name in ("reg_sin1d", "reg_gaussian"):
+        at.selectbox(key="bp_data").set_value(name).run()
+        at.button(key="bp_live_step").click().run()
+        _ok(at)
+    # every check passes on the trained network
+    assert not any("⚠️" in e.label for e in at.expander)
+
+
+def test_extreme_settings_give_messages_not_exceptions():
+    at = _app()
+    # learning rate 10 with a deep sigmoid net on a regression set: diverges -> paused
+    at.selectbox(key="bp_data").set_value("reg_gaussian").run()
+    at.slider(key="bp_layers").set_value(6).run()
+    at.selectbox(key="bp_act").set_value("sigmoid").run()
+    at.select_slider(key="bp_lr").set_value(10.0).run()
+    assert "very large" in _texts(at)
+    at.select_slider(key="bp_speed").set_value(1000).run()
+    at.button(key="bp_live_step").click().run()
+    _ok(at)
+    assert "diverged" in _texts(at).lower()
+    # deep sigmoid + lr 10 on classification saturates instead: still no exception
+    at.selectbox(key="bp_data").set_value("spiral").run()
+    at.button(key="bp_live_step").click().run()
+    _ok(at)
+    # 0 hidden layers, then 1 neuron
+    at.select_slider(key="bp_lr").set_value(0.03).run()
+    at.slider(key="bp_layers").set_value(0).run()
+    _ok(at)
+    assert "0 hidden layers" in _texts(at)
+    at.slider(key="bp_layers").set_value(1).run()
+    at.number_input(key="bp_w1").set_value(1).run()
+    _ok(at)
+    assert "1 neuron" in _texts(at)
+    # the step activation: honest about its zero derivative
+    at.selectbox(key="bp_act").set_value("step").run()
+    at.button(key="bp_live_step").click().run()
+    _ok(at)
+    assert "σ'(z) = 0" in _texts(at)
+    # every feature off
+    at.multiselect(key="bp_features").set_value([]).run()
+    _ok(at)
+    assert "Every input feature is off" in _texts(at)
+
+
+def test_csv_upload_good_and_bad():
+    at = _app()
+    at.selectbox(key="bp_data").set_value("upload CSV").run()
+    _ok(at)
+    bad = {
+        "malformed.csv": b"x1,x2,label\n0.1,0.2,0\n0.3,abc,1\n0.5,0.6\n",
+        "empty.csv": b"",
+        "huge.csv": b"x1,x2,label\n" + b"0.1,0.2,1\n" * 250_000,
+        "onelabel.csv": b"x1,x2,label\n0,0,1\n1,1,1\n2,2,1\n",
+    }
+    for name, content in bad.items():
+        at.file_uploader(key="bp_upload").set_value((name, content, "text/csv"))
+        at.run()
+        _ok(at)
+        assert any(name in e.value for e in at.error), (name, [e.value for e in at.error])
+    rows = "\n".join(f"{x:.3f},{y:.3f},{int(x * y > 0)}" for x, y in
+                     [(-1, -1), (1, 1), (-1, 1), (1, -1), (-0.5, -0.7), (0.6, 0.4), (-0.4, 0.8),
+                      (0.9, -0.3)] * 5)
+    at.file_uploader(key="bp_upload").set_value(("good.csv", ("x1,x2,label\n" + rows).encode(), "text/csv"))
+    at.run()
+    _ok(at)
+    assert not at.error
+    at.button(key="bp_live_step").click().run()
+    _ok(at)
+
+
+def test_step_through_perceptron_and_universal_views():
+    at = _app()
+    at.button(key="bp_live_step").click().run()
+    at.radio(key="bp_view").set_value("Backprop step-through").run()
+    _ok(at)
+    n_stages = at.slider(key="bp_stage").max
+    for s in (1, n_stages // 2, n_stages):
+        at.slider(key="bp_stage").set_value(s).run()
+        _ok(at)
+    at.slider(key="bp_point").set_value(5).run()
+    _ok(at)
+    assert at.dataframe and not any("⚠️" in e.label for e in at.expander)
+    # deeper network -> more stages; the stored stage is clamped, not an exception
+    at.slider(key="bp_layers").set_value(0).run()
+    _ok(at)
+    assert at.slider(key="bp_stage").max == 3
+
+    at.radio(key="bp_view").set_value("Perceptron (§1.1)").run()
+    _ok(at)
+    at.slider(key="bp_pc_n").set_value(80).run()
+    at.slider(key="bp_pc_margin").set_value(0.1).run()
+    at.select_slider(key="bp_pc_eta").set_value(0.1).run()
+    at.slider(key="bp_pc_update").set_value(1).run()
+    _ok(at)
+    assert not any("⚠️" in e.label for e in at.expander)   # within the Novikoff bound
+    at.radio(key="bp_pc_data").set_value("xor").run()
+    _ok(at)
+    assert "never converges" in _texts(at)
+
+    at.radio(key="bp_view").set_value("Universal approximation (§1.5)").run()
+    _ok(at)
+    at.selectbox(key="bp_ua_target").set_value("gaussian_bump").run()
+    at.selectbox(key="bp_ua_act").set_value("relu").run()
+    at.slider(key="bp_ua_n").set_value(32).run()
+    at.toggle(key="bp_ua_units").set_value(False).run()
+    _ok(at)
