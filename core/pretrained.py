@@ -37,6 +37,7 @@ PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 ENTRY_MODULES: tuple[str, ...] = (
     "core.judge",
     "core.gan.mnist",
+    "core.diffusion.specs",
     "core.conv.unet",
     "core.flows.pretrained",
 )

@@ -1,0 +1,1 @@
+"""Diffusion models (notes §10): schedules, forward process, posterior, samplers, models."""
