@@ -54,7 +54,7 @@ def partition_views(digit: np.ndarray, parity: int = 0) -> dict[str, np.ndarray]
     """For a (28, 28) digit in [0, 1]: the conditioning part x_B and the transformed part x_A
     under the checkerboard mask; the 4 squeezed channels (4, 14, 14); and x_B / x_A under the
     channel mask after the squeeze. Masked-out pixels are NaN (drawn blank)."""
-    x = torch.as_tensor(np.asarray(digit, dtype=np.float32))[None, None]  # (1, 1, 28, 28)
+    x = torch.tensor(np.array(digit, dtype=np.float32))[None, None]  # (1, 1, 28, 28)
     b = checkerboard_mask(28, 28, parity)[None]  # (1, 1, 28, 28)
     sq = squeeze(x)[0]  # (4, 14, 14)
     cb = channel_mask(4, 14, 14, parity)

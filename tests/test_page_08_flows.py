@@ -1,0 +1,107 @@
+"""AppTest of pages/08_Normalizing_Flows.py: every control, live training, divergence, bad CSVs."""
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "08_Normalizing_Flows.py")
+
+
+def _app():
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _ok(at):
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e.value for e in at.error if "went wrong" in e.value], [e.value for e in at.error]
+
+
+def _checks_pass(at):
+    texts = [m.value for m in at.markdown]
+    assert any("✅ **2-D: max |f⁻¹(f(z)) − z|" in t for t in texts), texts
+    assert not [t for t in texts if t.startswith("❌")], [t for t in texts if "❌" in t]
+
+
+def test_pretrained_views_and_sections():
+    at = _app()
+    _ok(at)
+    _checks_pass(at)
+    for k in (0, 3, 16):
+        at.slider(key="nf_step").set_value(k).run()
+        _ok(at)
+    for view in ("logdet", "samples", "density"):
+        at.radio(key="nf_view").set_value(view).run()
+        _ok(at)
+    at.radio(key="nf_direction").set_value("normalize").run()
+    _ok(at)
+    at.selectbox(key="nf_target").set_value("checkerboard").run()
+    _ok(at)
+    _checks_pass(at)
+    assert any("entropy ln 32" in m.value for m in at.markdown)
+    at.radio(key="nf_section").set_value("1d").run()
+    _ok(at)
+    for name in ("bimodal", "tanh"):
+        at.selectbox(key="nf_map").set_value(name).run()
+        _ok(at)
+    assert any("✅ **1-D" in m.value for m in at.markdown)
+    at.radio(key="nf_section").set_value("images").run()
+    _ok(at)
+    at.slider(key="nf_digit").set_value(7).run()
+    at.radio(key="nf_parity").set_value(1).run()
+    _ok(at)
+
+
+def test_live_training_controls_and_divergence():
+    at = _app()
+    at.radio(key="nf_source").set_value("live").run()
+    _ok(at)
+    at.selectbox(key="nf_kind").set_value("nice").run()
+    at.slider(key="nf_steps").set_value(3).run()
+    at.select_slider(key="nf_hidden").set_value(16).run()
+    at.selectbox(key="nf_perm").set_value("none").run()
+    _ok(at)
+    assert any("x_B is copied through every step" in w.value for w in at.warning)
+    at.selectbox(key="nf_perm").set_value("random").run()
+    at.selectbox(key="nf_kind").set_value("glow").run()
+    at.button(key="nf_live_step").click().run()
+    _ok(at)
+    assert any(c.value.startswith("step 50") for c in at.caption), [c.value for c in at.caption]
+    assert any("held-out NLL" in c.value for c in at.caption)
+    at.slider(key="nf_step").set_value(2).run()  # the live flow has 3 steps
+    _ok(at)
+    at.slider(key="nf_step").set_value(16).run()
+    assert any("has 3 steps" in i.value for i in at.info)
+    _checks_pass(at)
+    # a huge learning rate diverges: the run pauses and says why
+    at.select_slider(key="nf_lr").set_value(10.0).run()
+    at.button(key="nf_live_step").click().run()
+    _ok(at)
+    assert any("diverged" in w.value.lower() for w in at.warning), [w.value for w in at.warning]
+
+
+def test_csv_upload_refuses_bad_files_and_trains_on_good_ones():
+    at = _app()
+    at.selectbox(key="nf_target").set_value("upload").run()
+    _ok(at)
+    assert any("Upload a CSV" in i.value for i in at.info)
+    bad = {
+        "nan.csv": (b"x1,x2\n" + b"0.1,0.2\n" * 30 + b"nan,1.0\n", "NaN"),
+        "text.csv": (b"x1,x2\n0.1,0.2\nhello,world\n" + b"0.3,0.4\n" * 30, "not a number"),
+        "one.csv": (b"x1,x2\n0.5,0.5\n", "at least 20 are needed"),
+    }
+    for name, (data, expected) in bad.items():
+        at.file_uploader(key="nf_upload").set_value((name, data, "text/csv")).run()
+        _ok(at)
+        assert any(expected in e.value for e in at.error), (name, [e.value for e in at.error])
+    rng = __import__("numpy").random.default_rng(0)
+    pts = rng.normal(size=(200, 2)) * [2.0, 0.5]
+    good = ("x1,x2\n" + "\n".join(f"{a:.4f},{b:.4f}" for a, b in pts)).encode()
+    at.file_uploader(key="nf_upload").set_value(("mine.csv", good, "text/csv")).run()
+    _ok(at)
+    assert not at.error
+    assert any("no pretrained flow for your points" in i.value for i in at.info)
+    at.button(key="nf_live_step").click().run()
+    _ok(at)
+    assert any(c.value.startswith("step 50") for c in at.caption)
