@@ -4,6 +4,8 @@ universal approximation. The math lives in ``core.backprop``; this page only wir
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -181,6 +183,7 @@ def grid_outputs(tr: BackpropTrainer, data):
 
 def training_view(show_test: bool, discretize: bool):
     def render(tr: BackpropTrainer, metrics: dict) -> None:
+        t0 = time.perf_counter()
         data = tr.data
         m = tr.evaluate() if not metrics else metrics
         c = st.columns(4)
@@ -205,6 +208,7 @@ def training_view(show_test: bool, discretize: bool):
                                             discretize=discretize), key="bp_fig_decision")
         with right:
             ui.figure(F.loss_figure(tr.history, title=f"loss ({tr.loss})"), key="bp_fig_loss")
+        st.session_state["_bp_render_s"] = time.perf_counter() - t0  # read by the benchmark
     return render
 
 
@@ -345,6 +349,11 @@ def stepthrough_view(data, cfg):
                                active_layers=s.active_layers, node_name=s.node_name,
                                edge_name=s.edge_name), key="bp_fig_step")
     st.dataframe(pd.DataFrame(s.rows), hide_index=True, width="stretch")
+    if s.edge_rows:
+        st.caption(f"Edges into layer {s.active_layers[0] + 1}: ∂L/∂w = a(source) · δ(target)"
+                   + (" + the penalty's gradient" if tr.cfg.regularizer != "none"
+                      and tr.cfg.reg_rate > 0 else ""))
+        st.dataframe(pd.DataFrame(s.edge_rows), hide_index=True, width="stretch", height=240)
     with ui.error_boundary("the math checks"):
         c = gradient_check(tr.net, x, t, tr.loss, tr.cfg.regularizer, tr.cfg.reg_rate,
                            n_fd=48, seed=ctx.seed)

@@ -146,10 +146,10 @@ def neuron_mosaic(maps: list[np.ndarray], titles: list[str] | None = None) -> go
 
 
 def _node_xy(sizes) -> list[np.ndarray]:
-    """(n_l, 2) positions: layer l at x = l, nodes spread symmetrically in y."""
+    """(n_l, 2) positions: layer l at x = l, node 0 at the top, spread symmetrically in y."""
     top = max(sizes)
-    return [np.stack([np.full(n, l), (np.arange(n) - (n - 1) / 2) * (top / max(top, 1))
-                      / max(1, top - 1) * 2 if top > 1 else np.zeros(n)], axis=1)
+    gap = 2.0 / max(1, top - 1)
+    return [np.stack([np.full(n, float(l)), -(np.arange(n) - (n - 1) / 2) * gap], axis=1)
             for l, n in enumerate(sizes)]
 
 
@@ -212,13 +212,13 @@ def network_figure(sizes, edge_values: list[np.ndarray], *, node_values=None, no
     hover = np.array(hover, dtype=object)
     fig.add_trace(go.Scatter(
         x=nx[~fin], y=ny[~fin], mode="markers", hovertext=hover[~fin], hoverinfo="text",
-        marker=dict(size=30, color="#eeeeee", line=dict(color="#999", width=1)),
+        marker=dict(size=40, color="#eeeeee", line=dict(color="#999", width=1)),
         showlegend=False))
     fig.add_trace(go.Scatter(
         x=nx[fin], y=ny[fin], mode="markers+text", text=texts[fin], textposition="middle center",
         hovertext=[f"{h}: {node_name} = {c:.4g}" for h, c in zip(hover[fin], colours[fin])],
-        hoverinfo="text", textfont=dict(size=10),
-        marker=dict(size=30, color=colours[fin], colorscale=SIGNED_SCALE, cmin=-cmax, cmax=cmax,
+        hoverinfo="text", textfont=dict(size=11),
+        marker=dict(size=40, color=colours[fin], colorscale=SIGNED_SCALE, cmin=-cmax, cmax=cmax,
                     line=dict(color="#555", width=1),
                     colorbar=dict(title=node_name, len=0.6) if node_values is not None else None,
                     showscale=node_values is not None), showlegend=False))

@@ -29,10 +29,10 @@ def augment(X: np.ndarray) -> np.ndarray:
 
 
 def separable_set(n: int = 40, margin: float = 0.15, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """n points uniform on [-1, 1]^2 labelled by the line x2 = 0.6 x1 - 0.1, none closer than
-    ``margin`` to it (rejection sampling, seeded): linearly separable by construction."""
+    """n points uniform on [-1, 1]^2 labelled by the line x1 + 0.3 x2 + 0.1 = 0, none closer
+    than ``margin`` to it (rejection sampling, seeded): linearly separable by construction."""
     rng = np.random.default_rng(seed)
-    w_true, b_true = np.array([-0.6, 1.0]), 0.1
+    w_true, b_true = np.array([1.0, 0.3]), 0.1
     keep: list[np.ndarray] = []
     while sum(len(k) for k in keep) < n:
         X = rng.uniform(-1.0, 1.0, size=(4 * n, 2))

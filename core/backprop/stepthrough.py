@@ -25,7 +25,8 @@ from core.backprop.mlp import MLP
 @dataclass(frozen=True)
 class Stage:
     """One step: ``title``, node colours per layer (nan = not yet known), node labels, edge values
-    per layer (weights or dL/dW), the edge layers in focus, and table rows (list of dicts)."""
+    per layer (weights or dL/dW), the edge layers in focus, and table rows (lists of dicts) for
+    the nodes and, in backward stages, the edges."""
 
     title: str
     node_values: list
@@ -35,6 +36,7 @@ class Stage:
     node_name: str
     edge_name: str
     rows: list
+    edge_rows: list = ()
 
 
 def _fmt(v: float) -> str:
@@ -98,9 +100,11 @@ def step_through(net: MLP, x: np.ndarray, t: np.ndarray, loss: str, reg: str = "
             rows.append({"node": nm, "∂L/∂a": float(bw.dL_da[l][0, j]),
                          "σ'(z)": float(bw.dsigma[l][0, j]), "δ = ∂L/∂z": float(bw.delta[l][0, j]),
                          "∂L/∂b": float(bw.db[l - 1][j])})
+        edge_rows = []
         for i, src in enumerate(names(l - 1)):
             for j, dst in enumerate(names(l)):
-                rows.append({"node": f"edge {src}→{dst}", "a (source)": float(fw.a[l - 1][0, i]),
+                edge_rows.append({"edge": f"{src}→{dst}", "w": float(net.W[l - 1][i, j]),
+                                  "a (source)": float(fw.a[l - 1][0, i]),
                              "δ = ∂L/∂z": float(bw.delta[l][0, j]),
                              "∂L/∂w = a·δ (+reg)": float(bw.dW[l - 1][i, j])})
         if l == L and net.cfg.head == "softmax":
@@ -112,5 +116,6 @@ def step_through(net: MLP, x: np.ndarray, t: np.ndarray, loss: str, reg: str = "
         stages.append(Stage(f"Backward, layer {l}: {how}; ∂L/∂W{l} = a{l - 1}ᵀ δ{l}",
                             [d.copy() for d in deltas], [[_fmt(v) for v in layer]
                                                          for layer in deltas],
-                            [E.copy() for E in edges], (l - 1,), "δ", "∂L/∂w", rows))
+                            [E.copy() for E in edges], (l - 1,), "δ", "∂L/∂w", rows,
+                            edge_rows))
     return stages
