@@ -185,37 +185,40 @@ def value_iteration(mdp: MDP, gamma: float, tol: float = 1e-8, max_iter: int = 1
     S, A = mdp.n_states, mdp.n_actions
     v = np.zeros(S) if v0 is None else np.asarray(v0, dtype=np.float64).copy()
     P_am, r_am = mdp.P_action_major                               # (A*S, S), (A, S)
-    gP = P_am * gamma                                             # gamma P
-    dense = isinstance(gP, np.ndarray)
+    # Q = [gamma P | r] @ [v; 1]: one mat-vec per sweep gives Q(s, a) for all s, a
+    if isinstance(P_am, np.ndarray):
+        M_aug = np.hstack([gamma * P_am, r_am.reshape(A * S, 1)])    # (A*S, S+1) dense
+    else:
+        M_aug = sp.hstack([gamma * P_am, sp.csr_matrix(r_am.reshape(A * S, 1))]).tocsr()
+    dense = isinstance(M_aug, np.ndarray)
+    v_a, v_b = np.ones(S + 1), np.ones(S + 1)                     # [v; 1], two buffers
+    v_a[:S] = v
     q = np.empty(A * S)
-    q_rows = [q[a * S:(a + 1) * S] for a in range(A)]            # views Q(., a), each (S,)
-    r_rows = list(r_am)
-    v_new, diff = np.empty(S), np.empty(S)
+    q_as = q.reshape(A, S)                                        # Q(s, a) as rows per action
+    diff = np.empty(S + 1)
     history = [v.copy()] if keep_history else None
     residuals = np.empty(max_iter)
     converged, t = False, 0
     while t < max_iter:
         if dense:
-            np.dot(gP, v, out=q)                                  # gamma P v
+            np.dot(M_aug, v_a, out=q)                             # Q = r + gamma P v
         else:
-            q[:] = gP @ v
-        np.add(q_rows[0], r_rows[0], out=v_new)                   # Q = r + gamma P v ...
-        for a in range(1, A):
-            np.add(q_rows[a], r_rows[a], out=q_rows[a])
-            np.maximum(v_new, q_rows[a], out=v_new)               # ... v_{t+1} = max_a Q
-        np.subtract(v_new, v, out=diff)
+            q[:] = M_aug @ v_a
+        np.max(q_as, axis=0, out=v_b[:S])                         # v_{t+1} = max_a Q
+        np.subtract(v_b, v_a, out=diff)
         np.abs(diff, out=diff)
         res = diff.max()                                          # ||v_{t+1} - v_t||_inf
         residuals[t] = res
-        v, v_new = v_new, v
+        v_a, v_b = v_b, v_a
         t += 1
         if keep_history:
-            history.append(v.copy())
+            history.append(v_a[:S].copy())
         if res <= tol:
             converged = True
             break
         if not np.isfinite(res):
             break
+    v = v_a[:S]
     return ValueIterationResult(
         v=v.copy(), policy=greedy_policy(mdp, v, gamma), iterations=t, converged=converged,
         residuals=residuals[:t].copy(), history=np.array(history) if keep_history else None)

@@ -12,7 +12,7 @@ from core.mdp import ARROWS, DELTAS, MDP
 from core.theme import PALETTE
 
 _VALUE_SCALE = "RdYlGn"
-_CODES = {"S": "S", "G": "G", "H": "H", "X": "X", "C": "cliff", "#": ""}
+_CODES = {"S": "start", "G": "goal", "H": "hole", "X": "pit", "C": "", "#": ""}
 
 
 def _grid(mdp: MDP, v: np.ndarray) -> np.ndarray:
@@ -25,28 +25,41 @@ def _grid(mdp: MDP, v: np.ndarray) -> np.ndarray:
     return z
 
 
+_FILL = {"H": ("#1d3557", "hole"), "X": ("#3a0ca3", "pit"), "G": ("#f4c430", "goal"),
+         "C": ("#6c757d", "cliff")}
+
+
 def _frame(fig: go.Figure, mdp: MDP, height: int | None = None) -> go.Figure:
     H, W = mdp.shape
+    for i, row in enumerate(mdp.desc):          # terminal / cliff cells drawn as solid tiles
+        for j, c in enumerate(row):
+            if c in _FILL:
+                fig.add_shape(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
+                              fillcolor=_FILL[c][0], line=dict(width=1, color="white"),
+                              layer="above", opacity=0.92)
     fig.update_xaxes(range=[-0.5, W - 0.5], showgrid=False, zeroline=False, showticklabels=False,
                      constrain="domain")
     fig.update_yaxes(range=[H - 0.5, -0.5], showgrid=False, zeroline=False, showticklabels=False,
-                     scaleanchor="x", scaleratio=1)
-    fig.update_layout(height=height or int(min(640, max(260, 56 * H + 80))),
+                     scaleanchor="x", scaleratio=1, constrain="domain")
+    cell = min(80.0, 480.0 / W)                   # px per cell in a half-width column
+    fig.update_layout(height=height or int(min(680, max(260, cell * H + 70))),
                       plot_bgcolor="#444444", showlegend=False)
     return fig
 
 
-def _code_labels(mdp: MDP) -> go.Scatter:
-    """Small corner letters for S, G, H/X and cliff cells."""
-    xs, ys, ts = [], [], []
+def _code_labels(fig: go.Figure, mdp: MDP) -> None:
+    """Cell names, and the entering reward of edited cells, as annotations (above tiles)."""
+    W = mdp.shape[1]
     for i, row in enumerate(mdp.desc):
         for j, c in enumerate(row):
-            if c in _CODES and _CODES[c]:
-                xs.append(j - 0.32)
-                ys.append(i - 0.3)
-                ts.append(_CODES[c])
-    return go.Scatter(x=xs, y=ys, text=ts, mode="text", hoverinfo="skip",
-                      textfont=dict(size=11, color="#222222"))
+            if _CODES.get(c):
+                dark = c in "HX"
+                fig.add_annotation(x=j, y=i - 0.33 if c == "S" else i, text=_CODES[c],
+                                   showarrow=False, font=dict(size=11, color="white" if dark
+                                                              else "#111111"))
+            elif mdp.cell_reward is not None and c == "." and mdp.cell_reward[i * W + j]:
+                fig.add_annotation(x=j + 0.3, y=i - 0.36, text=f"{mdp.cell_reward[i * W + j]:+g}",
+                                   showarrow=False, font=dict(size=9, color="#1d3557"))
 
 
 def _heat(mdp: MDP, v: np.ndarray, zrange: tuple[float, float] | None, show_values: bool,
@@ -68,10 +81,11 @@ def _heat(mdp: MDP, v: np.ndarray, zrange: tuple[float, float] | None, show_valu
 def value_heatmap(mdp: MDP, v: np.ndarray, policy: np.ndarray | None = None, *,
                   title: str = "", zrange: tuple[float, float] | None = None,
                   show_values: bool = True, agent: int | None = None,
-                  colorbar_title: str = "V") -> go.Figure:
-    """V as a heatmap with the values printed and, optionally, greedy policy arrows."""
+                  colorbar_title: str = "V", path: list[int] | None = None) -> go.Figure:
+    """V as a heatmap with the values printed and, optionally, greedy policy arrows and a
+    path of states drawn as a line through the cell centres."""
     fig = go.Figure(_heat(mdp, v, zrange, show_values, colorbar_title))
-    fig.add_trace(_code_labels(mdp))
+    _code_labels(fig, mdp)
     if policy is not None:
         H, W = mdp.shape
         show = ~mdp.terminal & mdp.reachable
@@ -79,6 +93,12 @@ def value_heatmap(mdp: MDP, v: np.ndarray, policy: np.ndarray | None = None, *,
         fig.add_trace(go.Scatter(x=s % W, y=s // W + 0.3, text=[ARROWS[a] for a in policy[s]],
                                  mode="text", hoverinfo="skip",
                                  textfont=dict(size=16, color="#111111")))
+    if path is not None:
+        W = mdp.shape[1]
+        p = np.asarray(path)
+        fig.add_trace(go.Scatter(x=p % W, y=p // W, mode="lines+markers", hoverinfo="skip",
+                                 line=dict(color=PALETTE[0], width=5),
+                                 marker=dict(size=8, color=PALETTE[0])))
     if agent is not None:
         fig.add_trace(_agent(mdp, agent))
     fig.update_layout(title=title)
@@ -97,7 +117,7 @@ def q_arrows(mdp: MDP, Q: np.ndarray, *, title: str = "") -> go.Figure:
     colour is max_a Q."""
     H, W = mdp.shape
     fig = go.Figure(_heat(mdp, Q.max(1), None, False, "max Q"))
-    fig.add_trace(_code_labels(mdp))
+    _code_labels(fig, mdp)
     seg = {True: ([], []), False: ([], [])}
     for s in np.flatnonzero(~mdp.terminal & mdp.reachable):
         q = Q[s]
@@ -139,7 +159,7 @@ def convergence_plot(residuals: np.ndarray, errors: np.ndarray | None,
                              name="residual ‖v_t − v_{t−1}‖∞",
                              line=dict(color=PALETTE[2], dash="dot", width=2)))
     if t is not None:
-        fig.add_vline(x=t, line=dict(color="#888888", width=1))
+        fig.add_vline(x=t, line=dict(color="#333333", width=2, dash="dot"))
     fig.update_yaxes(type="log", title="sup-norm", exponentformat="power")
     fig.update_xaxes(title="iteration t")
     fig.update_layout(height=340, legend=dict(orientation="h", y=1.12))
@@ -158,7 +178,8 @@ def _smooth(y: np.ndarray, window: int) -> np.ndarray:
 
 def learning_curves(curves: dict[str, np.ndarray], *, ylabel: str, smooth: int = 1,
                     references: dict[str, float] | None = None, log_y: bool = False,
-                    max_points: int = 1000) -> go.Figure:
+                    max_points: int = 1000, yrange: tuple[float, float] | None = None
+                    ) -> go.Figure:
     """Mean over seeds of each (B, E) curve with a band (mean ± one standard deviation over
     seeds); dashed horizontal lines for ``references`` (e.g. the book's values)."""
     fig = go.Figure()
@@ -178,9 +199,10 @@ def learning_curves(curves: dict[str, np.ndarray], *, ylabel: str, smooth: int =
                                  line=dict(color=color, width=2.5)))
     for k, (label, value) in enumerate((references or {}).items()):
         fig.add_hline(y=value, line=dict(color=PALETTE[k % len(PALETTE)], dash="dash", width=1.5),
-                      annotation_text=label, annotation_position="bottom right")
+                      annotation_text=label,
+                      annotation_position="top left" if k % 2 else "bottom right")
     fig.update_xaxes(title="episode")
-    fig.update_yaxes(title=ylabel, type="log" if log_y else "linear")
+    fig.update_yaxes(title=ylabel, type="log" if log_y else "linear", range=yrange)
     fig.update_layout(height=360, legend=dict(orientation="h", y=1.14))
     return fig
 
