@@ -13,7 +13,7 @@ import ui
 from core.data.mnist import MNIST_SPLIT_TEXT, mnist_split
 from core.flows import density as D
 from core.flows import figures as F
-from core.flows.image_masks import partition_views
+from core.flows.image_masks import partition_views, squeeze, unsqueeze
 from core.flows.models import FLOW_BUILDERS, FLOW_LABELS, PERMUTATIONS, FlowConfig
 from core.flows.one_d import MONOTONE_MAPS, one_d_checks, one_d_density
 from core.flows.pretrained import TARGETS, pretrained_name, target_data
@@ -51,7 +51,7 @@ def one_d_section() -> None:
         map_name = ui.url_selectbox("monotone map f", "nf_map", list(MONOTONE_MAPS),
                                     format_func=lambda k: MONOTONE_MAPS[k].label)
         d1, c1 = _one_d(map_name, ctx.seed)
-        ui.figure(F.fig_one_d(d1, MONOTONE_MAPS[map_name].latex), key="nf_1d_fig")
+        ui.figure(F.fig_one_d(d1, MONOTONE_MAPS[map_name].label), key="nf_1d_fig")
         checks.append(ui.Check("1-D: ∫ p_X dx over the window − P(window)",
                                c1["integral_error"], 1e-3,
                                f"window holds {c1['window_mass']:.4f} of the mass"))
@@ -245,7 +245,10 @@ def two_d_section() -> None:
         m = flow.n_steps
         v1, v2, v3 = st.columns([3, 2, 2])
         with v1:
-            k = ui.url_slider("after step k of m", "nf_step", 0, 16, 16,
+            for kk in ("nf_step", "_keep_nf_step"):  # a flow with fewer steps than before
+                if st.session_state.get(kk, 0) > m:
+                    st.session_state[kk] = m
+            k = ui.url_slider(f"after step k of m = {m}", "nf_step", 0, m, m,
                               help="0 = where the points start; m = the end of the flow")
         with v2:
             direction = ui.url_radio("direction", "nf_direction", ["generate", "normalize"],
@@ -256,9 +259,6 @@ def two_d_section() -> None:
                                 format_func={"density": "density p_X (change of variables)",
                                              "logdet": "log|det J| of step k",
                                              "samples": "samples over data"}.get)
-        if k > m:
-            st.info(f"This flow has {m} steps; showing step {m}.")
-            k = m
         x_show = _show_subset(x_test)
         with ui.error_boundary("the warping view"):
             P = _paths(flow_key, flow, tuple(box), x_show, ctx.seed)
@@ -339,7 +339,15 @@ def images_section() -> None:
             parity = ui.url_radio("mask parity", "nf_parity", [0, 1], horizontal=True,
                                   format_func=lambda p: "even squares / first channels" if p == 0
                                   else "odd squares / last channels")
-        ui.figure(F.fig_partitions(_views(int(digit), int(parity))), key="nf_masks_fig")
+        views = _views(int(digit), int(parity))
+        ui.figure(F.fig_partitions(views), key="nf_masks_fig")
+        x = torch.tensor(views["digit"])[None, None]  # (1, 1, 28, 28)
+        checks.append(ui.Check("images: max |unsqueeze(squeeze(x)) − x|",
+                               float((unsqueeze(squeeze(x)) - x).abs().max()), 0.0))
+        covered = np.where(np.isnan(views["checker_B"]), views["checker_A"], views["checker_B"])
+        checks.append(ui.Check("images: x_B and x_A of the checkerboard mask rebuild x exactly",
+                               float(np.abs(covered - views["digit"]).max()), 0.0,
+                               f"{int(views['mask'].sum())} of 784 pixels condition"))
 
 
 {"2d": two_d_section, "1d": one_d_section, "images": images_section}[section]()

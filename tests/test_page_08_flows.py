@@ -28,7 +28,7 @@ def test_pretrained_views_and_sections():
     at = _app()
     _ok(at)
     _checks_pass(at)
-    for k in (0, 3, 16):
+    for k in (0, 3, 8):
         at.slider(key="nf_step").set_value(k).run()
         _ok(at)
     for view in ("logdet", "samples", "density"):
@@ -69,10 +69,9 @@ def test_live_training_controls_and_divergence():
     _ok(at)
     assert any(c.value.startswith("step 50") for c in at.caption), [c.value for c in at.caption]
     assert any("held-out NLL" in c.value for c in at.caption)
-    at.slider(key="nf_step").set_value(2).run()  # the live flow has 3 steps
+    assert at.slider(key="nf_step").max == 3  # the live flow has 3 steps
+    at.slider(key="nf_step").set_value(2).run()
     _ok(at)
-    at.slider(key="nf_step").set_value(16).run()
-    assert any("has 3 steps" in i.value for i in at.info)
     _checks_pass(at)
     # a huge learning rate diverges: the run pauses and says why
     at.select_slider(key="nf_lr").set_value(10.0).run()

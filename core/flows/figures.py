@@ -19,10 +19,10 @@ def _square(fig: go.Figure, box=None) -> go.Figure:
     return fig
 
 
-def fig_one_d(d: OneDDensity, latex: str) -> go.Figure:
+def fig_one_d(d: OneDDensity, label: str) -> go.Figure:
     """§8.1: p_Z, the map x = f(z), and p_X with a histogram of f(z) samples and |d f⁻¹/dx|."""
     fig = make_subplots(rows=1, cols=3, subplot_titles=(
-        "base density p_Z(z) = N(0, 1)", f"the map ${latex}$",
+        "base density p_Z(z) = N(0, 1)", f"the map {label}",
         "p_X(x) = p_Z(f⁻¹(x))·|df⁻¹/dx|"))
     fig.add_trace(go.Scatter(x=d.z, y=p_z(d.z), name="p_Z", line=dict(color=PALETTE[0], width=3)),
                   1, 1)
