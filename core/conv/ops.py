@@ -244,3 +244,33 @@ def upsample_bilinear(x: torch.Tensor, size: tuple[int, int],
 
 
 UPSAMPLERS = ("nearest", "bed of nails", "max unpooling", "transposed conv", "bilinear")
+
+
+# ----------------------------------------------------------------------------- explanations
+def window(x_pad: torch.Tensor, i: int, j: int, k: int, stride: int = 1,
+           dilation: int = 1) -> torch.Tensor:
+    """The (k, k) patch of a padded (H, W) input that output cell (i, j) sees:
+    x_pad[s i + d m, s j + d n] for m, n in 0..k-1."""
+    r0, c0 = i * stride, j * stride
+    return x_pad[r0:r0 + dilation * (k - 1) + 1:dilation, c0:c0 + dilation * (k - 1) + 1:dilation]
+
+
+def upsample_pair(x: torch.Tensor, kernel: torch.Tensor, stride: int
+                  ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Checkerboard demo (Odena et al. 2016): the same kernel used two ways on (H, W) ``x``.
+
+    (a) transposed conv with stride s: output pixels receive ceil(k/s) or floor(k/s) stamps per
+        axis when s does not divide k -> a periodic (checkerboard) pattern;
+    (b) nearest resize by s, then an ordinary "same" correlation: every pixel sees k x k inputs.
+    Both are cropped to (s H, s W) so they line up.
+    """
+    k = kernel.shape[-1]
+    h, w = x.shape
+    a = conv_transpose2d(x[None, None], kernel[None, None], stride=stride)[0, 0]
+    off = (k - stride) // 2 if k >= stride else 0
+    a = a[off:off + stride * h, off:off + stride * w]
+    up = upsample_nearest(x[None, None], (stride * h, stride * w))
+    b = conv2d(up, kernel[None, None], padding=(k - 1) // 2)[0, 0]
+    if b.shape != a.shape:  # even k: 'same' padding leaves one extra row/col
+        b = b[:a.shape[0], :a.shape[1]]
+    return a, b

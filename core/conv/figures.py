@@ -1,0 +1,281 @@
+"""Pure figures for the convolution page: data (numpy arrays) -> plotly Figure (notes §2–3).
+
+Big images (photos, feature maps) travel as one PNG inside ``go.Image`` (a 512-px photo is a
+few hundred kB instead of a 262k-cell heatmap); small numeric grids are heatmaps with the numbers
+written in the cells, so a step-through reads like the notes' figures.
+"""
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image
+
+from core.theme import PALETTE
+
+HIGHLIGHT = PALETTE[3]   # vermillion: patch / argmax / receptive field outlines
+SECOND = PALETTE[1]      # orange: the output cell / second highlight
+_RDBU = np.array([[5, 48, 97], [67, 147, 195], [247, 247, 247], [214, 96, 77], [103, 0, 31]],
+                 np.float32)  # RdBu reversed: negative blue, positive red
+
+
+def _lut(anchors: np.ndarray, n: int = 256) -> np.ndarray:
+    """An n-entry colour table interpolated between equally spaced anchor colours."""
+    t = np.linspace(0, len(anchors) - 1, n)
+    return np.stack([np.interp(t, np.arange(len(anchors)), anchors[:, c]) for c in range(3)],
+                    1).round().astype(np.uint8)
+
+
+_SIGNED_LUT = _lut(_RDBU, 255)  # odd length: index 127 is exactly the white of 0
+_GREY_LUT = _lut(np.array([[0, 0, 0], [255, 255, 255]], np.float32))
+
+
+def to_rgb(img: np.ndarray, signed: bool | None = None) -> np.ndarray:
+    """(H, W) floats -> (H, W, 3) uint8. Signed data: blue-white-red around 0, scaled by max |x|;
+    otherwise grey levels over [min, max] (or [0, 1] when the data already lie there)."""
+    a = np.nan_to_num(np.asarray(img, np.float32))
+    if signed is None:
+        signed = bool(a.min() < -1e-6)
+    if signed:  # scale by a robust max (99.5th percentile of |x|) so a few peaks do not wash out
+        m = float(np.quantile(np.abs(a.ravel()[::7]), 0.995)) if a.size > 4096 else 0.0
+        m = m or float(np.abs(a).max()) or 1.0
+        q = np.rint((a / m + 1) * 127).clip(0, 254).astype(np.uint8)
+        return _SIGNED_LUT[q]
+    lo, hi = (0.0, 1.0) if a.min() >= 0 and a.max() <= 1 else (float(a.min()), float(a.max()))
+    q = ((a - lo) * (255 / ((hi - lo) or 1.0))).clip(0, 255).astype(np.uint8)
+    return _GREY_LUT[q]
+
+
+def png_uri(rgb: np.ndarray) -> str:
+    """An (H, W, 3) uint8 array as a data URI: PNG for small or few-colour images (crisp cells),
+    JPEG (quality 92) for photos, which is several times smaller and faster to send."""
+    buf = io.BytesIO()
+    im = Image.fromarray(rgb)
+    if rgb.shape[0] * rgb.shape[1] > 96 * 96:
+        im.save(buf, format="JPEG", quality=92)
+        return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+    im.save(buf, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def image_uri(img: np.ndarray, signed: bool | None = None) -> str:
+    """`to_rgb` then `png_uri`: pages may cache this for images that do not change."""
+    return png_uri(to_rgb(img, signed))
+
+
+def _image_trace(img, signed: bool | None = None, axis: str = "") -> dict:
+    src = img if isinstance(img, str) else image_uri(img, signed)
+    return dict(type="image", source=src, hoverinfo="skip", xaxis=f"x{axis}", yaxis=f"y{axis}")
+
+
+def _panels(titles: list[str], widths: list[float] | None = None, gap: float = 0.03,
+            square: bool = True) -> dict:
+    """Layout for panels side by side (a light-weight make_subplots): axes x, x2, ... and titles."""
+    n = len(titles)
+    widths = widths or [1.0] * n
+    total = sum(widths)
+    usable = 1 - gap * (n - 1)
+    layout: dict = {"annotations": [], "showlegend": False}
+    x0 = 0.0
+    for i, (t, w) in enumerate(zip(titles, widths), 1):
+        x1 = min(1.0, x0 + usable * w / total)
+        sfx = "" if i == 1 else str(i)
+        layout[f"xaxis{sfx}"] = dict(domain=[min(x0, x1), x1], anchor=f"y{sfx}", showticklabels=False,
+                                     showgrid=False, zeroline=False)
+        layout[f"yaxis{sfx}"] = dict(domain=[0, 1], anchor=f"x{sfx}", showticklabels=False,
+                                     showgrid=False, zeroline=False, autorange="reversed",
+                                     **({"scaleanchor": f"x{sfx}"} if square else {}))
+        layout["annotations"].append(dict(text=t, x=(x0 + x1) / 2, y=1.0, xref="paper",
+                                          yref="paper", yanchor="bottom", showarrow=False))
+        x0 = x1 + gap
+    return layout
+
+
+def images_row(images: list, titles: list[str], signed: list[bool | None] | None = None,
+               height: int | None = None, aspect: float = 1.0) -> go.Figure:
+    """Several images side by side (each its own colour scaling); an entry may be a cached URI.
+
+    Without ``height`` the figure is sized for images of ``aspect`` = H / W in a ~1000 px row.
+    """
+    if height is None:
+        height = int(np.clip(60 + 1000 / len(images) * aspect, 160, 560))
+    traces = [_image_trace(img, None if signed is None else signed[c], "" if c == 0 else str(c + 1))
+              for c, img in enumerate(images)]
+    layout = _panels(titles, square=False)
+    layout.update(height=height, margin=dict(t=40, l=10, r=10, b=10))
+    return go.Figure(data=traces, layout=layout)
+
+
+def _fmt(a: np.ndarray) -> str:
+    a = np.asarray(a)
+    return ".0f" if np.all(np.abs(a - np.round(a)) < 1e-9) and np.abs(a).max(initial=0) < 1e6 else ".2f"
+
+
+def _grid_trace(a: np.ndarray, signed: bool, axis: str = "") -> dict:
+    a = np.atleast_2d(np.asarray(a, np.float64))
+    fmt = _fmt(a)
+    text = [[format(v + 0.0, fmt) for v in row] for row in a.tolist()]  # + 0.0: no "-0"
+    return dict(type="heatmap", z=a.tolist(), text=text, texttemplate="%{text}",
+                colorscale="RdBu_r" if signed else "Blues", zmid=0.0 if signed else None,
+                showscale=False, xgap=1, ygap=1, hoverinfo="skip", xaxis=f"x{axis}",
+                yaxis=f"y{axis}")
+
+
+def grids_row(grids: list[np.ndarray], titles: list[str], boxes: dict[int, list] | None = None,
+              height: int = 330, signed: bool = False) -> go.Figure:
+    """Small numeric grids side by side with their numbers; ``boxes[c]`` = list of
+    (row0, col0, row1, col1, colour) rectangles (inclusive cell ranges) on panel c (0-based)."""
+    grids = [np.atleast_2d(np.asarray(g, np.float64)) for g in grids]
+    traces, shapes = [], []
+    for c, g in enumerate(grids):
+        sfx = "" if c == 0 else str(c + 1)
+        traces.append(_grid_trace(g, signed or bool(g.min() < 0), sfx))
+        for (r0, c0, r1, c1, colour) in (boxes or {}).get(c, []):
+            shapes.append(dict(type="rect", x0=c0 - 0.5, x1=c1 + 0.5, y0=r0 - 0.5, y1=r1 + 0.5,
+                               xref=f"x{sfx}", yref=f"y{sfx}", line=dict(color=colour, width=3)))
+    widths = [g.shape[1] + 0.5 for g in grids]
+    layout = _panels(titles, widths=widths, gap=0.04)
+    # same cell size in every panel: rows * (cell width in a ~1000 px wide row)
+    cell = min(56.0, 1000 * (1 - 0.04 * (len(grids) - 1)) / sum(widths))
+    auto = int(50 + cell * max(g.shape[0] for g in grids))
+    layout.update(height=min(height, auto), margin=dict(t=40, l=10, r=10, b=10), shapes=shapes)
+    return go.Figure(data=traces, layout=layout)
+
+
+def stepthrough(x_pad: np.ndarray, kernel: np.ndarray, products: np.ndarray, out: np.ndarray,
+                i: int, j: int, stride: int, dilation: int, pad: int) -> go.Figure:
+    """Padded input with the current (dilated) patch, the kernel as applied, the products and the
+    output with the current cell (conv_arithmetic's animation, with the numbers)."""
+    k = kernel.shape[0]
+    r0, c0 = i * stride, j * stride
+    cells = [(r0 + dilation * m, c0 + dilation * n, r0 + dilation * m, c0 + dilation * n, HIGHLIGHT)
+             for m in range(k) for n in range(k)]
+    h, w = x_pad.shape
+    boxes = {0: cells + ([(pad, pad, h - 1 - pad, w - 1 - pad, PALETTE[8])] if pad else []),
+             3: [(i, j, i, j, SECOND)]}
+    return grids_row([x_pad, kernel, products, out],
+                     ["input (padded)" if pad else "input", "kernel as applied",
+                      "element-wise products", "output"], boxes=boxes, height=360)
+
+
+def matrix(T: np.ndarray, block: tuple[int, int] | None = None, title: str = "") -> go.Figure:
+    """A (Toeplitz) matrix as a heatmap; ``block`` = (rows, cols) draws the block grid."""
+    T = np.asarray(T, np.float64)
+    trace = _grid_trace(T, True)
+    if T.size > 700:  # too many cells to write numbers into
+        trace.pop("text"), trace.pop("texttemplate")
+    shapes = []
+    if block:
+        br, bc = block
+        line = dict(color=PALETTE[7], width=1.5)
+        shapes += [dict(type="line", x0=-0.5, x1=T.shape[1] - 0.5, y0=r - 0.5, y1=r - 0.5,
+                        line=line) for r in range(br, T.shape[0], br)]
+        shapes += [dict(type="line", y0=-0.5, y1=T.shape[0] - 0.5, x0=c - 0.5, x1=c - 0.5,
+                        line=line) for c in range(bc, T.shape[1], bc)]
+    layout = _panels([title], square=False)
+    layout.update(shapes=shapes, height=int(min(700, 120 + 22 * T.shape[0])),
+                  margin=dict(t=40, l=10, r=10, b=10))
+    return go.Figure(data=[trace], layout=layout)
+
+
+def stamps(terms: np.ndarray, total: np.ndarray, inputs: np.ndarray, max_terms: int = 9) -> go.Figure:
+    """Transposed convolution as a sum of stamps: x[i, j] * K placed at (s i, s j) (notes §3.1)."""
+    h, w = inputs.shape
+    shown = min(len(terms), max_terms)
+    titles = [f"x[{t // w},{t % w}]={inputs[t // w, t % w]:g} · K" for t in range(shown)] + ["sum"]
+    return grids_row(list(terms[:shown]) + [total], titles, height=300)
+
+
+def filters(w: np.ndarray, ncol: int = 8, title: str = "") -> go.Figure:
+    """First-layer filters (C_out, k, k) tiled, each scaled to its own max |w| (signed)."""
+    c, k, _ = w.shape
+    nrow = int(np.ceil(c / ncol))
+    tile = np.zeros((nrow * (k + 1) - 1, ncol * (k + 1) - 1, 3), np.uint8) + 255
+    for idx in range(c):
+        r, q = divmod(idx, ncol)
+        tile[r * (k + 1):r * (k + 1) + k, q * (k + 1):q * (k + 1) + k] = to_rgb(w[idx], True)
+    big = np.kron(tile, np.ones((12, 12, 1), np.uint8))
+    buf = io.BytesIO()
+    Image.fromarray(big).save(buf, format="PNG", compress_level=1)  # crisp cells: always PNG
+    src = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    layout = _panels([title], square=False)
+    layout.update(height=80 + 70 * nrow, margin=dict(t=40, l=10, r=10, b=10))
+    return go.Figure(data=[_image_trace(src)], layout=layout)
+
+
+def feature_maps(maps: dict[str, np.ndarray], n: int = 8, size: int = 28) -> go.Figure:
+    """One row per layer: its first ``n`` channels of a (C, H, W) map, each min-max scaled and
+    shown at ``size`` px (nearest); everything is tiled into ONE image (fast to send)."""
+    rows, pad = [], 3
+    for name in maps:
+        m = np.asarray(maps[name], np.float32)[:n]
+        c, h, w = m.shape
+        rep = max(1, size // h)
+        tile = np.ones((h * rep, c * (w * rep + pad) - pad), np.float32)
+        for q in range(c):
+            a = m[q]
+            a = (a - a.min()) / ((a.max() - a.min()) or 1.0)
+            tile[:, q * (w * rep + pad):q * (w * rep + pad) + w * rep] = np.kron(a, np.ones((rep, rep)))
+        rows.append(tile)
+    width = max(r.shape[1] for r in rows)
+    canvas = np.ones((sum(r.shape[0] + pad for r in rows) - pad, width), np.float32)
+    annotations, y = [], 0
+    for name, r in zip(maps, rows):
+        canvas[y:y + r.shape[0], :r.shape[1]] = r
+        annotations.append(dict(text=name, x=-4, y=y + r.shape[0] / 2, xref="x", yref="y",
+                                xanchor="right", showarrow=False))
+        y += r.shape[0] + pad
+    rgb = to_rgb(canvas, False)
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="PNG", compress_level=1)
+    src = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    layout = _panels([""], square=False)
+    layout.update(annotations=annotations, height=int(30 + 2.2 * canvas.shape[0]),
+                  margin=dict(l=170, r=10, t=10, b=10))
+    return go.Figure(data=[_image_trace(src)], layout=layout)
+
+
+def probabilities(p: np.ndarray, title: str = "") -> go.Figure:
+    """Class probabilities as bars (the predicted class highlighted)."""
+    colours = [HIGHLIGHT if i == int(np.argmax(p)) else PALETTE[0] for i in range(len(p))]
+    fig = go.Figure(go.Bar(x=[str(i) for i in range(len(p))], y=p, marker_color=colours))
+    fig.update_layout(title=title, height=260, yaxis=dict(range=[0, 1], title="p(class | x)"),
+                      xaxis_title="class")
+    return fig
+
+
+def receptive_field(img: np.ndarray, windows: list[tuple[str, float, float, float, float]]
+                    ) -> go.Figure:
+    """The input with rectangles (name, row0, row1, col0, col1) in pixel coordinates."""
+    h, w = img.shape[:2]
+    traces, shapes = [_image_trace(img, False)], []
+    for k, (name, r0, r1, c0, c1) in enumerate(windows):
+        colour = PALETTE[(k + 3) % len(PALETTE)]
+        shapes.append(dict(type="rect", x0=c0 - 0.5, x1=c1 - 0.5, y0=r0 - 0.5, y1=r1 - 0.5,
+                           line=dict(color=colour, width=3)))
+        traces.append(dict(type="scatter", x=[None], y=[None], mode="lines", name=name,
+                           line=dict(color=colour, width=3)))
+    layout = _panels([""], square=False)
+    layout["xaxis"]["range"] = [-0.5 - 0.2 * w, 1.2 * w - 0.5]
+    layout["yaxis"].pop("autorange")
+    layout["yaxis"]["range"] = [1.2 * h - 0.5, -0.5 - 0.2 * h]
+    layout.update(shapes=shapes, height=460, showlegend=True,
+                  legend=dict(orientation="h", y=-0.05), margin=dict(t=10, l=10, r=10, b=10))
+    return go.Figure(data=traces, layout=layout)
+
+
+def profile(lines: dict[str, np.ndarray], title: str = "") -> go.Figure:
+    """1-D profiles (e.g. the middle row of two upsampled outputs) to compare artefacts."""
+    fig = go.Figure([go.Scatter(y=v, mode="lines+markers", name=k) for k, v in lines.items()])
+    fig.update_layout(title=title, height=280, xaxis_title="output column", yaxis_title="value")
+    return fig
+
+
+def latex_matrix(a: np.ndarray) -> str:
+    """A small matrix as a LaTeX bmatrix (integers without decimals)."""
+    a = np.asarray(a, np.float64)
+    fmt = _fmt(a) if a.size else ".0f"
+    rows = [" & ".join(format(v, fmt) for v in row) for row in a.tolist()]
+    return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"

@@ -1,0 +1,200 @@
+"""AppTest of pages/02_Convolution_and_Upsampling.py: every part, every main control, bad uploads."""
+import io
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "pages" / "02_Convolution_and_Upsampling.py")
+
+
+def _ok(at):
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e for e in at.error if "went wrong" in e.value], [e.value for e in at.error]
+    for ex in at.expander:  # the live math checks all pass
+        if "Math checks" in ex.label:
+            assert ex.label.startswith("✅"), [m.value for m in ex.markdown]
+
+
+def _part(at, name):
+    at.radio(key="conv_part").set_value(name)
+    at.run()
+    _ok(at)
+
+
+def _chunk(tag: bytes, payload: bytes) -> bytes:
+    return (struct.pack(">I", len(payload)) + tag + payload
+            + struct.pack(">I", zlib.crc32(tag + payload) & 0xFFFFFFFF))
+
+
+def _huge_1bit_png(side: int = 20_000) -> bytes:
+    """A complete, valid 1-bit 20000x20000 PNG (all black): ~50 MB of pixels in a few tens of KB."""
+    comp = zlib.compressobj(9)
+    row = b"\x00" * (1 + side // 8)  # filter byte + packed bits
+    body = b"".join(comp.compress(row) for _ in range(side)) + comp.flush()
+    ihdr = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", body) + _chunk(b"IEND", b"")
+
+
+def _png(arr: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def at():
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.run()
+    _ok(app)
+    return app
+
+
+def test_explorer_controls(at):
+    _part(at, "Explorer")
+    for src in ["photo: flower", "pattern: impulse", "MNIST digit"]:
+        at.selectbox(key="conv_input").set_value(src)
+        at.run()
+        _ok(at)
+    at.slider(key="conv_digit").set_value(7)
+    at.run()
+    _ok(at)
+    for preset in ["Gaussian", "emboss", "Laplacian", "shift (asymmetric)"]:
+        at.selectbox(key="conv_kernel").set_value(preset)
+        at.run()
+        _ok(at)
+    at.selectbox(key="conv_kernel").set_value("box blur").run()
+    at.slider(key="conv_ksize").set_value(5).run()
+    _ok(at)
+    at.toggle(key="conv_flip").set_value(True).run()
+    at.slider(key="conv_stride").set_value(3).run()
+    at.slider(key="conv_pad").set_value(2).run()
+    at.radio(key="conv_padmode").set_value("reflect").run()
+    at.slider(key="conv_dil").set_value(2).run()
+    _ok(at)
+    assert any("actual output shape" in m.value for m in at.markdown)
+    # extreme: a 5x5 kernel with dilation 6 spans 25 px; with padding 0 it still fits 28 px,
+    # with a 7x7 box it spans 37 px > 28 + 2p: a clear warning, no exception
+    at.slider(key="conv_ksize").set_value(7).run()
+    at.slider(key="conv_dil").set_value(6).run()
+    at.slider(key="conv_pad").set_value(0).run()
+    _ok(at)
+    assert any("no valid position" in w.value for w in at.warning), [w.value for w in at.warning]
+    at.slider(key="conv_dil").set_value(1).run()
+    at.slider(key="conv_ksize").set_value(3).run()
+    at.radio(key="conv_padmode").set_value("zeros").run()
+    at.slider(key="conv_stride").set_value(1).run()
+    _ok(at)
+
+
+def test_uploads_are_refused_with_a_message_or_used(at):
+    _part(at, "Explorer")
+    at.selectbox(key="conv_input").set_value("upload").run()
+    _ok(at)
+    good = _png((np.random.default_rng(0).random((40, 50, 3)) * 255).astype(np.uint8))
+    bad = {"corrupt.png": good[:60] + b"\x00garbage" * 20,
+           "notes.png": b"this is a text file, not an image\n" * 10,
+           "huge.png": _huge_1bit_png()}
+    for name, content in bad.items():
+        at.file_uploader(key="conv_upload").set_value((name, content, "image/png"))
+        at.run()
+        _ok(at)
+        msgs = [e.value for e in at.error]
+        assert any("Cannot use" in m and name in m for m in msgs), (name, msgs)
+        if name == "huge.png":
+            assert any("too large" in m for m in msgs), msgs
+    at.file_uploader(key="conv_upload").set_value(("ok.png", good, "image/png"))
+    at.run()
+    _ok(at)
+    assert not at.error
+    # the formulas now use the uploaded image's 40 x 50 size
+    assert any("{40 + 2" in l.value for l in at.latex) and any("{50 + 2" in l.value for l in at.latex)
+    at.selectbox(key="conv_input").set_value("photo: china").run()
+    _ok(at)
+
+
+def test_sliding_window_and_matrix(at):
+    _part(at, "Sliding window")
+    at.slider(key="conv_sw_n").set_value(8).run()
+    for pos in (0, 5, 35):
+        at.slider(key="conv_pos").set_value(pos).run()
+        _ok(at)
+    at.slider(key="conv_sw_n").set_value(4).run()  # fewer positions: the slider is clamped
+    _ok(at)
+    assert any("z[" in l.value for l in at.latex)
+    _part(at, "As a matrix")
+    for mode in ("valid", "full"):
+        at.radio(key="conv_tmode").set_value(mode).run()
+        _ok(at)
+    at.slider(key="conv_tsize").set_value(5).run()
+    _ok(at)
+
+
+def test_layers_and_backprop(at):
+    _part(at, "Layers & backprop")
+    at.slider(key="conv_cin").set_value(8).run()
+    at.slider(key="conv_cout").set_value(32).run()
+    at.slider(key="conv_lk").set_value(5).run()
+    at.checkbox(key="conv_bias").set_value(False).run()
+    _ok(at)
+    assert any("= 6,400" in l.value for l in at.latex), [l.value for l in at.latex]
+    at.slider(key="conv_bp_pad").set_value(2).run()
+    _ok(at)
+
+
+def test_pooling_and_transposed(at):
+    _part(at, "Pooling & unpooling")
+    for inp in ["random 6×6", "random 8×8", "notes' toy 4×4"]:
+        at.radio(key="conv_pool_input").set_value(inp).run()
+        _ok(at)
+    at.slider(key="conv_pool_k").set_value(3).run()
+    at.slider(key="conv_pool_s").set_value(1).run()
+    _ok(at)
+    at.slider(key="conv_pool_k").set_value(2).run()
+    at.slider(key="conv_pool_s").set_value(2).run()
+    _part(at, "Transposed conv")
+    for kname in ["tent 1-2-1 (3×3)", "ones 2×2", "sidebar kernel"]:
+        at.selectbox(key="conv_tc_kernel").set_value(kname).run()
+        _ok(at)
+    at.slider(key="conv_tc_s").set_value(3).run()
+    at.slider(key="conv_tc_p").set_value(1).run()
+    at.slider(key="conv_tc_op").set_value(2).run()
+    _ok(at)
+    at.slider(key="conv_tc_s").set_value(1).run()  # output padding 2 >= stride 1
+    _ok(at)
+    assert any("Output padding must be smaller" in w.value for w in at.warning)
+    for k, s in [(4, 2), (3, 2), (1, 3)]:
+        at.slider(key="conv_cb_k").set_value(k)
+        at.slider(key="conv_cb_s").set_value(s)
+        at.run()
+        _ok(at)
+    assert any("k mod s = 1" in i.value for i in at.info)
+
+
+def test_receptive_field(at):
+    _part(at, "Receptive field")
+    for preset in ["three 3×3 convs", "dilated 3×3, d = 1, 2, 4, 8", "strided 5×5 convs",
+                   "VGG-style (conv, conv, pool) × 2"]:
+        at.selectbox(key="conv_rf_preset").set_value(preset).run()
+        _ok(at)
+    at.slider(key="conv_rf_y").set_value(0).run()
+    at.slider(key="conv_rf_x").set_value(100).run()
+    _ok(at)
+
+
+def test_real_networks(at):
+    _part(at, "Judge CNN")
+    at.slider(key="conv_judge_idx").set_value(123).run()
+    _ok(at)
+    assert any("prediction" in str(c.proto.spec) for c in at.get("plotly_chart"))
+    _part(at, "U-Net")
+    at.slider(key="conv_unet_idx").set_value(42).run()
+    at.radio(key="conv_unet_maps").set_value("no skips").run()
+    _ok(at)
+    assert [m.label for m in at.metric][:2] == ["U-Net held-out IoU (500 digits)",
+                                                 "no-skip held-out IoU"]
