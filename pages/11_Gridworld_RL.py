@@ -105,13 +105,19 @@ def grid_editor(slip: float, step_reward: float, r_cells: float) -> tuple:
         st.session_state[GRID_KEY] = G.default_grid()
         st.session_state[GRID_VER] = 0
 
-    def set_cells(cells):
+    def as_text(cells) -> str:
+        return "\n".join(" ".join(r) for r in cells)
+
+    def set_cells(cells, sync_text: bool = True):
         st.session_state[GRID_KEY] = tuple(tuple(r) for r in cells)
         st.session_state[GRID_VER] += 1
+        if sync_text:
+            st.session_state["rl_grid_text"] = as_text(cells)
 
     def from_text():
         lines = [ln for ln in st.session_state["rl_grid_text"].strip().splitlines() if ln.strip()]
-        set_cells([ln.split() if " " in ln.strip() else list(ln.strip()) for ln in lines])
+        set_cells([ln.split() if " " in ln.strip() else list(ln.strip()) for ln in lines],
+                  sync_text=False)
 
     b1, b2, b3, b4 = st.columns([1, 1, 1, 2])
     h = b1.number_input("rows", 2, G.MAX_GRID, 6, key="rl_grid_h")
@@ -129,9 +135,11 @@ def grid_editor(slip: float, step_reward: float, r_cells: float) -> tuple:
         cells = tuple(tuple("." if c is None or str(c).strip() == "" else str(c).strip()
                             for c in row) for row in edited.itertuples(index=False))
         st.session_state[GRID_KEY] = cells
+        st.session_state["rl_grid_text"] = as_text(cells)
+    if "rl_grid_text" not in st.session_state:
+        st.session_state["rl_grid_text"] = as_text(cells)
     with st.expander("Edit as text (one row per line; cells separated by spaces)"):
-        st.text_area("grid", "\n".join(" ".join(r) for r in cells), key="rl_grid_text",
-                     height=160, label_visibility="collapsed")
+        st.text_area("grid", key="rl_grid_text", height=160, label_visibility="collapsed")
         st.button("Apply text", key="rl_grid_apply", on_click=from_text)
         st.caption(" · ".join(f"`{k}` {v}" for k, v in G.CELL_CODES.items()))
     return (tuple(tuple(r) for r in cells), slip, step_reward, r_cells)
@@ -195,6 +203,9 @@ if sol["pi_error"]:
 # ----------------------------------------------------------------------------- views
 def view_value_iteration():
     T_ = vi.iterations
+    if st.session_state.get("rl_vi_T") not in (None, T_):  # a new problem: show converged v
+        st.session_state["rl_vi_step"] = T_
+    st.session_state["rl_vi_T"] = T_
     if st.session_state.get("rl_vi_step", 0) > T_:
         st.session_state["rl_vi_step"] = T_
     st.toggle("▶ Play value iteration", key="rl_vi_play")
@@ -290,9 +301,13 @@ def view_rollouts():
     m2.metric(f"exact, within {res['limit']} steps", f"{res['exact']:.4f}")
     m3.metric("exact, no step limit", f"{res['exact_unlimited']:.4f}")
     base = v_star if v_star is not None else vi.v
+    end = int(ep.path[-1])
+    outcome = ("reached the goal" if mdp.goal[end] else "ended in a hole / pit"
+               if mdp.terminal[end] else "hit the step limit")
     ui.figure(F.rollout_animation(mdp, ep.path, base, res["policy"],
-                                  title=f"one greedy episode: {len(ep.path) - 1} steps, "
-                                        f"return {ep.returns[0]:g}"), key="rl_rollout")
+                                  title=f"one greedy episode: {outcome} after {len(ep.path) - 1} "
+                                        f"steps, return {ep.returns[0]:g} (press ▶ play)"),
+              key="rl_rollout")
     ui.prose("**What to notice.** On slippery FrozenLake the optimal policy often walks *away* "
              "from the goal to stay clear of holes; at γ = 0.99 it reaches the goal in about 74 % "
              "of episodes within gymnasium's 100-step limit and about 82 % with no limit. The "

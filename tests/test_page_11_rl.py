@@ -39,6 +39,8 @@ def test_value_iteration_controls_and_checks():
     for env in ("FrozenLake 8×8", "CliffWalking", "Editable gridworld", "FrozenLake random map"):
         at.selectbox(key="rl_env").set_value(env).run()
         _ok(at)
+        step = at.slider(key="rl_vi_step")
+        assert step.value == step.max  # a new problem opens on the converged values
     at.number_input(key="rl_map_seed").set_value(7).run()
     at.slider(key="rl_map_size").set_value(5).run()
     at.slider(key="rl_map_p").set_value(0.7).run()
