@@ -376,3 +376,35 @@ def test_page_shell_sidebar_and_presentation_mode():
     assert at.session_state["CTX"] == (42, "cpu", True)
     assert "PROSE PARAGRAPH" not in _md(at) and "MORE PROSE" not in _md(at)
     assert "a=b" in at.latex[0].value  # the equation stays in presentation mode
+
+
+# ====================================================================== pretrained models
+def pretrained_script():
+    import streamlit as st
+
+    import ui
+
+    judge = ui.pretrained("judge", "cpu")
+    st.markdown(f"JUDGE {judge[1]['metrics']['heldout_accuracy']}" if judge else "NO JUDGE")
+    missing = ui.pretrained("ui_test_missing", "cpu")
+    st.markdown("MISSING IS NONE" if missing is None else "MISSING LOADED")
+
+
+def test_ui_pretrained_loads_or_names_the_rebuild_command(monkeypatch):
+    import dataclasses
+
+    import core.pretrained as P
+
+    judge_spec = P.get_spec("judge")
+    ghost = dataclasses.replace(judge_spec, name="ui_test_missing")  # registered, never trained
+    monkeypatch.setattr(P, "registry", lambda: {"judge": judge_spec, "ui_test_missing": ghost})
+    at = AppTest.from_function(pretrained_script, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    md = _md(at)
+    assert any(m.startswith("JUDGE 0.9") for m in md) and "MISSING IS NONE" in md
+    assert len(at.error) == 1
+    assert "python -m core.pretrained train ui_test_missing" in at.error[0].value
+    from ui.pretrained import _load  # the shared judge stays frozen and in eval mode
+
+    shared, _ = _load("judge", "cpu")
+    assert not shared.training and not any(p.requires_grad for p in shared.parameters())
