@@ -17,7 +17,8 @@ from core.backprop.datasets import CLASSIFICATION, DATASETS, from_points, make_d
 from core.backprop.features import FEATURE_NAMES, feature_label
 from core.backprop.losses import LOSSES, REGULARIZERS
 from core.backprop.optim import OPTIMIZERS
-from core.backprop.perceptron import novikoff_bound, rosenblatt, separable_set
+from core.backprop.perceptron import (PerceptronReplay, novikoff_bound, rosenblatt,
+                                      separable_set)
 from core.backprop.stepthrough import step_through
 from core.backprop.trainer import BackpropTrainer, TrainConfig, resolve_loss
 from core.backprop.universal import TARGETS, UA_ACTIVATIONS, fit_universal, max_error_curve
@@ -385,27 +386,44 @@ def perceptron_view():
                                "bp_pc_eta", [0.01, 0.1, 1.0, 10.0], 1.0)
     X, y, run, nb = cached_perceptron(kind, int(n), float(margin), float(eta), ctx.seed)
     U = run.n_updates
-    clamp_state("bp_pc_update", 0, max(U, 1))
-    u = ui.url_slider("After update", "bp_pc_update", 0, max(U, 1), min(U, max(U, 1)))
-    u = min(u, U)
-    highlight = int(run.who[u - 1, 1]) if u > 0 else None
-    left, right = st.columns([3, 2])
-    with left:
-        ui.figure(F.perceptron_figure(X, y, run.thetas[u], highlight,
-                                      title=f"after {u} of {U} updates"), key="bp_fig_pc")
-    with right:
-        m1, m2 = st.columns(2)
-        m1.metric("Updates", f"{U:,}")
-        m2.metric("Epochs", f"{run.epochs}" + (" (converged)" if run.converged else " (stopped)"))
-        if nb.separable:
-            m1.metric("Novikoff bound (R/γ)²", f"{nb.bound:.1f}",
-                      help=f"R = {nb.R:.3f}, γ = {nb.gamma:.4f} (max-margin separator)")
-        else:
-            st.warning("Not linearly separable: no line has every point on its side, so the "
-                       f"rule kept updating for all {run.epochs} epochs ({U:,} updates) and "
-                       "never converges.")
-        ui.figure(F.perceptron_progress_figure(run, u, nb.bound if nb.separable else None),
-                  key="bp_fig_pc_progress")
+
+    def render(rep: PerceptronReplay, metrics: dict) -> None:
+        u = rep.steps_done
+        left, right = st.columns([3, 2])
+        with left:
+            ui.figure(F.perceptron_figure(X, y, run.thetas, run.who, u), key="bp_fig_pc")
+        with right:
+            m1, m2 = st.columns(2)
+            m1.metric("Updates shown", f"{u:,} / {U:,}")
+            m2.metric("Epochs run", f"{run.epochs}" + (" ✓" if run.converged else " ✗"),
+                      help="✓ = the last epoch had no mistake (converged); ✗ = stopped at the "
+                           "epoch limit")
+            if nb.separable:
+                m1.metric("Novikoff bound (R/γ)²", f"{nb.bound:.1f}",
+                          help=f"R = {nb.R:.3f}, γ = {nb.gamma:.4f} (max-margin separator)")
+            ui.figure(F.perceptron_progress_figure(run, u, nb.bound if nb.separable else None),
+                      key="bp_fig_pc_progress")
+
+    def stop_when(m):
+        if not m["done"]:
+            return None
+        if run.converged:
+            return (f"Converged: an epoch without mistakes after {U} updates, within Novikoff's "
+                    f"bound of {nb.bound:.1f}.")
+        return (f"Still misclassifying after {run.epochs} epochs ({U:,} updates): no line "
+                "separates XOR, so the rule never converges.")
+
+    if not nb.separable:
+        st.warning("Not linearly separable: no line has every point on its side, so the rule "
+                   f"kept updating for all {run.epochs} epochs ({U:,} updates) and never "
+                   "converges.")
+    st.caption("▶ Play animates the rule update by update; ⏭ Step shows the next update. "
+               "Circled: the misclassified point that caused the update.")
+    ui.live_training("bp_pc_live", lambda: PerceptronReplay(run),
+                     signature=(kind, int(n), float(margin), float(eta), ctx.seed),
+                     render=render, steps_per_click=1, chunk=1, tick_budget_s=0.02,
+                     run_every_s=0.25, max_steps_per_tick=max(1, -(-U // 60)),
+                     stop_when=stop_when)
     checks = []
     if nb.separable:
         checks.append(ui.Check("updates / Novikoff bound (R/γ)² (must be ≤ 1)", U / nb.bound, 1.0,

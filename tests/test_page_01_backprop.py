@@ -160,8 +160,18 @@ def test_step_through_perceptron_and_universal_views():
     at.slider(key="bp_pc_n").set_value(80).run()
     at.slider(key="bp_pc_margin").set_value(0.1).run()
     at.select_slider(key="bp_pc_eta").set_value(0.1).run()
-    at.slider(key="bp_pc_update").set_value(1).run()
+    at.button(key="bp_pc_live_step").click().run()
     _ok(at)
+    assert at.session_state["bp_pc_live"].stepper.steps_done == 1
+    at.button(key="bp_pc_live_play").click().run()   # play: each tick reveals an update
+    for _ in range(30):
+        if not at.session_state["bp_pc_live"].playing:
+            break
+        at.run()
+    _ok(at)
+    live = at.session_state["bp_pc_live"]
+    assert live.stepper.steps_done == live.stepper.run.n_updates
+    assert "Converged" in _texts(at)
     assert not any("⚠️" in e.label for e in at.expander)   # within the Novikoff bound
     at.radio(key="bp_pc_data").set_value("xor").run()
     _ok(at)

@@ -39,8 +39,8 @@ INTERACTIONS = [
         VIEWS[1], lambda at, i: at.slider(key="bp_stage").set_value([2, 6][i % 2]))),
     Interaction("step-through: training point", _in_view(
         VIEWS[1], lambda at, i: at.slider(key="bp_point").set_value([3, 9][i % 2]))),
-    Interaction("perceptron: update slider", _in_view(
-        VIEWS[2], lambda at, i: at.slider(key="bp_pc_update").set_value([1, 3][i % 2]))),
+    Interaction("perceptron: points", _in_view(
+        VIEWS[2], lambda at, i: at.slider(key="bp_pc_n").set_value([40, 60][i % 2]))),
     Interaction("perceptron: data set", _in_view(
         VIEWS[2], lambda at, i: at.radio(key="bp_pc_data").set_value(
             ["xor", "separable"][i % 2]))),

@@ -269,37 +269,57 @@ def confusion_figure(C: np.ndarray) -> go.Figure:
     return fig
 
 
-def perceptron_figure(X, y, theta, highlight: int | None = None, title: str = "") -> go.Figure:
-    """Points, the current boundary w^T x + b = 0 with its positive side, the updated point."""
-    fig = go.Figure()
-    x0, x1, y0, y1 = data_bounds(X, 0.1)
+def _halfplane(theta, box):
+    """Clip the box to {w^T x + b > 0}: (polygon corners, the boundary's two box crossings)."""
     w1, w2, b = theta
-    xs, ys, P = grid((x0, x1, y0, y1), 40)
-    Z = (P @ np.array([w1, w2]) + b > 0).astype(np.float32).reshape(40, 40)
-    fig.add_trace(go.Heatmap(x=xs, y=ys, z=Z, zmin=0, zmax=1, colorscale=BINARY_SCALE,
-                             opacity=0.3, showscale=False, hoverinfo="skip"))
+    x0, x1, y0, y1 = box
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    poly, cross = [], []
+    for k in range(4):                                 # Sutherland-Hodgman, one half-plane
+        P, Q = corners[k], corners[(k + 1) % 4]
+        fp, fq = w1 * P[0] + w2 * P[1] + b, w1 * Q[0] + w2 * Q[1] + b
+        if fp > 0:
+            poly.append(P)
+        if (fp > 0) != (fq > 0) and fp != fq:
+            t = fp / (fp - fq)
+            c = (P[0] + t * (Q[0] - P[0]), P[1] + t * (Q[1] - P[1]))
+            poly.append(c)
+            cross.append(c)
+    return poly, cross
+
+
+def _perceptron_traces(X, theta, highlight, box):
+    poly, cross = _halfplane(theta, box)
+    px = [p[0] for p in poly] + ([poly[0][0]] if poly else [])
+    py = [p[1] for p in poly] + ([poly[0][1]] if poly else [])
+    hx = [float(X[highlight, 0])] if highlight is not None else []
+    hy = [float(X[highlight, 1])] if highlight is not None else []
+    return [
+        go.Scatter(x=px, y=py, mode="lines", fill="toself", fillcolor="rgba(0,114,178,0.15)",
+                   line=dict(width=0), name="ŷ = 1 side", hoverinfo="skip"),
+        go.Scatter(x=[c[0] for c in cross], y=[c[1] for c in cross], mode="lines",
+                   name="wᵀx + b = 0", line=dict(color="black", width=3)),
+        go.Scatter(x=hx, y=hy, mode="markers", name="misclassified → update",
+                   marker=dict(size=22, color="rgba(0,0,0,0)", line=dict(color="black", width=3))),
+    ]
+
+
+def perceptron_figure(X, y, thetas, who, u: int) -> go.Figure:
+    """The perceptron after ``u`` updates: boundary w^T x + b = 0, its y_hat = 1 side, and the
+    misclassified point that caused update u (circled)."""
+    X = np.asarray(X, np.float64)
+    box = data_bounds(X, 0.1)
+    highlight = int(who[u - 1, 1]) if u > 0 else None
+    fig = go.Figure(_perceptron_traces(X, thetas[u], highlight, box))
     for k in (0, 1):
         m = y == k
         fig.add_trace(go.Scatter(x=X[m, 0], y=X[m, 1], mode="markers", name=f"y = {k}",
                                  marker=dict(color=CLASS_COLOURS[k], size=10,
                                              line=dict(color="white", width=1))))
-    if highlight is not None:
-        fig.add_trace(go.Scatter(x=[X[highlight, 0]], y=[X[highlight, 1]], mode="markers",
-                                 name="misclassified → update",
-                                 marker=dict(size=22, color="rgba(0,0,0,0)",
-                                             line=dict(color="black", width=3))))
-    if abs(w2) > 1e-12 or abs(w1) > 1e-12:
-        if abs(w2) >= abs(w1):
-            lx = np.array([x0, x1])
-            ly = -(w1 * lx + b) / w2
-        else:
-            ly = np.array([y0, y1])
-            lx = -(w2 * ly + b) / w1
-        fig.add_trace(go.Scatter(x=lx, y=ly, mode="lines", name="wᵀx + b = 0",
-                                 line=dict(color="black", width=3)))
-    fig.update_layout(title=title, height=420, legend=dict(orientation="h", y=-0.15))
-    fig.update_xaxes(range=[x0, x1], constrain="domain")
-    fig.update_yaxes(range=[y0, y1], scaleanchor="x", scaleratio=1)
+    fig.update_layout(title=f"after {u} of {len(thetas) - 1} updates", height=440,
+                      legend=dict(orientation="h", y=-0.15))
+    fig.update_xaxes(range=[box[0], box[1]], constrain="domain")
+    fig.update_yaxes(range=[box[2], box[3]], scaleanchor="x", scaleratio=1)
     return fig
 
 
@@ -308,8 +328,8 @@ def perceptron_progress_figure(run, upto: int, bound: float | None) -> go.Figure
     per = np.asarray(run.mistakes_per_epoch)
     cum = np.cumsum(per)
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=np.arange(1, len(per) + 1), y=per, name="mistakes in epoch",
-                         marker_color=NEG))
+    fig.add_trace(go.Bar(x=np.arange(1, len(per) + 1), y=per, name="mistakes in epoch (right)",
+                         marker_color=NEG, opacity=0.6, yaxis="y2"))
     fig.add_trace(go.Scatter(x=np.arange(1, len(per) + 1), y=cum, name="total updates",
                              mode="lines+markers", line=dict(color=POS, width=3)))
     if bound is not None and np.isfinite(bound):
@@ -318,7 +338,9 @@ def perceptron_progress_figure(run, upto: int, bound: float | None) -> go.Figure
     if upto > 0 and len(run.who):
         ep = int(run.who[min(upto, len(run.who)) - 1, 0]) + 1
         fig.add_vline(x=ep, line=dict(color="grey", dash="dot"))
-    fig.update_layout(height=300, xaxis_title="epoch", yaxis_title="updates",
+    fig.update_layout(height=300, xaxis_title="epoch", yaxis_title="total updates",
+                      yaxis2=dict(overlaying="y", side="right", showgrid=False,
+                                  rangemode="tozero", title="mistakes"),
                       legend=dict(orientation="h", y=1.2))
     return fig
 

@@ -84,6 +84,29 @@ def rosenblatt(X: np.ndarray, y: np.ndarray, eta: float = 1.0,
                          per_epoch, converged, len(per_epoch))
 
 
+class PerceptronReplay:
+    """A stepper over a finished `rosenblatt` run: ``step(n)`` reveals the next n updates.
+
+    The rule itself is instant on a few hundred points; replaying its recorded thetas lets the
+    page animate it update by update (``steps_done`` = updates shown) with the shared
+    live-training controls, and lets the progress plot show the whole run with a cursor.
+    """
+
+    def __init__(self, run: PerceptronRun):
+        self.run = run
+        self.steps_done = 0
+
+    def step(self, n: int = 1) -> dict[str, float]:
+        self.steps_done = min(self.steps_done + int(n), self.run.n_updates)
+        return self.metrics()
+
+    def metrics(self) -> dict[str, float]:
+        u = self.steps_done
+        epoch = int(self.run.who[u - 1, 0]) + 1 if u > 0 else 0
+        return {"updates": float(u), "epoch": float(epoch),
+                "done": float(u >= self.run.n_updates)}
+
+
 @dataclass(frozen=True)
 class NovikoffBound:
     """separable: a separating u exists; R, gamma (of unit-norm u), bound = (R / gamma)^2."""
