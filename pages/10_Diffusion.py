@@ -206,10 +206,14 @@ def reverse_2d_view() -> None:
     cfg = ToyDiffusionConfig(schedule=schedule, T=T, lr=lr, seed=ctx.seed)
 
     def render(trainer: ToyDiffusionTrainer, metrics: dict) -> None:
-        a, b = st.columns([1, 1])
+        a, b, c = st.columns([1, 1, 1.1])
         with a:
             ui.figure(dfig.loss_figure(np.asarray(trainer.losses)), key="dif2_loss")
-        with b:
+        with b:  # a quick look while training: 400 particles, deterministic DDIM with 20 steps
+            live = trainer.sample(400, seed=ctx.seed, S=20).sample.numpy()
+            fig = dfig.points_figure(live, title="samples now (DDIM, 20 steps)", ref=pts[:600])
+            ui.figure(fig, key="dif2_live_pts", height=300)
+        with c:
             st.markdown(ALGO2)
             st.code(inspect.getsource(ToyDiffusionTrainer.loss), language="python")
 
@@ -239,16 +243,22 @@ def reverse_2d_view() -> None:
     paths = traj.xs[: k + 1, :n_paths].numpy() if n_paths else None
     if trainer.steps_done == 0:
         st.info("The model is untrained: press ▶ Play or Step to train it, then scrub t.")
+    else:
+        st.caption(f"Trajectory of the model after {trainer.steps_done:,} training steps "
+                   "(recomputed when you move a control after training further).")
     left, right = st.columns([1.3, 1])
     with left:
         ui.figure(dfig.reverse_2d_figure(traj.xs[k].numpy(), t, grid, eps, paths, ref=pts),
                   key="dif2_rev")
     with right:
         st.markdown(ALGO3)
-        st.code(inspect.getsource(ddpm_sample).split('"""')[-1].strip()[:1400], language="python")
+        st.code(inspect.getsource(ddpm_sample).split('"""')[-1].strip(), language="python")
     ui.prose("**What to notice.** Early in the reverse chain (large t) the arrows all point to "
              "the data's centre; as t → 0 they sharpen onto the data's shape and the particles "
              "snap onto it. Before training ε̂ is noise and the particles go nowhere useful.")
+    if trainer.steps_done < 1000:
+        st.caption("Math checks (samples vs data moments) appear after 1,000 training steps.")
+        return
     x0 = traj.sample.numpy()
     checks = [ui.Check("samples vs data: |mean difference|", float(np.abs(x0.mean(0)
                        - pts.mean(0)).max()), 0.2, f"after {trainer.steps_done:,} steps"),
@@ -358,16 +368,16 @@ def mnist_view() -> None:
             st.metric("judge agrees with the class", f"{acc:.0%}")
         st.caption("judge says: " + " ".join(str(v) for v in res["judged"]))
     m = manifest["metrics"]
-    st.markdown(f"**Measured at ρ = {cfg.guidance:g}, 500 samples (50 per class)** — DDIM-"
-                f"{cfg.ddim_steps}: judged accuracy **{m['ddim50_accuracy']:.1%}**, Fréchet "
-                f"distance {m['ddim50_frechet']:.0f}; DDPM-{cfg.T}: accuracy "
-                f"**{m['ddpm_accuracy']:.1%}**, Fréchet {m['ddpm_frechet']:.0f} (500 real training "
-                "digits score ≈ 67).")
+    st.markdown(f"**Measured at ρ = {cfg.guidance:g}** (balanced classes) — DDIM-"
+                f"{cfg.ddim_steps}, {m['ddim50_n']:.0f} samples: judged accuracy "
+                f"**{m['ddim50_accuracy']:.1%}**, Fréchet distance {m['ddim50_frechet']:.0f}; "
+                f"DDPM-{cfg.T}, {m['ddpm_n']:.0f} samples: accuracy **{m['ddpm_accuracy']:.1%}**, "
+                f"Fréchet {m['ddpm_frechet']:.0f}. For scale: 500 real training digits score ≈ 67.")
     sweep = manifest.get("guidance_sweep")
     if sweep:
         ui.figure(dfig.guidance_figure(sweep, current=rho if labels is not None else None),
                   key="dif_guidance")
-        ui.prose("**Guidance trade-off (§10.4)** from measured runs (DDIM-50, 200 samples per ρ, "
+        ui.prose("**Guidance trade-off (§10.4)** from measured runs (DDIM-50, 100 samples per ρ, "
                  "judged by the shared MNIST classifier): raising ρ makes the class unmistakable "
                  "but the digits of one class more alike.")
     ui.prose("**What to notice.** x̂₀ settles on the digit's identity within the first few "

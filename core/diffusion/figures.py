@@ -20,7 +20,7 @@ def to_display(x: np.ndarray) -> np.ndarray:
 
 def schedule_figure(scheds: list[Schedule], t: int | None = None) -> go.Figure:
     """beta_t, alpha_bar_t and log10 SNR(t) against t (one line per schedule; a marker at t)."""
-    fig = make_subplots(rows=1, cols=3, subplot_titles=("β_t", "ᾱ_t = ∏ α_s", "log₁₀ SNR(t)"))
+    fig = make_subplots(rows=1, cols=3, subplot_titles=("β_t (log scale)", "ᾱ_t = ∏ α_s", "log₁₀ SNR(t)"))
     for i, s in enumerate(scheds):
         ts = np.arange(1, s.T + 1)
         color = PALETTE[i % len(PALETTE)]
@@ -33,6 +33,7 @@ def schedule_figure(scheds: list[Schedule], t: int | None = None) -> go.Figure:
         for col in (1, 2, 3):
             fig.add_vline(x=t, line=dict(color="#D55E00", dash="dash"), row=1, col=col)
     fig.update_xaxes(title_text="t")
+    fig.update_yaxes(type="log", row=1, col=1)  # beta_t spans decades (cosine ends at 0.999)
     fig.update_layout(height=300, legend=dict(orientation="h", y=-0.25))
     return fig
 

@@ -17,7 +17,7 @@ from torch import nn
 
 from core.data.toy2d import make_toy
 from core.diffusion.forward import q_sample
-from core.diffusion.samplers import Trajectory, ddpm_sample
+from core.diffusion.samplers import Trajectory, ddim_sample, ddpm_sample
 from core.diffusion.schedules import Schedule, make_schedule
 from core.diffusion.unet import timestep_embedding
 
@@ -116,11 +116,14 @@ class ToyDiffusionTrainer:
         return {"loss": float(np.mean(self.losses[-n:]))}
 
     @torch.no_grad()
-    def sample(self, n: int = 1000, seed: int = 0) -> Trajectory:
-        """Algorithm 3 for n particles: the whole trajectory (T+1, n, 2)."""
+    def sample(self, n: int = 1000, seed: int = 0, S: int | None = None) -> Trajectory:
+        """Algorithm 3 (DDPM) for n particles: the whole trajectory (T+1, n, 2); with S, a
+        deterministic DDIM run of S steps instead (a cheap preview while training)."""
         self.model.eval()
         g = torch.Generator().manual_seed(seed)
         x_T = torch.randn((n, 2), generator=g).to(self.device)
+        if S is not None:
+            return ddim_sample(self.model, self.sched, x_T, S=S, generator=g, record=False)
         return ddpm_sample(self.model, self.sched, x_T, generator=g)
 
     @torch.no_grad()
