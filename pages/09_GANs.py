@@ -76,17 +76,20 @@ with st.expander("⚙️ Data, objective and networks", expanded=not ctx.present
         d_width = ui.url_select_slider("Width (D)", "gan_d_width", [16, 32, 64, 128, 256], 128)
         d_depth = ui.url_slider("Hidden layers (D)", "gan_d_depth", 1, 5, 3)
     st.markdown("**Objective settings**")
-    r1, r2, r3, r4, r5 = st.columns(5)
+    r1, r2, r3, r4, r5, r6 = st.columns(6)
     unroll = r1.slider("Unroll k", 1, 10, max(obj.unroll, 1), key="gan_unroll",
                        disabled=obj.unroll == 0, help="unrolled GAN only")
     pack = r2.slider("Packing m", 2, 6, max(obj.pack, 2), key="gan_pack",
                      disabled=obj.pack == 1, help="PacGAN only")
     gp = r3.select_slider("GP λ", [0.01, 0.1, 1.0, 10.0], obj.gp_lambda or 0.1, key="gan_gp",
                           disabled=obj.gp_lambda == 0, help="WGAN-GP only")
-    r1g = r4.select_slider("R1 γ", [0.01, 0.03, 0.1, 0.3, 1.0, 3.0], obj.r1_gamma or 0.1,
+    r1g = r4.select_slider("R1 γ", [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0], obj.r1_gamma or 0.01,
                            key="gan_r1", disabled=obj.r1_gamma == 0, help="R1 only")
     clip = r5.select_slider("Clip c", [0.005, 0.01, 0.05, 0.1], obj.clip or 0.01, key="gan_clip",
                             disabled=obj.clip == 0, help="WGAN only")
+    g_ema = r6.select_slider("G averaging β", [0.0, 0.9, 0.99, 0.999], obj.g_ema, key=f"gan_g_ema_{objective}",
+                             help="samples come from an exponential moving average of G's "
+                                  "weights, G_ema ← β G_ema + (1−β) G (0 = off)")
 
 if max(lr_g, lr_d) >= 0.1:
     st.warning(f"Learning rate {max(lr_g, lr_d):g} is very large for these networks: expect the "
@@ -103,7 +106,7 @@ cfg = GANConfig(
     d_steps=d_steps, opt_g=opt_g, opt_d=opt_d, lr_g=lr_g, lr_d=lr_d, batch_size=batch,
     clip=clip if obj.clip else None, gp_lambda=gp if obj.gp_lambda else None,
     r1_gamma=r1g if obj.r1_gamma else None, unroll=unroll if obj.unroll else None,
-    pack=pack if obj.pack > 1 else None, snapshot_every=50, seed=ctx.seed)
+    pack=pack if obj.pack > 1 else None, g_ema=g_ema, snapshot_every=25, seed=ctx.seed)
 points_hash = hashlib.sha1(points.tobytes()).hexdigest()[:12] if points is not None else ""
 signature = (cfg, points_hash, str(ctx.device))
 
@@ -159,17 +162,17 @@ def metric_row(m: dict) -> None:
 
 def render(trainer: GANTrainer, metrics: dict) -> None:
     metric_row(trainer.metrics())
-    trainer.G.eval()
     live_cache = st.session_state.setdefault("gan_live_view", {})
     key = (id(trainer), trainer.steps_done, trainer.d_updates)
     if key not in live_cache:  # keep only the newest: a view toggle reuses it
         live_cache.clear()
-        live_cache[key] = view_data(trainer.G, trainer.D, trainer)
+        live_cache[key] = view_data(trainer.generator(), trainer.D, trainer)
     field(live_cache[key], trainer, "live: D(x), samples and G's pull")
 
 
-ui.prose(f"**Recommended remedy: `{RECOMMENDED}`** — the non-saturating loss plus the R1 gradient "
-         "penalty on real data (notes §9.2). Try `minimax` on the ring of 8 to see collapse.")
+ui.prose(f"**Recommended remedy: `{RECOMMENDED}`** — the non-saturating loss, the R1 gradient "
+         "penalty on real data (γ = 0.01, notes §9.2) and samples from an average of G's weights "
+         "(β = 0.99). Try `minimax` on the ring of 8 to see collapse.")
 
 
 def _slow(kind: str) -> None:
@@ -206,7 +209,7 @@ idx = 0
 if len(snaps) > 1:
     idx = st.slider("snapshot (generator step)", 0, len(snaps) - 1, len(snaps) - 1,
                     key="gan_timeline", format="%d",
-                    help="snapshots every 50 generator steps; the slider index counts them")
+                    help="a snapshot every 25 generator steps (thinned to at most 120 on long runs)")
 snap = snaps[idx]
 if ("view", snap.step) not in cache:
     G_s, D_s = trainer.models_at(idx)

@@ -46,6 +46,29 @@ PUBLISHED_SOURCE = ("VEEGAN Table 1 (Srivastava et al. 2017), their architecture
                     "PacGAN Table 1 and GDPP Table 1 add PacGAN and GDPP rows on the same metric")
 
 
+def _one_run(cfg: BenchmarkConfig, d: str, o: str, s: int, device="cpu") -> dict:
+    t0, c0 = time.perf_counter(), time.process_time()
+    ev, _, _ = run_seed(replace(cfg.base, dataset=d, objective=o, seed=s), cfg.iterations, device)
+    return {"dataset": d, "objective": o, "seed": s, "modes": ev.get("modes", np.nan),
+            "hq_pct": ev.get("hq_pct", np.nan), "reverse_kl": ev.get("reverse_kl", np.nan),
+            "seconds": time.perf_counter() - t0,       # wall clock (depends on machine load)
+            "cpu_seconds": time.process_time() - c0}   # CPU time of this process
+
+
+def _worker(args) -> dict:
+    torch.set_num_threads(1)
+    return _one_run(*args)
+
+
+def run_parallel(cfg: BenchmarkConfig, processes: int) -> list[dict]:
+    """`run_benchmark` spread over worker processes (one torch thread each), for the CLI."""
+    import multiprocessing as mp
+
+    jobs = [(cfg, d, o, s) for d in cfg.datasets for o in cfg.objectives for s in range(cfg.seeds)]
+    with mp.get_context("spawn").Pool(processes) as pool:
+        return list(pool.map(_worker, jobs, chunksize=1))
+
+
 def run_benchmark(cfg: BenchmarkConfig, device: str | torch.device = "cpu",
                   progress: Callable[[int, int, str], None] | None = None) -> list[dict]:
     """One row per (dataset, objective, seed): modes, hq_pct, reverse_kl, seconds."""
@@ -54,12 +77,7 @@ def run_benchmark(cfg: BenchmarkConfig, device: str | torch.device = "cpu",
     for i, (d, o, s) in enumerate(jobs):
         if progress:
             progress(i, len(jobs), f"{d} · {o} · seed {s}")
-        t0 = time.perf_counter()
-        ev, _, _ = run_seed(replace(cfg.base, dataset=d, objective=o, seed=s), cfg.iterations,
-                            device)
-        rows.append({"dataset": d, "objective": o, "seed": s, "modes": ev.get("modes", np.nan),
-                     "hq_pct": ev.get("hq_pct", np.nan), "reverse_kl": ev.get("reverse_kl", np.nan),
-                     "seconds": time.perf_counter() - t0})
+        rows.append(_one_run(cfg, d, o, s, device))
     if progress:
         progress(len(jobs), len(jobs), "done")
     return rows
@@ -81,5 +99,37 @@ def summarize(rows: list[dict]) -> list[dict]:
                     "reverse_kl_mean": float(k.mean()),
                     "all_modes_seeds": int((m == n_modes).sum()),
                     "min_hq": float(h.min()),
-                    "seconds_mean": float(np.mean([r["seconds"] for r in rs]))})
+                    "seconds_mean": float(np.mean([r["seconds"] for r in rs])),
+                    "cpu_seconds_max": float(np.max([r.get("cpu_seconds", r["seconds"])
+                                                     for r in rs]))})
     return out
+
+
+def config_dict(cfg: BenchmarkConfig) -> dict:
+    import dataclasses
+    import json
+
+    return json.loads(json.dumps(dataclasses.asdict(cfg)))
+
+
+if __name__ == "__main__":  # python -m core.gan.benchmark --out FILE [--processes 4]
+    import argparse
+    import json
+
+    ap = argparse.ArgumentParser(description="N seeds x objectives on ring8 / grid25")
+    ap.add_argument("--objectives", default="minimax,r1")
+    ap.add_argument("--datasets", default="ring8")
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--iterations", type=int, default=BenchmarkConfig.iterations)
+    ap.add_argument("--processes", type=int, default=1)
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args()
+    bc = BenchmarkConfig(objectives=tuple(a.objectives.split(",")),
+                         datasets=tuple(a.datasets.split(",")), seeds=a.seeds,
+                         iterations=a.iterations)
+    rows = run_parallel(bc, a.processes)
+    with open(a.out, "w") as f:
+        json.dump({"config": config_dict(bc), "rows": rows, "summary": summarize(rows)}, f,
+                  indent=1)
+    for r in summarize(rows):
+        print(r)

@@ -9,7 +9,6 @@ import math
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from core.theme import DIVERGING, PALETTE, SEQUENTIAL
 
@@ -73,33 +72,54 @@ def mode_histogram_figure(steps, counts: np.ndarray, title: str = "Mode histogra
     return fig
 
 
+def _grid_axes(fig: go.Figure, n: int, cols: int, titles: list[str], vgap: float = 0.14,
+               hgap: float = 0.08) -> list[tuple[str, str]]:
+    """Lay out n panels on explicit axis domains (much cheaper than make_subplots)."""
+    rows = max(1, math.ceil(n / cols))
+    w = (1 - hgap * (cols - 1)) / cols
+    h = (1 - vgap * (rows - 1)) / rows
+    refs, layout = [], {}
+    for i in range(n):
+        r, c = divmod(i, cols)
+        k = "" if i == 0 else str(i + 1)
+        x0, y1 = c * (w + hgap), 1 - r * (h + vgap)
+        layout[f"xaxis{k}"] = dict(domain=[max(x0, 0.0), min(x0 + w, 1.0)], anchor=f"y{k}")
+        layout[f"yaxis{k}"] = dict(domain=[max(y1 - h, 0.0), min(y1, 1.0)], anchor=f"x{k}")
+        refs.append((f"x{k}", f"y{k}"))
+        fig.add_annotation(text=titles[i], x=x0 + w / 2, y=y1, xref="paper", yref="paper",
+                           xanchor="center", yanchor="bottom", showarrow=False)
+    fig.update_layout(**layout)
+    return refs
+
+
 def metric_curves_figure(steps, curves: dict[str, list[float]]) -> go.Figure:
-    """One small panel per metric (modes captured, % HQ, reverse KL, JS, losses) over steps."""
+    """One small panel per metric (modes captured, % HQ, reverse KL, JS) over steps."""
     names = [k for k, v in curves.items() if len(v)]
-    cols = 2
-    rows = max(1, math.ceil(len(names) / cols))
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, vertical_spacing=0.12)
+    fig = go.Figure()
+    refs = _grid_axes(fig, len(names), 2, names)
+    x = np.asarray(list(steps), dtype=np.float32)
     for i, k in enumerate(names):
-        fig.add_trace(go.Scatter(x=list(steps), y=np.asarray(curves[k], dtype=np.float32),
+        fig.add_trace(go.Scatter(x=x, y=np.asarray(curves[k], dtype=np.float32),
                                  mode="lines+markers", marker=dict(size=4), name=k,
-                                 line=dict(color=PALETTE[i % len(PALETTE)])),
-                      row=i // cols + 1, col=i % cols + 1)
-    fig.update_layout(height=230 * rows, showlegend=False)
+                                 xaxis=refs[i][0], yaxis=refs[i][1],
+                                 line=dict(color=PALETTE[i % len(PALETTE)])))
+    fig.update_layout(height=230 * max(1, math.ceil(len(names) / 2)), showlegend=False)
     return fig
 
 
 def dstar_figure(xs, ys, D_learned, D_star, real=None, fake=None) -> go.Figure:
     """Learned D(x) next to the KDE-based optimum D*(x) = p_data / (p_data + p_model)."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("learned D(x)", "D*(x) from density estimates"),
-                        horizontal_spacing=0.08)
-    for c, Z in ((1, D_learned), (2, D_star)):
+    fig = go.Figure()
+    refs = _grid_axes(fig, 2, 2, ["learned D(x)", "D*(x) from density estimates"])
+    for c, Z in enumerate((D_learned, D_star)):
+        xa, ya = refs[c]
         fig.add_trace(go.Heatmap(x=xs, y=ys, z=Z, colorscale=DIVERGING, zmin=0, zmax=1,
-                                 showscale=c == 2, colorbar=dict(thickness=12)), row=1, col=c)
+                                 showscale=c == 1, colorbar=dict(thickness=12), xaxis=xa, yaxis=ya))
         for pts, color, name in ((real, REAL, "real"), (fake, FAKE, "generated")):
             if pts is not None:
                 fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=name,
-                                         showlegend=c == 1, marker=dict(color=color, size=3)),
-                              row=1, col=c)
+                                         showlegend=c == 0, marker=dict(color=color, size=3),
+                                         xaxis=xa, yaxis=ya))
     fig.update_layout(height=420, legend=dict(orientation="h", y=-0.1))
     return fig
 
@@ -111,10 +131,12 @@ def value_curve_figure(steps, values: list[float], js: list[float]) -> go.Figure
                              line=dict(color=PALETTE[0])))
     fig.add_trace(go.Scatter(x=list(steps), y=js, mode="lines+markers", name="JS(p_data‖p_model)",
                              line=dict(color=PALETTE[2])))
-    fig.add_hline(y=-math.log(4), line_dash="dash", line_color=PALETTE[3],
-                  annotation_text="−log 4 (p_model = p_data)")
-    fig.add_hline(y=math.log(2), line_dash="dot", line_color=PALETTE[8],
-                  annotation_text="log 2 (max JS)")
+    x = list(steps)
+    ends = [x[0], x[-1]] if x else [0, 1]
+    fig.add_trace(go.Scatter(x=ends, y=[-math.log(4)] * 2, mode="lines", name="−log 4 (p_model = p_data)",
+                             line=dict(color=PALETTE[3], dash="dash")))
+    fig.add_trace(go.Scatter(x=ends, y=[math.log(2)] * 2, mode="lines", name="log 2 (largest JS)",
+                             line=dict(color=PALETTE[8], dash="dot")))
     fig.update_layout(height=340, xaxis_title="generator step", yaxis_title="nats",
                       legend=dict(orientation="h", y=-0.25))
     return fig
@@ -124,7 +146,8 @@ def class_histogram_figure(hist: np.ndarray, entropy: float) -> go.Figure:
     """Judged class histogram of generated digits, with the uniform 1/10 line."""
     fig = go.Figure(go.Bar(x=[str(c) for c in range(10)], y=np.asarray(hist, dtype=np.float32),
                            marker_color=PALETTE[0]))
-    fig.add_hline(y=0.1, line_dash="dash", line_color=PALETTE[3], annotation_text="uniform")
+    fig.add_trace(go.Scatter(x=["0", "9"], y=[0.1, 0.1], mode="lines", name="uniform 1/10",
+                             line=dict(color=PALETTE[3], dash="dash")))
     fig.update_layout(height=300, xaxis_title="class judged by the judge CNN",
                       yaxis_title="fraction", title=f"entropy {entropy:.3f} nats (uniform ln 10 = 2.303)")
     return fig

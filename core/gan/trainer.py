@@ -49,6 +49,8 @@ class GANConfig:
     r1_gamma: float | None = None   # R1 gamma
     unroll: int | None = None       # unrolled-GAN k
     pack: int | None = None         # PacGAN m
+    lr_decay_steps: int = 0       # >0: both learning rates decay linearly to 10% by this step
+    g_ema: float | None = None    # >0: evaluate an exponential moving average of G's weights
     n_data: int = 20_000          # size of the fixed pool of real points drawn from the dataset
     snapshot_every: int = 100     # iterations between stored snapshots (timeline + metrics)
     max_snapshots: int = 120      # older snapshots are thinned to stay under this many
@@ -59,7 +61,7 @@ class GANConfig:
         o = get_objective(self.objective)
         over = {k: v for k, v in dict(clip=self.clip, gp_lambda=self.gp_lambda,
                                       r1_gamma=self.r1_gamma, unroll=self.unroll,
-                                      pack=self.pack).items() if v is not None}
+                                      pack=self.pack, g_ema=self.g_ema).items() if v is not None}
         return replace(o, **over)
 
 
@@ -110,6 +112,8 @@ class GANTrainer:
         self.opt_g = _make_optimizer(cfg.opt_g, self.G.parameters(), cfg.lr_g)
         self.opt_d = _make_optimizer(cfg.opt_d, self.D.parameters(), cfg.lr_d)
         self.gen = torch.Generator().manual_seed(cfg.seed + 1)
+        # G_ema <- g_ema * G_ema + (1 - g_ema) * G after every G update (Yazici et al. 2019)
+        self.G_ema = copy.deepcopy(self.G).eval() if self.obj.g_ema > 0 else None
         # fixed noise for the metrics, so curves over time are comparable
         self.z_eval = torch.randn(N_EVAL, mcfg.noise_dim,
                                   generator=torch.Generator().manual_seed(10_000 + cfg.seed))
@@ -181,6 +185,15 @@ class GANTrainer:
             self.opt_d.load_state_dict(backup[1])
             self.d_updates = backup[2]
         self.steps_done += 1
+        if self.G_ema is not None:
+            with torch.no_grad():
+                for pe, p in zip(self.G_ema.parameters(), self.G.parameters()):
+                    pe.lerp_(p, 1.0 - self.obj.g_ema)
+        if self.cfg.lr_decay_steps > 0:
+            f = 1.0 - 0.9 * min(self.steps_done / self.cfg.lr_decay_steps, 1.0)
+            for opt, lr in ((self.opt_g, self.cfg.lr_g), (self.opt_d, self.cfg.lr_d)):
+                for group in opt.param_groups:
+                    group["lr"] = lr * f
         self.last["loss_g"] = loss.item()
         if self.steps_done % self.cfg.snapshot_every == 0:
             self._snapshot()
@@ -201,8 +214,12 @@ class GANTrainer:
     def sample(self, n: int | None = None) -> np.ndarray:
         """G(z) for the fixed evaluation noise (first n of 2,500) as float32 (n, 2)."""
         z = self.z_eval if n is None else self.z_eval[:n]
-        self.G.eval()
-        return self.G(z.to(self.device)).cpu().numpy().astype(np.float32)
+        G = self.generator()
+        return G(z.to(self.device)).cpu().numpy().astype(np.float32)
+
+    def generator(self) -> MLPGenerator:
+        """The generator that is evaluated and drawn: G_ema when enabled, else G."""
+        return self.G_ema if self.G_ema is not None else self.G.eval()
 
     def evaluate(self) -> tuple[dict[str, float], np.ndarray | None]:
         x = self.sample()
@@ -219,7 +236,8 @@ class GANTrainer:
 
     def _snapshot(self) -> None:
         ev, counts = self.evaluate()
-        self.snapshots.append(Snapshot(self.steps_done, _state_copy(self.G), _state_copy(self.D),
+        self.snapshots.append(Snapshot(self.steps_done, _state_copy(self.generator()),
+                                       _state_copy(self.D),
                                        ev, counts))
         if len(self.snapshots) > self.cfg.max_snapshots:  # thin: keep the first and every other
             self.snapshots = self.snapshots[:1] + self.snapshots[2::2]

@@ -1,0 +1,124 @@
+"""AppTest for pages/09_GANs.py: every control, slow-motion buttons, timeline, benchmark with a
+tiny budget, a too-small CSV refused, and divergence pausing the run."""
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "09_GANs.py")
+
+
+def _ok(at):
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e for e in at.error if "went wrong" in e.value], [e.value for e in at.error]
+
+
+def _new():
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.run()
+    _ok(at)
+    return at
+
+
+def test_controls_step_buttons_timeline_and_panels():
+    at = _new()
+    # small networks keep this test fast; every main control is driven once
+    at.select_slider(key="gan_g_width").set_value(32)
+    at.select_slider(key="gan_d_width").set_value(32)
+    at.slider(key="gan_g_depth").set_value(2)
+    at.slider(key="gan_d_depth").set_value(2)
+    at.select_slider(key="gan_batch").set_value(64)
+    at.slider(key="gan_d_steps").set_value(2)
+    at.slider(key="gan_noise_dim").set_value(3)
+    at.selectbox(key="gan_opt_g").set_value("rmsprop")
+    at.selectbox(key="gan_opt_d").set_value("sgd")
+    at.select_slider(key="gan_lr_g").set_value(3e-4)
+    at.select_slider(key="gan_lr_d").set_value(3e-3)
+    at.run()
+    _ok(at)
+    at.button(key="gan_live_step").click().run()
+    _ok(at)
+    assert "step 25" in " ".join(c.value for c in at.caption)
+    at.button(key="gan_dstep").click().run()
+    at.button(key="gan_gstep").click().run()
+    _ok(at)
+    assert "step 26" in " ".join(c.value for c in at.caption)
+    for obj, knob, value in (("unrolled", "gan_unroll", 2), ("pacgan", "gan_pack", 3),
+                             ("wgan-gp", "gan_gp", 1.0), ("r1", "gan_r1", 0.3),
+                             ("wgan", "gan_clip", 0.05), ("least-squares", None, None),
+                             ("minimax", None, None), ("non-saturating", None, None)):
+        at.selectbox(key="gan_objective").set_value(obj)
+        at.run()
+        if knob:
+            w = at.slider(key=knob) if knob in ("gan_unroll", "gan_pack") else at.select_slider(key=knob)
+            w.set_value(value)
+        at.button(key="gan_live_step").click().run()
+        _ok(at)
+    for data in ("grid25", "moons", "8gaussians", "2spirals", "checkerboard"):
+        at.selectbox(key="gan_data").set_value(data).run()
+        _ok(at)
+    for k in ("gan_show_heat", "gan_show_real", "gan_show_fake", "gan_show_arrows", "gan_show_sheet"):
+        at.checkbox(key=k).set_value(not at.checkbox(key=k).value).run()
+        _ok(at)
+    at.button(key="gan_live_step").click().run()
+    at.button(key="gan_live_step").click().run()   # 50 steps -> snapshots at 0 and 50
+    at.slider(key="gan_timeline").set_value(0).run()
+    _ok(at)
+    for panel in ("Theory (§9.1)", "MNIST digits", "Timeline views"):
+        at.radio(key="gan_panel").set_value(panel).run()
+        _ok(at)
+    at.button(key="gan_live_play").click().run()
+    _ok(at)
+    at.button(key="gan_live_reset").click().run()
+    _ok(at)
+
+
+def test_benchmark_with_a_tiny_budget():
+    at = _new()
+    at.radio(key="gan_panel").set_value("Benchmark").run()
+    at.multiselect(key="gan_bench_objs").set_value(["minimax", "pacgan"])
+    at.multiselect(key="gan_bench_data").set_value(["ring8", "grid25"])
+    at.number_input(key="gan_bench_seeds").set_value(1)
+    at.select_slider(key="gan_bench_iters").set_value(2)
+    at.run()
+    at.button(key="gan_bench_run").click().run()
+    _ok(at)
+    tables = [df.value for df in at.dataframe]
+    ours = [t for t in tables if "seeds with every mode" in t.columns]
+    assert ours and len(ours[0]) == 4                    # 2 datasets x 2 objectives
+    assert any("method" in t.columns for t in tables)    # the published table beside it
+    assert any("98.9%" in m.value for m in at.markdown)
+
+
+def test_too_few_csv_points_refused():
+    at = _new()
+    at.selectbox(key="gan_data").set_value("custom").run()
+    rows = "x1,x2\n" + "\n".join(f"{i * 0.1},{i * 0.2}" for i in range(10))
+    at.file_uploader(key="gan_csv").set_value(("few.csv", rows.encode(), "text/csv"))
+    at.run()
+    _ok(at)
+    assert any("at least 50" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_valid_csv_trains():
+    at = _new()
+    at.selectbox(key="gan_data").set_value("custom").run()
+    rows = "x1,x2\n" + "\n".join(f"{(i % 10) * 0.3},{(i // 10) * 0.3}" for i in range(80))
+    at.file_uploader(key="gan_csv").set_value(("ok.csv", rows.encode(), "text/csv"))
+    at.run()
+    at.button(key="gan_live_step").click().run()
+    _ok(at)
+    assert not any("at least" in e.value for e in at.error)
+
+
+def test_divergence_pauses_with_a_message():
+    at = _new()
+    at.selectbox(key="gan_objective").set_value("least-squares")
+    at.selectbox(key="gan_opt_g").set_value("sgd")
+    at.selectbox(key="gan_opt_d").set_value("sgd")
+    at.select_slider(key="gan_lr_g").set_value(3.0)
+    at.select_slider(key="gan_lr_d").set_value(3.0)
+    at.run()
+    assert any("very large" in w.value for w in at.warning)
+    at.button(key="gan_live_step").click().run()
+    _ok(at)
+    assert any("diverged" in w.value for w in at.warning), [w.value for w in at.warning]
