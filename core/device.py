@@ -22,7 +22,10 @@ def get_device() -> torch.device:
     """cuda -> mps -> cpu, unless ``PLAYGROUND_DEVICE`` names one (an unusable name raises)."""
     requested = os.environ.get(ENV_DEVICE, "").strip()
     if requested:
-        device = torch.device(requested)  # raises on a malformed name
+        try:
+            device = torch.device(requested)
+        except RuntimeError as e:  # torch says RuntimeError; callers expect ValueError
+            raise ValueError(f"{ENV_DEVICE}={requested!r} is not a device name ({e})") from None
         if device.type == "cuda" and not torch.cuda.is_available():
             raise ValueError(f"{ENV_DEVICE}={requested!r} but CUDA is not available here")
         if device.type == "mps" and not torch.backends.mps.is_available():
@@ -38,7 +41,8 @@ def get_device() -> torch.device:
 def configure_threads(n: int | None = None) -> int:
     """Set torch's intra-op thread count (default: ``PLAYGROUND_THREADS`` or min(2, cores))."""
     if n is None:
-        n = int(os.environ.get(ENV_THREADS, "0")) or min(2, os.cpu_count() or 1)
+        raw = os.environ.get(ENV_THREADS, "").strip()  # unset, 0 or garbage -> the default
+        n = int(raw) if raw.isdigit() and int(raw) > 0 else min(2, os.cpu_count() or 1)
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
     return n
