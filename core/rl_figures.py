@@ -30,36 +30,40 @@ _FILL = {"H": ("#1d3557", "hole"), "X": ("#3a0ca3", "pit"), "G": ("#f4c430", "go
 
 
 def _frame(fig: go.Figure, mdp: MDP, height: int | None = None) -> go.Figure:
+    """Square cells, row 0 on top, terminal tiles and cell labels; one layout update (plotly
+    validates each add_shape / add_annotation separately, which is slow)."""
     H, W = mdp.shape
-    for i, row in enumerate(mdp.desc):          # terminal / cliff cells drawn as solid tiles
-        for j, c in enumerate(row):
-            if c in _FILL:
-                fig.add_shape(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
-                              fillcolor=_FILL[c][0], line=dict(width=1, color="white"),
-                              layer="above", opacity=0.92)
-    fig.update_xaxes(range=[-0.5, W - 0.5], showgrid=False, zeroline=False, showticklabels=False,
-                     constrain="domain")
-    fig.update_yaxes(range=[H - 0.5, -0.5], showgrid=False, zeroline=False, showticklabels=False,
-                     scaleanchor="x", scaleratio=1, constrain="domain")
+    shapes = [dict(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
+                   fillcolor=_FILL[c][0], line=dict(width=1, color="white"), layer="above",
+                   opacity=0.92)
+              for i, row in enumerate(mdp.desc) for j, c in enumerate(row) if c in _FILL]
     cell = min(80.0, 480.0 / W)                   # px per cell in a half-width column
-    fig.update_layout(height=height or int(min(680, max(260, cell * H + 70))),
-                      plot_bgcolor="#444444", showlegend=False)
+    fig.update_layout(
+        shapes=list(fig.layout.shapes) + shapes,
+        annotations=list(fig.layout.annotations) + _code_labels(mdp),
+        xaxis=dict(range=[-0.5, W - 0.5], showgrid=False, zeroline=False, showticklabels=False,
+                   constrain="domain"),
+        yaxis=dict(range=[H - 0.5, -0.5], showgrid=False, zeroline=False, showticklabels=False,
+                   scaleanchor="x", scaleratio=1, constrain="domain"),
+        height=height or int(min(680, max(260, cell * H + 70))),
+        plot_bgcolor="#444444", showlegend=False)
     return fig
 
 
-def _code_labels(fig: go.Figure, mdp: MDP) -> None:
-    """Cell names, and the entering reward of edited cells, as annotations (above tiles)."""
+def _code_labels(mdp: MDP) -> list[dict]:
+    """Cell names, and the entering reward of edited cells, as annotation dicts."""
     W = mdp.shape[1]
+    out = []
     for i, row in enumerate(mdp.desc):
         for j, c in enumerate(row):
             if _CODES.get(c):
-                dark = c in "HX"
-                fig.add_annotation(x=j, y=i - 0.33 if c == "S" else i, text=_CODES[c],
-                                   showarrow=False, font=dict(size=11, color="white" if dark
-                                                              else "#111111"))
+                out.append(dict(x=j, y=i - 0.33 if c == "S" else i, text=_CODES[c],
+                                showarrow=False,
+                                font=dict(size=11, color="white" if c in "HX" else "#111111")))
             elif mdp.cell_reward is not None and c == "." and mdp.cell_reward[i * W + j]:
-                fig.add_annotation(x=j + 0.3, y=i - 0.36, text=f"{mdp.cell_reward[i * W + j]:+g}",
-                                   showarrow=False, font=dict(size=9, color="#1d3557"))
+                out.append(dict(x=j + 0.3, y=i - 0.36, text=f"{mdp.cell_reward[i * W + j]:+g}",
+                                showarrow=False, font=dict(size=9, color="#1d3557")))
+    return out
 
 
 def _heat(mdp: MDP, v: np.ndarray, zrange: tuple[float, float] | None, show_values: bool,
@@ -85,7 +89,6 @@ def value_heatmap(mdp: MDP, v: np.ndarray, policy: np.ndarray | None = None, *,
     """V as a heatmap with the values printed and, optionally, greedy policy arrows and a
     path of states drawn as a line through the cell centres."""
     fig = go.Figure(_heat(mdp, v, zrange, show_values, colorbar_title))
-    _code_labels(fig, mdp)
     if policy is not None:
         H, W = mdp.shape
         show = ~mdp.terminal & mdp.reachable
@@ -117,7 +120,6 @@ def q_arrows(mdp: MDP, Q: np.ndarray, *, title: str = "") -> go.Figure:
     colour is max_a Q."""
     H, W = mdp.shape
     fig = go.Figure(_heat(mdp, Q.max(1), None, False, "max Q"))
-    _code_labels(fig, mdp)
     seg = {True: ([], []), False: ([], [])}
     for s in np.flatnonzero(~mdp.terminal & mdp.reachable):
         q = Q[s]
@@ -158,11 +160,11 @@ def convergence_plot(residuals: np.ndarray, errors: np.ndarray | None,
     fig.add_trace(go.Scatter(x=np.arange(1, len(residuals) + 1), y=_positive(residuals),
                              name="residual ‖v_t − v_{t−1}‖∞",
                              line=dict(color=PALETTE[2], dash="dot", width=2)))
-    if t is not None:
-        fig.add_vline(x=t, line=dict(color="#333333", width=2, dash="dot"))
-    fig.update_yaxes(type="log", title="sup-norm", exponentformat="power")
-    fig.update_xaxes(title="iteration t")
-    fig.update_layout(height=340, legend=dict(orientation="h", y=1.12))
+    marker = [] if t is None else [dict(type="line", x0=t, x1=t, y0=0, y1=1, yref="paper",
+                                        line=dict(color="#333333", width=2, dash="dot"))]
+    fig.update_layout(height=340, legend=dict(orientation="h", y=1.12), shapes=marker,
+                      yaxis=dict(type="log", title="sup-norm", exponentformat="power"),
+                      xaxis=dict(title="iteration t"))
     return fig
 
 

@@ -381,7 +381,8 @@ def view_model_free():
                 ui.figure(F.value_scatter(V[mask], v_ref[mask], xlabel=label),
                           key="rl_mf_scatter")
 
-    ui.live_training("rl_live", lambda: T.TabularLearner(mdp, cfg, v_ref, target_pi),
+    ui.live_training("rl_live", lambda: T.TabularLearner(mdp, cfg, v_ref, target_pi,
+                                                         device=ctx.device),
                      signature=(env_key, cfg), render=render, steps_per_click=per_click,
                      chunk=max(1, min(per_click, 50)), max_steps=100_000)
     ui.prose("**What to notice.** TD(0) bootstraps from V(s') and beats Monte Carlo early on; "
