@@ -169,3 +169,16 @@ def test_page_loads_in_chromium(server, browser, name, path):
         assert not console_errors, console_errors
     finally:
         context.close()
+
+
+def test_missing_chromium_skips_outside_ci_and_fails_under_ci(monkeypatch):
+    """The skip/fail rule itself, checked without a browser."""
+    from _pytest.outcomes import Failed, Skipped
+
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", Path("/nonexistent/chromium"))
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(Skipped, match="/nonexistent/chromium not found"):
+        _require_browser()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(Failed, match="required under CI"):
+        _require_browser()
