@@ -246,7 +246,8 @@ def rollout_animation(mdp: MDP, path: np.ndarray, v: np.ndarray, policy: np.ndar
                           yanchor="top", buttons=[
                               dict(label="▶ play", method="animate",
                                    args=[None, dict(frame=dict(duration=250, redraw=False),
-                                                    fromcurrent=True, transition=dict(duration=0))]),
+                                                    fromcurrent=True,
+                                                    transition=dict(duration=0))]),
                               dict(label="⏸", method="animate",
                                    args=[[None], dict(mode="immediate",
                                                       frame=dict(duration=0, redraw=False))])])],

@@ -40,7 +40,7 @@ def build_env(key: tuple) -> M.MDP:
     return G.make_env(name, slippery=slippery, size=size, p=p, seed=seed)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=24)  # each holds a VI history (T+1, S)
 def solve(key: tuple, gamma: float) -> dict:
     """VI with history, PI (or why it failed), the reference v* and the convergence curves."""
     mdp = build_env(key)
