@@ -13,7 +13,7 @@ import streamlit as st
 import ui
 from core.backprop import figures as F
 from core.backprop.activations import ACTIVATIONS
-from core.backprop.datasets import CLASSIFICATION, DATASETS, from_points, make_dataset
+from core.backprop.datasets import DATASETS, from_points, make_dataset
 from core.backprop.features import FEATURE_NAMES, feature_label
 from core.backprop.losses import LOSSES, REGULARIZERS
 from core.backprop.optim import OPTIMIZERS

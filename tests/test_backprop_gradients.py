@@ -3,7 +3,6 @@ import itertools
 
 import numpy as np
 import pytest
-import torch
 
 from core.backprop.losses import targets
 from core.backprop.mlp import MLP, MLPConfig

@@ -74,6 +74,18 @@ def test_playground_controls_and_training():
         _ok(at)
     # every check passes on the trained network
     assert not any("⚠️" in e.label for e in at.expander)
+    # stop at a target loss: an easy set, Adam, play until the target pauses the run
+    at.selectbox(key="bp_data").set_value("two_gaussians").run()
+    at.select_slider(key="bp_target").set_value(0.1).run()
+    at.select_slider(key="bp_lr").set_value(0.03).run()
+    at.button(key="bp_live_play").click().run()
+    for _ in range(20):
+        if not at.session_state["bp_live"].playing:
+            break
+        at.run()
+    _ok(at)
+    assert "Reached the target training loss" in _texts(at)
+    assert at.session_state["bp_live"].metrics["loss"] <= 0.1
 
 
 def test_extreme_settings_give_messages_not_exceptions():
@@ -130,7 +142,8 @@ def test_csv_upload_good_and_bad():
     rows = "\n".join(f"{x:.3f},{y:.3f},{int(x * y > 0)}" for x, y in
                      [(-1, -1), (1, 1), (-1, 1), (1, -1), (-0.5, -0.7), (0.6, 0.4), (-0.4, 0.8),
                       (0.9, -0.3)] * 5)
-    at.file_uploader(key="bp_upload").set_value(("good.csv", ("x1,x2,label\n" + rows).encode(), "text/csv"))
+    good = ("x1,x2,label\n" + rows).encode()
+    at.file_uploader(key="bp_upload").set_value(("good.csv", good, "text/csv"))
     at.run()
     _ok(at)
     assert not at.error

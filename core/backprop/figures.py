@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from core.theme import DIVERGING, PALETTE
+from core.theme import PALETTE
 
 POS, NEG = "#0072B2", "#E69F00"        # TFP-style: blue positive, orange negative
 CLASS_COLOURS = (NEG, POS, PALETTE[2], PALETTE[3], PALETTE[4], PALETTE[5])

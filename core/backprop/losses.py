@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.backprop.activations import head_forward, sigmoid
+from core.backprop.activations import head_forward
 
 LOSSES: dict[str, str] = {
     "bce": "binary cross-entropy (Bernoulli MLE)",
@@ -124,8 +124,3 @@ def reg_grad(W: np.ndarray, kind: str, lam: float) -> np.ndarray:
     if kind == "l1":
         return lam * np.sign(W)
     raise ValueError(f"unknown regularizer: {kind!r}; choose from {', '.join(REGULARIZERS)}")
-
-
-def predict_proba_binary(z: np.ndarray) -> np.ndarray:
-    """P(y=1) from a single sigmoid-head logit column. # (B, 1) -> (B,)"""
-    return sigmoid(z[:, 0])

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.backprop.activations import HEADS, get_activation, head_forward
-from core.backprop.losses import loss_and_delta, reg_grad, reg_value
+from core.backprop.losses import head_derivative, loss_and_delta, reg_grad, reg_value
 
 
 @dataclass(frozen=True)
@@ -151,9 +151,8 @@ class MLP:
             data_loss, _, dL_dyhat, delta_L = loss_and_delta(loss, self.cfg.head, fw.z[L], t)
             penalty = reg_value(self.W, reg, lam)
             y_hat = fw.a[L]
-            head_d = (np.full_like(y_hat, np.nan) if self.cfg.head == "softmax"
-                      else (y_hat * (1 - y_hat) if self.cfg.head == "sigmoid"
-                            else np.ones_like(y_hat)))
+            head_d = (np.full_like(y_hat, np.nan) if self.cfg.head == "softmax"  # not diagonal
+                      else head_derivative(self.cfg.head, fw.z[L], y_hat))
             delta: list = [None] * (L + 1)
             dL_da: list = [None] * (L + 1)
             dsigma: list = [None] * (L + 1)

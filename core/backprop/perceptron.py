@@ -28,7 +28,8 @@ def augment(X: np.ndarray) -> np.ndarray:
     return np.hstack([X, np.ones((len(X), 1))])
 
 
-def separable_set(n: int = 40, margin: float = 0.15, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def separable_set(n: int = 40, margin: float = 0.15,
+                  seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """n points uniform on [-1, 1]^2 labelled by the line x1 + 0.3 x2 + 0.1 = 0, none closer
     than ``margin`` to it (rejection sampling, seeded): linearly separable by construction."""
     rng = np.random.default_rng(seed)

@@ -8,8 +8,8 @@
 with the float64 numpy network of `core.backprop.mlp` (exact and fast for nets this small; the
 page checks it against torch.autograd live), then evaluates the full train and test sets.
 Minibatches walk through a fresh seeded permutation each epoch. If the loss, a gradient or a
-weight becomes non-finite, or a weight or bias exceeds 1e8 in magnitude, the run is marked diverged and
-every later ``step`` returns NaN metrics (the UI pauses on NaN).
+weight becomes non-finite, or a weight or bias exceeds 1e8 in magnitude, the run is marked
+diverged and every later ``step`` returns NaN metrics (the UI pauses on NaN).
 """
 from __future__ import annotations
 
