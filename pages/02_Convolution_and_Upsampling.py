@@ -510,17 +510,12 @@ def checkerboard() -> None:
         m1, m2 = st.columns(2)
         m1.metric("ripple (max−min)/mean: transposed conv", f"{ra:.2f}")
         m2.metric("ripple: resize, then conv", f"{rb:.2f}")
-    st.caption("Constant input (all ones), interior only:")
-    ui.figure(cf.images_row([a.numpy(), b.numpy()], [f"transposed conv (k={cb_k}, s={cb_s})",
-                                                     f"nearest ×{cb_s}, then conv (k={cb_k})"],
-                            height=300), key="conv_cb_fig")
-    st.caption("The current input image (downscaled to ≤ 40 px first):")
-    ui.figure(cf.images_row([a_img.numpy(), b_img.numpy()],
-                            ["transposed conv", "resize, then conv"],
-                            aspect=a_img.shape[0] / a_img.shape[1] / 2), key="conv_cb_img_fig")
-    mid = a.shape[0] // 2
-    ui.figure(cf.profile({"transposed conv": a[mid].numpy(), "resize then conv": b[mid].numpy()},
-                         title="middle row of the constant-input outputs"), key="conv_cb_profile")
+    ui.figure(cf.images_row([a.numpy(), b.numpy(), a_img.numpy(), b_img.numpy()],
+                            [f"transposed (k={cb_k}, s={cb_s})", f"nearest ×{cb_s} + conv",
+                             "transposed (image)", "nearest + conv (image)"], height=280),
+              key="conv_cb_fig")
+    st.caption("Left pair: a constant input (all ones); right pair: the current input image, "
+               "downscaled to ≤ 40 px first. Same box kernel in both methods.")
     uneven = cb_k % cb_s != 0
     st.info(f"k mod s = {cb_k % cb_s}: " + (
         "each output pixel receives an uneven number of stamps (ceil(k/s) or floor(k/s) per axis) "
@@ -626,13 +621,12 @@ def part_judge() -> None:
     split = mnist_split()
     x = torch.from_numpy(np.array(split.x_test[idx:idx + 1])).to(ctx.device)
     maps, z = {}, x
-    names = iter(["conv1+ReLU", "conv2+ReLU", "maxpool", "conv3+ReLU", "conv4+ReLU", "maxpool "])
+    names = iter(["conv1+ReLU", "conv2+ReLU", "maxpool", "conv3+ReLU", "conv4+ReLU", "maxpool"])
     with torch.inference_mode():
         for layer in judge.conv:
             z = layer(z)
-            if not isinstance(layer, torch.nn.Conv2d):
-                if isinstance(layer, torch.nn.ReLU) or isinstance(layer, torch.nn.MaxPool2d):
-                    maps[f"{next(names)} {tuple(z.shape[1:])}"] = z[0].cpu().numpy()
+            if isinstance(layer, (torch.nn.ReLU, torch.nn.MaxPool2d)):  # shape keeps keys unique
+                maps[f"{next(names)} {tuple(z.shape[1:])}"] = z[0].cpu().numpy()
         probs = F.softmax(judge(x), 1)[0].cpu().numpy()
         # the same network with this page's own ops
         zc = x.cpu().double()
@@ -645,17 +639,17 @@ def part_judge() -> None:
             else:
                 zc = zc.clamp_min(0)
         ref = judge.conv(x).cpu().double()
-    c1, c2 = st.columns([1, 2])
+    c1, c2 = st.columns([1, 1])
     with c1:
-        ui.figure(cf.images_row([split.x_test[idx, 0]], [f"label {split.y_test[idx]}"],
-                                height=260), key="conv_judge_digit")
+        ui.figure(cf.probabilities(probs, title=f"label {split.y_test[idx]} → prediction "
+                                                f"{int(np.argmax(probs))} (p = {probs.max():.3f})"),
+                  key="conv_judge_p")
     with c2:
-        ui.figure(cf.probabilities(probs, title=f"prediction: {int(np.argmax(probs))} "
-                                                f"(p = {probs.max():.3f})"), key="conv_judge_p")
-    w1 = judge.conv[0].weight[:, 0].cpu().numpy()
-    ui.figure(cf.filters(w1, title=f"first-layer filters ({w1.shape[0]} of 3×3; red +, blue −)"),
-              key="conv_judge_filters")
-    ui.figure(cf.feature_maps(maps, n=12), key="conv_judge_maps")
+        w1 = judge.conv[0].weight[:, 0].cpu().numpy()
+        ui.figure(cf.filters(w1, title=f"first-layer filters ({w1.shape[0]} of 3×3; red +, "
+                                      "blue −)"), key="conv_judge_filters")
+    ui.figure(cf.feature_maps({"input (1, 28, 28)": split.x_test[idx], **maps}, n=12),
+              key="conv_judge_maps")
     st.caption(f"Judge: {manifest['metrics'].get('heldout_accuracy', float('nan')):.1%} held-out "
                "accuracy on the 500 test digits (from its manifest). Rows: the first channels after "
                "each layer (12 of them), each scaled to its own range.")
@@ -669,14 +663,12 @@ def part_judge() -> None:
 
 # ----------------------------------------------------------------------------- 9 U-Net
 @st.cache_resource(show_spinner="Scoring the U-Nets on the 500 held-out digits…")
-def unet_scores(name: str, device: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+def unet_scores(name: str, device: str, _model) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
     """Cluttered held-out inputs, targets, predictions and IoUs of one pretrained U-Net."""
     from core.conv.unet import heldout_iou, heldout_set, predict_mask
-    from core.pretrained import load
 
-    model, _ = load(name, device)
     x, y = heldout_set()
-    return x.numpy(), y.numpy(), predict_mask(model, x).numpy(), heldout_iou(model)
+    return x.numpy(), y.numpy(), predict_mask(_model, x).numpy(), heldout_iou(_model)
 
 
 def part_unet() -> None:
@@ -684,8 +676,8 @@ def part_unet() -> None:
     if a is None or b is None:
         return
     idx = ui.url_slider("Held-out example #", "conv_unet_idx", 0, 499, 0)
-    xs, ys, ps, sa = unet_scores("conv_unet", str(ctx.device))
-    _, _, pn, sb = unet_scores("conv_unet_noskip", str(ctx.device))
+    xs, ys, ps, sa = unet_scores("conv_unet", str(ctx.device), a[0])
+    _, _, pn, sb = unet_scores("conv_unet_noskip", str(ctx.device), b[0])
     from core.conv.unet import iou
 
     y = ys[idx, 0]
@@ -696,10 +688,11 @@ def part_unet() -> None:
     c[1].metric("no-skip held-out IoU", f"{sb['heldout_iou']:.3f}",
                 f"{sb['heldout_iou'] - sa['heldout_iou']:+.3f} vs U-Net")
     c[2].metric("threshold the input at 0.5", f"{a[1]['metrics']['threshold_input_iou']:.3f}")
-    ui.figure(cf.images_row([xs[idx, 0], y, ps[idx, 0].astype(np.float32),
-                             pn[idx, 0].astype(np.float32)],
+    ui.figure(cf.images_row([xs[idx, 0], y, cf.error_map(ps[idx, 0], y),
+                             cf.error_map(pn[idx, 0], y)],
                             ["cluttered input", "target: digit pixels", f"U-Net (IoU {ia:.2f})",
                              f"no skips (IoU {ib:.2f})"], height=300), key="conv_unet_fig")
+    st.caption("Predicted masks: white = hit, blue = missed digit pixel, orange = false alarm.")
     which = ui.url_radio("Feature maps of", "conv_unet_maps", ["U-Net (skips)", "no skips"],
                          horizontal=True)
     model = (a if which == "U-Net (skips)" else b)[0]

@@ -66,7 +66,12 @@ def image_uri(img: np.ndarray, signed: bool | None = None) -> str:
 
 
 def _image_trace(img, signed: bool | None = None, axis: str = "") -> dict:
-    src = img if isinstance(img, str) else image_uri(img, signed)
+    if isinstance(img, str):
+        src = img
+    elif np.asarray(img).ndim == 3:  # already (H, W, 3) uint8 colours
+        src = png_uri(np.ascontiguousarray(img, dtype=np.uint8))
+    else:
+        src = image_uri(img, signed)
     return dict(type="image", source=src, hoverinfo="skip", xaxis=f"x{axis}", yaxis=f"y{axis}")
 
 
@@ -266,16 +271,20 @@ def receptive_field(img: np.ndarray, windows: list[tuple[str, float, float, floa
     return go.Figure(data=traces, layout=layout)
 
 
-def profile(lines: dict[str, np.ndarray], title: str = "") -> go.Figure:
-    """1-D profiles (e.g. the middle row of two upsampled outputs) to compare artefacts."""
-    fig = go.Figure([go.Scatter(y=v, mode="lines+markers", name=k) for k, v in lines.items()])
-    fig.update_layout(title=title, height=280, xaxis_title="output column", yaxis_title="value")
-    return fig
-
-
 def latex_matrix(a: np.ndarray) -> str:
     """A small matrix as a LaTeX bmatrix (integers without decimals)."""
     a = np.asarray(a, np.float64)
     fmt = _fmt(a) if a.size else ".0f"
     rows = [" & ".join(format(v, fmt) for v in row) for row in a.tolist()]
     return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
+
+
+def error_map(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Segmentation errors as colours: hit white, miss (false negative) blue, false alarm
+    (false positive) vermillion, background black -> (H, W, 3) uint8."""
+    p, t = np.asarray(pred, bool), np.asarray(target, bool)
+    out = np.zeros(p.shape + (3,), np.uint8)
+    out[p & t] = (255, 255, 255)
+    out[~p & t] = (0, 114, 178)
+    out[p & ~t] = (213, 94, 0)
+    return out
