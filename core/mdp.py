@@ -155,6 +155,13 @@ def greedy_policy(mdp: MDP, v: np.ndarray, gamma: float, prev: np.ndarray | None
     return pi.astype(np.int64)
 
 
+def greedy_actions(mdp: MDP, v: np.ndarray, gamma: float, rtol: float = 1e-10) -> np.ndarray:
+    """(S, A) bool: every action in argmax_a Q(s, a) (ties shown as several arrows)."""
+    q = q_values(mdp, v, gamma)
+    best = q.max(axis=1, keepdims=True)
+    return q >= best - rtol * (1.0 + np.abs(best))
+
+
 def _check_gamma(gamma: float) -> float:
     gamma = float(gamma)
     if not 0.0 <= gamma <= 1.0:

@@ -86,14 +86,18 @@ def value_heatmap(mdp: MDP, v: np.ndarray, policy: np.ndarray | None = None, *,
                   title: str = "", zrange: tuple[float, float] | None = None,
                   show_values: bool = True, agent: int | None = None,
                   colorbar_title: str = "V", path: list[int] | None = None) -> go.Figure:
-    """V as a heatmap with the values printed and, optionally, greedy policy arrows and a
+    """V as a heatmap with the values printed and, optionally, greedy policy arrows (``policy``
+    (S,) actions, or an (S, A) mask drawing every tied action) and a
     path of states drawn as a line through the cell centres."""
     fig = go.Figure(_heat(mdp, v, zrange, show_values, colorbar_title))
     if policy is not None:
         H, W = mdp.shape
         show = ~mdp.terminal & mdp.reachable
         s = np.flatnonzero(show)
-        fig.add_trace(go.Scatter(x=s % W, y=s // W + 0.3, text=[ARROWS[a] for a in policy[s]],
+        pol = np.asarray(policy)
+        text = (["".join(ARROWS[a] for a in np.flatnonzero(pol[k])) for k in s] if pol.ndim == 2
+                else [ARROWS[a] for a in pol[s]])          # (S, A) mask: all tied actions
+        fig.add_trace(go.Scatter(x=s % W, y=s // W + 0.3, text=text,
                                  mode="text", hoverinfo="skip",
                                  textfont=dict(size=16, color="#111111")))
     if path is not None:

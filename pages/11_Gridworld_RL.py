@@ -219,7 +219,7 @@ def view_value_iteration():
         t = int(ui.url_slider("Value iteration step t", "rl_vi_step", 0, max(T_, 1), T_))
         t = min(t, T_)
         v_t = vi.history[t]
-        pi_t = M.greedy_policy(mdp, v_t, gamma)
+        pi_t = M.greedy_actions(mdp, v_t, gamma)            # (S, A): ties show all arrows
         lo = float(np.nanmin(vi.history[:, ~mdp.terminal])) if (~mdp.terminal).any() else 0.0
         hi = float(np.nanmax(vi.history[:, ~mdp.terminal])) if (~mdp.terminal).any() else 1.0
         m1, m2, m3, m4 = st.columns(4)

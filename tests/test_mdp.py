@@ -183,3 +183,13 @@ def test_large_grid_sparse_path():
     vi = M.value_iteration(big, 0.95, tol=1e-10, keep_history=False)
     assert vi.converged and vi.history is None
     assert np.abs(M.policy_evaluation(big, vi.policy, 0.95) - vi.v).max() < 1e-7
+
+
+def test_greedy_actions_mark_ties():
+    fl = G.frozen_lake("4x4", slippery=False)
+    ties = M.greedy_actions(fl, np.zeros(fl.n_states), 0.9)
+    assert ties[fl.start].all()                      # v = 0: every action is greedy
+    vi = M.value_iteration(fl, 0.9)
+    ties = M.greedy_actions(fl, vi.v, 0.9)
+    assert ties[np.arange(fl.n_states), vi.policy].all()
+    assert ties[fl.start].sum() == 2                 # right and down are both optimal
