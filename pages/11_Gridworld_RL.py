@@ -29,6 +29,16 @@ VIEWS = ("Value iteration", "Policy iteration", "Rollouts", "Model-free learning
          "Cliff: SARSA vs Q-learning")
 VI_MAX_ITER = 5000
 GRID_KEY, GRID_VER = "rl_grid_cells", "rl_grid_version"
+UPDATE_RULES = {  # notes §11.1-11.2, in the delta form V <- V + alpha delta
+    "Q-learning": r"\delta = r + \gamma \max_{a'} Q(s',a') - Q(s,a),\qquad "
+                  r"Q(s,a) \leftarrow Q(s,a) + \alpha\,\delta",
+    "SARSA": r"\delta = r + \gamma\, Q(s',a') - Q(s,a),\ a' \sim \varepsilon\text{-greedy},"
+             r"\qquad Q(s,a) \leftarrow Q(s,a) + \alpha\,\delta",
+    "TD(0) evaluation": r"\delta = r + \gamma V(s') - V(s),\qquad V(s) \leftarrow V(s) + "
+                        r"\alpha\,\delta",
+    "Monte Carlo evaluation": r"V^\pi(s) \approx \frac{1}{n}\sum_{i=1}^{n} G(s)^i,\qquad "
+                              r"G_t = r_t + \gamma G_{t+1}",
+}
 
 
 # ----------------------------------------------------------------------------- cached model work
@@ -333,6 +343,7 @@ def view_model_free():
                                              [10, 50, 100, 500, 1000], 100))
         target = ui.url_radio("Policy evaluated (MC / TD(0))", "rl_target", list(T.TARGETS))
         smooth = int(ui.url_slider("Curve smoothing (episodes)", "rl_smooth", 1, 200, 20))
+    st.latex(UPDATE_RULES[method])
     cfg = T.TabularConfig(method=method, alpha=alpha, gamma=gamma, epsilon=eps,
                           n_seeds=n_seeds, seed=ctx.seed, target=target)
     control = method in T.CONTROL
@@ -385,10 +396,12 @@ def view_model_free():
                                                          device=ctx.device),
                      signature=(env_key, cfg), render=render, steps_per_click=per_click,
                      chunk=max(1, min(per_click, 50)), max_steps=100_000)
-    ui.prose("**What to notice.** TD(0) bootstraps from V(s') and beats Monte Carlo early on; "
-             "Q-learning's greedy values approach v*, SARSA's approach the value of the ε-greedy "
-             "policy it follows (lower where exploring is dangerous). Raise α and the curves "
-             "fall faster but stay noisier.")
+    ui.prose("**What to notice.** Monte Carlo averages whole returns: unbiased, and with sample "
+             "means and exploring starts it reaches v_π quickly on these small grids. TD(0) "
+             "bootstraps from V(s′) and learns from every transition without waiting for the "
+             "episode to end, but with a constant α its error stalls at a noise floor set by α "
+             "(compare α = 0.02 and 0.5). Q-learning's greedy values approach v*; SARSA's approach "
+             "the value of the ε-greedy policy it follows, lower where exploring is dangerous.")
 
 
 def view_cliff():
@@ -420,7 +433,7 @@ def view_cliff():
     ui.prose("**What to notice.** ε = 0.1, α = 0.5, γ = 1, as in Sutton & Barto Example 6.6. "
              "Q-learning learns the optimal path along the cliff edge but, exploring with ε, "
              "falls off now and then: its online return is worse. SARSA learns the value of the "
-             "ε-greedy policy it actually follows and takes the safer path one or two rows up.")
+             "ε-greedy policy it actually follows and takes a safer path further from the edge.")
 
 
 with ui.error_boundary(f"the {view} view"):
