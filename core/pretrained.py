@@ -40,6 +40,7 @@ ENTRY_MODULES: tuple[str, ...] = (
     "core.diffusion.specs",
     "core.conv.unet",
     "core.flows.pretrained",
+    "core.vae.registry",
 )
 
 

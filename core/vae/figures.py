@@ -1,0 +1,191 @@
+"""Figures of the §6 page: pure functions ``data -> plotly Figure`` (no Streamlit here).
+
+Images travel as small PNG layout images (base64) rather than heat-maps of thousands of cells,
+so a 20x20 manifold of decoded digits costs ~100 kB, not megabytes of JSON.
+"""
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots  # only for the two-panel posterior bars
+
+from core.imaging import make_grid, to_png_bytes
+from core.theme import PALETTE
+
+DIGIT_COLOURS = PALETTE  # class c -> PALETTE[c]
+
+
+def png_uri(img: np.ndarray, scale: int = 1) -> str:
+    """A float [0, 1] (H, W) image as a data: URI (for layout images)."""
+    return "data:image/png;base64," + base64.b64encode(to_png_bytes(img, scale=scale)).decode()
+
+
+def latent_map(z: np.ndarray, labels: np.ndarray, manifold: np.ndarray | None = None,
+               extent: float = 3.0, selected: tuple[float, float] | None = None,
+               extra_points: dict[str, tuple[float, float]] | None = None,
+               grid_points: int = 0) -> go.Figure:
+    """Held-out codes z (N, 2) coloured by class over the decoded manifold image.
+
+    ``manifold``: a (H, W) image tiling g(z) over [-extent, extent]^2 (row 0 = top = +z2).
+    ``grid_points`` > 0 adds a faint clickable lattice so any spot of the map can be selected.
+    """
+    fig = go.Figure()
+    if manifold is not None:
+        fig.add_layout_image(source=png_uri(1.0 - manifold), xref="x", yref="y", x=-extent,
+                             y=extent, sizex=2 * extent, sizey=2 * extent, sizing="stretch",
+                             opacity=0.55, layer="below")
+    if grid_points:
+        g = np.linspace(-extent, extent, grid_points, dtype=np.float32)
+        gx, gy = np.meshgrid(g, g)
+        fig.add_trace(go.Scattergl(x=gx.ravel(), y=gy.ravel(), mode="markers", name="any z",
+                                   marker=dict(size=9, color="rgba(0,0,0,0.04)"),
+                                   hovertemplate="z = (%{x:.2f}, %{y:.2f})<extra></extra>",
+                                   showlegend=False))
+    for c in range(10):
+        m = labels == c
+        fig.add_trace(go.Scattergl(x=z[m, 0], y=z[m, 1], mode="markers", name=str(c),
+                                   marker=dict(size=7, color=DIGIT_COLOURS[c],
+                                               line=dict(width=0.5, color="white")),
+                                   hovertemplate=f"digit {c}<br>z = (%{{x:.2f}}, %{{y:.2f}})"
+                                                 "<extra></extra>"))
+    for name, (x, y) in (extra_points or {}).items():
+        fig.add_trace(go.Scatter(x=[x], y=[y], mode="markers+text", name=name, text=[name],
+                                 textposition="top center",
+                                 marker=dict(size=18, symbol="star", color="#D55E00",
+                                             line=dict(width=1.5, color="black"))))
+    if selected is not None:
+        fig.add_trace(go.Scatter(x=[selected[0]], y=[selected[1]], mode="markers", name="decoded",
+                                 marker=dict(size=16, symbol="x", color="black")))
+    fig.update_xaxes(range=[-extent, extent], title="z₁", zeroline=False)
+    fig.update_yaxes(range=[-extent, extent], title="z₂", zeroline=False, scaleanchor="x")
+    fig.update_layout(legend_title_text="class", dragmode="select", clickmode="event+select")
+    return fig
+
+
+def image(img: np.ndarray, title: str = "", height: int = 260) -> go.Figure:
+    """One grey image (H, W) in [0, 1], black ink on white as in the notes' figures."""
+    fig = go.Figure(go.Heatmap(z=np.asarray(img, np.float32)[::-1], colorscale="gray_r",
+                               zmin=0, zmax=1, showscale=False, hoverinfo="skip"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x")
+    fig.update_layout(title=title, height=height)
+    return fig
+
+
+def image_rows(rows: dict[str, np.ndarray], height_per_row: int = 95) -> go.Figure:
+    """Rows of images: name -> (T, 28, 28) strips (e.g. interpolation paths) in ONE PNG.
+
+    Rows are stacked with a gap for their titles (annotations); a single layout image keeps
+    the figure small and fast to build.
+    """
+    names = list(rows)
+    strips = [make_grid(np.asarray(rows[n]), nrow=len(rows[n]), pad=1, pad_value=0.0)
+              for n in names]
+    w = max(s.shape[1] for s in strips)
+    gap = 12  # pixels above each strip for its title
+    h = sum(s.shape[0] + gap for s in strips)
+    canvas = np.zeros((h, w), np.float32)
+    fig = go.Figure(go.Scatter(x=[0, w], y=[0, h], mode="markers", marker=dict(opacity=0),
+                               hoverinfo="skip", showlegend=False))
+    top = 0
+    for name, strip in zip(names, strips):
+        fig.add_annotation(x=0, y=h - top - 1, text=f"<b>{name}</b>", showarrow=False,
+                           xanchor="left", yanchor="top", font=dict(size=13))
+        top += gap
+        canvas[top: top + strip.shape[0], : strip.shape[1]] = strip
+        top += strip.shape[0]
+    # titles sit on white: paint the gaps as background (0 ink -> white after inversion)
+    fig.add_layout_image(source=png_uri(1.0 - canvas, scale=2), xref="x", yref="y", x=0, y=h,
+                         sizex=w, sizey=h, sizing="stretch", layer="below")
+    fig.update_xaxes(visible=False, range=[0, w])
+    fig.update_yaxes(visible=False, range=[0, h], scaleanchor="x")
+    fig.update_layout(height=height_per_row * len(names) + 40, showlegend=False,
+                      margin=dict(l=10, r=10, t=10, b=10))
+    return fig
+
+
+def image_grid(images: np.ndarray, nrow: int, title: str = "", height: int = 480) -> go.Figure:
+    """A grid of images (N, 28, 28) as one PNG."""
+    grid = make_grid(np.asarray(images), nrow=nrow, pad=1, pad_value=0.0)
+    h, w = grid.shape
+    fig = go.Figure(go.Scatter(x=[0, w], y=[0, h], mode="markers", marker=dict(opacity=0),
+                               hoverinfo="skip", showlegend=False))
+    fig.add_layout_image(source=png_uri(1.0 - grid, scale=2), xref="x", yref="y", x=0, y=h,
+                         sizex=w, sizey=h, sizing="stretch", layer="below")
+    fig.update_xaxes(visible=False, range=[0, w])
+    fig.update_yaxes(visible=False, range=[0, h], scaleanchor="x")
+    fig.update_layout(title=title, height=height)
+    return fig
+
+
+def posterior_bars(mu: np.ndarray, sigma: np.ndarray, kl: np.ndarray) -> go.Figure:
+    """Per latent dimension j: mu_j with ±sigma_j error bars, and its KL term 1/2(mu²+σ²-logσ²-1)."""
+    dims = [f"z{j + 1}" for j in range(len(mu))]
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("q(z|x): μ ± σ per dimension",
+                                                         "KL per dimension (nats)"))
+    fig.add_trace(go.Bar(x=dims, y=mu, error_y=dict(type="data", array=sigma), name="μ",
+                         marker_color=PALETTE[0]), row=1, col=1)
+    fig.add_trace(go.Bar(x=dims, y=kl, name="KL_j", marker_color=PALETTE[1]), row=1, col=2)
+    fig.update_layout(showlegend=False, height=320)
+    return fig
+
+
+def elbo_split(recon: float, kl: float, beta: float = 1.0) -> go.Figure:
+    """-ELBO = reconstruction + β·KL as one stacked horizontal bar (nats/image)."""
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=["−ELBO"], x=[recon], orientation="h", name=f"recon {recon:.1f}",
+                         marker_color=PALETTE[0]))
+    fig.add_trace(go.Bar(y=["−ELBO"], x=[beta * kl], orientation="h",
+                         name=f"{'β·' if beta != 1 else ''}KL {beta * kl:.1f}",
+                         marker_color=PALETTE[1]))
+    fig.update_layout(barmode="stack", height=170, xaxis_title="nats / image")
+    return fig
+
+
+def rate_distortion(points: list[dict], chosen_beta: float | None = None) -> go.Figure:
+    """Rate (KL, nats) vs distortion (reconstruction, nats) of the β-VAEs; one point per β."""
+    pts = sorted(points, key=lambda p: p["beta"])
+    fig = go.Figure(go.Scatter(
+        x=[p["kl"] for p in pts], y=[p["recon"] for p in pts], mode="lines+markers+text",
+        text=[f"β={p['beta']:g}" for p in pts], textposition="top right",
+        marker=dict(size=[20 if p["beta"] == chosen_beta else 11 for p in pts],
+                    color=[PALETTE[3] if p["beta"] == chosen_beta else PALETTE[0] for p in pts]),
+        hovertemplate="rate (KL) %{x:.2f} nats<br>distortion %{y:.1f} nats<extra></extra>"))
+    fig.update_layout(xaxis_title="rate: KL(q(z|x) ‖ p(z))  [nats/image]",
+                      yaxis_title="distortion: −log p(x|z)  [nats/image]", height=380)
+    return fig
+
+
+def kl_bars(kl_per_dim: np.ndarray, threshold: float = 0.01, title: str = "") -> go.Figure:
+    """Mean KL per latent dimension, sorted; dims above ``threshold`` nats are 'active'."""
+    kl = np.asarray(kl_per_dim, dtype=np.float64)
+    order = np.argsort(-kl)
+    colours = [PALETTE[2] if kl[j] > threshold else PALETTE[8] for j in order]
+    fig = go.Figure(go.Bar(x=[f"z{j + 1}" for j in order], y=kl[order], marker_color=colours,
+                           hovertemplate="%{x}: %{y:.3f} nats<extra></extra>"))
+    fig.update_layout(title=title, yaxis_title="KL per dimension [nats]", height=320)
+    return fig
+
+
+def angle_bars(angles_deg: np.ndarray, limit: float = 5.0) -> go.Figure:
+    """Principal angles between the linear AE's decoder span and the PCA subspace."""
+    a = np.asarray(angles_deg)
+    fig = go.Figure(go.Bar(x=[f"θ{i + 1}" for i in range(len(a))], y=a,
+                           marker_color=PALETTE[0], hovertemplate="%{y:.3f}°<extra></extra>"))
+    fig.add_hline(y=limit, line_dash="dash", line_color=PALETTE[3],
+                  annotation_text=f"{limit:g}° bar")
+    fig.update_layout(yaxis_title="principal angle [degrees]", height=300)
+    return fig
+
+
+def loss_curve(history: list[dict]) -> go.Figure:
+    """Live training curve: recon and KL (nats/image) per logged step."""
+    fig = go.Figure()
+    steps = [h["step"] for h in history]
+    for k, colour in (("recon", PALETTE[0]), ("kl", PALETTE[1]), ("loss", PALETTE[7])):
+        fig.add_trace(go.Scatter(x=steps, y=[h[k] for h in history], name=k,
+                                 line=dict(color=colour)))
+    fig.update_layout(xaxis_title="step", yaxis_title="nats / image", height=300)
+    return fig

@@ -1,0 +1,135 @@
+"""AppTest of pages/06_Autoencoders_and_VAE.py: every view, every main control, bad uploads."""
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "pages" / "06_Autoencoders_and_VAE.py")
+
+
+def _png(a: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(a).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _ok(at):
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e for e in at.error if "went wrong" in e.value], [e.value for e in at.error]
+
+
+@pytest.fixture(scope="module")
+def at():
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.run()
+    _ok(at)
+    return at
+
+
+def _view(at, name):
+    at.radio(key="vae_view").set_value(name).run()
+    _ok(at)
+
+
+def test_latent_map_sliders_and_uploads(at):
+    _view(at, "Latent map")
+    at.slider(key="vae_z1").set_value(1.5)
+    at.slider(key="vae_z2").set_value(-2.0).run()
+    _ok(at)
+    assert any("z = (1.50, -2.00)" in str(p.proto.spec) for p in at.get("plotly_chart"))
+
+    up = at.get("file_uploader")
+    assert up, "the page offers an upload"
+    bad = {
+        "notes.png": (b"this is not an image at all", "not a PNG or JPEG"),
+        "broken.png": (_png(np.full((40, 40), 200, np.uint8))[:60], "corrupt or truncated"),
+        "huge.png": (_png(np.zeros((4200, 4200), np.uint8)), "limit is"),
+    }
+    for name, (data, message) in bad.items():
+        at.file_uploader(key="vae_upload").set_value((name, data, "image/png")).run()
+        _ok(at)
+        assert any(message in e.value for e in at.error), (name, [e.value for e in at.error])
+
+    at.file_uploader(key="vae_upload").set_value(
+        ("blank.png", _png(np.full((64, 64), 255, np.uint8)), "image/png")).run()
+    _ok(at)
+    assert any("empty" in w.value for w in at.warning), [w.value for w in at.warning]
+
+    from core.data import mnist_split
+
+    digit = (np.array(mnist_split().x_test[7, 0]) * 255).astype(np.uint8)
+    big = np.array(Image.fromarray(255 - digit).resize((112, 112)))  # dark ink on white paper
+    at.file_uploader(key="vae_upload").set_value(("seven.png", _png(big), "image/png")).run()
+    _ok(at)
+    assert any("Encoded at μ" in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_interpolation_controls(at):
+    _view(at, "Interpolation")
+    at.selectbox(key="vae_int_a").set_value(3)
+    at.number_input(key="vae_int_ia").set_value(4)
+    at.selectbox(key="vae_int_b").set_value(8)
+    at.number_input(key="vae_int_ib").set_value(2)
+    at.slider(key="vae_int_n").set_value(6).run()
+    _ok(at)
+    at.radio(key="vae_int_path").set_value("spherical").run()
+    _ok(at)
+    assert any("confidence" in c.value for c in at.caption)
+
+
+def test_sampling_controls(at):
+    _view(at, "Sampling")
+    for label in at.selectbox(key="vae_smp_model").options:
+        at.selectbox(key="vae_smp_model").set_value(label).run()
+        _ok(at)
+    at.selectbox(key="vae_smp_n").set_value(16).run()
+    at.button(key="vae_smp_resample").click().run()
+    _ok(at)
+    at.slider(key="vae_smp_temp").set_value(0.0).run()
+    assert any("identical" in i.value for i in at.info)
+    at.slider(key="vae_smp_temp").set_value(1.9).run()
+    _ok(at)
+    assert any("outside" in w.value for w in at.warning)
+    at.slider(key="vae_smp_temp").set_value(1.0).run()
+
+
+def test_reparameterisation_controls_and_kl_check(at):
+    _view(at, "Reparameterisation")
+    at.number_input(key="vae_rep_idx").set_value(42)
+    at.slider(key="vae_rep_neps").set_value(4).run()
+    at.button(key="vae_rep_resample").click().run()
+    _ok(at)
+    checks = [e for e in at.expander if "Math checks" in e.label]
+    assert checks and "✅" in checks[0].label, [e.label for e in at.expander]
+    assert any("KL closed form vs Monte-Carlo" in m.value for m in at.markdown)
+
+
+def test_beta_controls(at):
+    _view(at, "β-VAE")
+    for beta in (0.25, 4.0, 8.0, 1.0):
+        at.select_slider(key="vae_beta").set_value(beta).run()
+        _ok(at)
+    at.number_input(key="vae_trav_idx").set_value(10)
+    at.slider(key="vae_trav_range").set_value(2.0).run()
+    _ok(at)
+
+
+def test_linear_ae_vs_pca_view(at):
+    _view(at, "Linear AE vs PCA")
+    assert any("largest principal angle" in m.value and "✅" in m.value for m in at.markdown)
+
+
+def test_live_training(at):
+    _view(at, "Live training")
+    at.select_slider(key="vae_live_beta").set_value(0.5)
+    at.selectbox(key="vae_live_width").set_value(128).run()
+    at.button(key="vae_live_step").click().run()
+    _ok(at)
+    assert any("step 35" in c.value for c in at.caption), [c.value for c in at.caption]
+    at.select_slider(key="vae_live_lr").set_value(0.1).run()
+    _ok(at)
+    assert any("diverge" in w.value for w in at.warning)
