@@ -82,7 +82,8 @@ def clamp_state(key: str, lo: int, hi: int) -> None:
 
 
 def regenerate():
-    st.session_state["bp_dseed"] = int(st.session_state.get("bp_dseed", 0)) + 1
+    """The 🎲 button: the next data seed (wrapping inside the number box's range)."""
+    st.session_state["bp_dseed"] = (int(st.session_state.get("bp_dseed", 0)) + 1) % 10_001
 
 
 # ---------------------------------------------------------------------------- data + network
@@ -300,7 +301,7 @@ def playground(data, cfg, extras):
 
     tr = ui.live_training("bp_live", lambda: make_trainer(cfg, data), signature=(cfg, data.key),
                           render=training_view(show_test, discretize),
-                          steps_per_click=extras["speed"], chunk=25, tick_budget_s=0.15,
+                          steps_per_click=extras["speed"], chunk=25, tick_budget_s=0.16,
                           run_every_s=0.2, stop_when=stop_when, max_steps=2_000_000)
     with ui.error_boundary("the network view"):
         network_panel(tr, data)
