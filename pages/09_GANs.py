@@ -156,8 +156,11 @@ def metric_row(m: dict) -> None:
         cols[1].metric("high-quality", f"{m['hq_pct']:.1f}%")
         cols[2].metric("reverse KL", f"{m['reverse_kl']:.3f}")
     cols[3].metric("JS estimate", f"{m.get('js', float('nan')):.3f}")
-    cols[4].metric("loss D / G", f"{m.get('loss_d', float('nan')):.3f} / "
-                                 f"{m.get('loss_g', float('nan')):.3f}")
+    if "loss_d" in m or "loss_g" in m:
+        cols[4].metric("loss D / G", " / ".join(f"{m[k]:.3f}" if k in m else "–"
+                                                for k in ("loss_d", "loss_g")))
+    else:
+        cols[4].metric("loss D / G", "not trained yet")
 
 
 def render(trainer: GANTrainer, metrics: dict) -> None:

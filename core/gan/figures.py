@@ -66,6 +66,7 @@ def mode_histogram_figure(steps, counts: np.ndarray, title: str = "Mode histogra
     frac = counts / np.maximum(counts.sum(1, keepdims=True), 1)
     fig = go.Figure(go.Heatmap(x=list(steps), y=[f"mode {k}" for k in range(counts.shape[1])],
                                z=frac.T.astype(np.float32), colorscale=SEQUENTIAL, zmin=0,
+                               zmax=float(min(1.0, max(0.25, frac.max()))),
                                colorbar=dict(title="share", thickness=12),
                                hovertemplate="step %{x}<br>%{y}: %{z:.2f}<extra></extra>"))
     fig.update_layout(title=title, height=320, xaxis_title="generator step")
