@@ -217,7 +217,9 @@ def network_figure(sizes, edge_values: list[np.ndarray], *, node_values=None, no
     fig.add_trace(go.Scatter(
         x=nx[fin], y=ny[fin], mode="markers+text", text=texts[fin], textposition="middle center",
         hovertext=[f"{h}: {node_name} = {c:.4g}" for h, c in zip(hover[fin], colours[fin])],
-        hoverinfo="text", textfont=dict(size=11),
+        hoverinfo="text",
+        textfont=dict(size=11, color=["white" if abs(c) > 0.55 * cmax else "#222"
+                                      for c in colours[fin]]),
         marker=dict(size=40, color=colours[fin], colorscale=SIGNED_SCALE, cmin=-cmax, cmax=cmax,
                     line=dict(color="#555", width=1),
                     colorbar=dict(title=node_name, len=0.6) if node_values is not None else None,
@@ -254,6 +256,9 @@ def grad_norm_figure(history) -> go.Figure:
             col = np.where(col > 0, col, np.nan)
             fig.add_trace(go.Scatter(x=s_d, y=col, mode="lines", name=f"W{l + 1}",
                                      line=dict(width=2)))
+    else:
+        fig.add_annotation(text="no training steps yet: press Step or Play", showarrow=False,
+                           x=0.5, y=0.5, xref="paper", yref="paper")
     fig.update_layout(height=260, xaxis_title="step", yaxis_title="‖∂L/∂W_l‖",
                       yaxis_type="log", legend=dict(orientation="h", y=1.15))
     return fig
