@@ -2,9 +2,6 @@
 likelihoods and log-determinants checked against autograd (notes §8.1–8.5)."""
 from __future__ import annotations
 
-import copy
-import math
-
 import numpy as np
 import streamlit as st
 import torch
@@ -80,21 +77,7 @@ def _uploaded_split(X: np.ndarray, seed: int):
 
 @st.cache_data(max_entries=24, show_spinner=False)
 def _paths(key: tuple, _flow, box: tuple, x_show: np.ndarray, seed: int):
-    """Grid lines and points at every step, both directions; density grid; held-out NLL."""
-    g = np.random.default_rng(seed)
-    z = g.standard_normal((1500, 2)).astype(np.float32)
-    lat = (-3.5, 3.5, -3.5, 3.5)
-    gen_lines = D.grid_lines(lat, 15, 100)
-    data_lines = D.grid_lines(box, 15, 100)
-    m = _flow.n_steps
-    out = {"gen_pts": [D.warp_points(_flow, z, k, "generate") for k in range(m + 1)],
-           "gen_lines": [D.warp_lines(_flow, gen_lines, k, "generate") for k in range(m + 1)],
-           "nrm_pts": [D.warp_points(_flow, x_show, k, "normalize") for k in range(m + 1)],
-           "nrm_lines": [D.warp_lines(_flow, data_lines, k, "normalize") for k in range(m + 1)]}
-    xs, ys, logp = D.log_density_grid(_flow, box, 200)
-    out["density"] = (xs, ys, logp)
-    out["integral"] = D.grid_integral(logp, box)
-    return out
+    return D.warp_views(_flow, box, x_show, seed)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -106,15 +89,7 @@ def _step_logdet(key: tuple, _flow, k: int, pts_before: np.ndarray):
 
 @st.cache_data(max_entries=24, show_spinner=False)
 def _flow_checks(key: tuple, _flow, x_test: np.ndarray):
-    f64 = copy.deepcopy(_flow).double().eval()
-    inv32 = D.invertibility_error(_flow, 512, 0)
-    inv64 = D.invertibility_error(f64, 512, 0, dtype=torch.float64)
-    ld_err, ld_scale = D.log_det_error(f64, 16, 0)
-    xt = torch.as_tensor(x_test)
-    with torch.no_grad():
-        logp = _flow.log_prob(xt.to(next(_flow.parameters()).device)).double().cpu()
-    return {"inv32": inv32, "inv64": inv64, "ld_err": ld_err, "ld_scale": ld_scale,
-            "nll": float(-logp.mean()), "se": float(logp.std() / math.sqrt(len(xt)))}
+    return D.flow_checks(_flow, x_test)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -123,15 +98,12 @@ def _show_subset(x: np.ndarray, n: int = 1500):
     return x[idx]
 
 
-
 def two_d_section() -> None:
     st.subheader("§8.2–8.5 Flows in two dimensions")
     ui.prose("Coupling layers (§8.2) copy one coordinate x_B and transform the other with an "
              "invertible h(x_A, β(x_B)); stacking m of them (§8.3) with the halves exchanged between "
              "steps lets every coordinate be transformed. Training maximises the exact likelihood "
              "(§8.4).")
-
-
     c_t, c_s = st.columns([2, 2])
     with c_t:
         target = ui.url_selectbox("target density", "nf_target", list(TARGETS) + [UPLOAD],
@@ -234,7 +206,7 @@ def two_d_section() -> None:
                                        render=render, steps_per_click=50, chunk=10,
                                        stop_when=diverged)
             flow = trainer.flow
-            flow_key = ("live", id(trainer), trainer.steps_done, data_tag)
+            flow_key = ("live", id(trainer), trainer.steps_done, cfg, tcfg, data_tag, ctx.seed)
             flow_label = f"live {FLOW_LABELS[kind]}, step {trainer.steps_done:,}"
             st.caption("The views below show the flow as of the last full rerun; they refresh when "
                        "you pause or change a view control.")
@@ -285,7 +257,7 @@ def two_d_section() -> None:
                     kk = max(k, 1)
                     xs, ys, ld, b = _step_logdet(flow_key, flow, kk, P["gen_pts"][kk - 1])
                     ui.figure(F.fig_heatmap(xs, ys, ld, f"log|det J| of step f_{kk} on its input "
-                                            "(red: stretches, blue: compresses)", "log|det J|",
+                                            "(blue: stretches, red: compresses)", "log|det J|",
                                             diverging=True, box=b), key="nf_logdet_fig")
                 else:
                     ui.figure(F.fig_samples_over_data(x_show, P["gen_pts"][m][:1000], box),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from core.flows.layers import brute_force_log_det, standard_normal_log_prob
+from core.flows.layers import brute_force_log_det
 from core.flows.models import Flow
 
 Box = tuple[float, float, float, float]  # (x_min, x_max, y_min, y_max)
@@ -131,6 +131,42 @@ def log_det_error(flow: Flow, n: int = 16, seed: int = 0) -> tuple[float, float]
     return float((ldj - ref).abs().max()), float(ldj.abs().mean())
 
 
-def log_prob_base(z: torch.Tensor) -> torch.Tensor:
-    """log N(z; 0, I), re-exported for the page's latent-space heatmap   # (B,)"""
-    return standard_normal_log_prob(z)
+
+def warp_views(flow: Flow, box: Box, x_show: np.ndarray, seed: int = 0,
+               n_base: int = 1500) -> dict:
+    """Everything the warping view draws, for every k = 0…m (so the step slider only indexes):
+
+    ``gen_pts`` / ``gen_lines``: n_base samples z ~ N(0, I) and a grid over [-3.5, 3.5]² after
+    f_1…f_k; ``nrm_pts`` / ``nrm_lines``: ``x_show`` and a grid over ``box`` pulled back through
+    k steps; ``density``: (xs, ys, log p_X) on 200×200 cells of ``box``; ``integral``: ∑ p_X ΔA.
+    """
+    z = np.random.default_rng(seed).standard_normal((n_base, 2)).astype(np.float32)
+    gen_lines = grid_lines((-3.5, 3.5, -3.5, 3.5), 15, 100)
+    data_lines = grid_lines(box, 15, 100)
+    ks = range(flow.n_steps + 1)
+    out = {"gen_pts": [warp_points(flow, z, k, "generate") for k in ks],
+           "gen_lines": [warp_lines(flow, gen_lines, k, "generate") for k in ks],
+           "nrm_pts": [warp_points(flow, x_show, k, "normalize") for k in ks],
+           "nrm_lines": [warp_lines(flow, data_lines, k, "normalize") for k in ks]}
+    xs, ys, logp = log_density_grid(flow, box, 200)
+    out["density"] = (xs, ys, logp)
+    out["integral"] = grid_integral(logp, box)
+    return out
+
+
+def flow_checks(flow: Flow, x_test: np.ndarray) -> dict[str, float]:
+    """The page's live checks of one flow: invertibility in float32 and in a float64 copy,
+    layer log-dets vs the autograd Jacobian (float64), and the held-out NLL with its standard
+    error std(log p)/√n."""
+    import copy
+    import math
+
+    f64 = copy.deepcopy(flow).double().eval()
+    ld_err, ld_scale = log_det_error(f64, 16, 0)
+    p = _param(flow)
+    with torch.no_grad():
+        logp = flow.log_prob(torch.as_tensor(x_test).to(p.device, p.dtype)).double().cpu()
+    return {"inv32": invertibility_error(flow, 512, 0),
+            "inv64": invertibility_error(f64, 512, 0, dtype=torch.float64),
+            "ld_err": ld_err, "ld_scale": ld_scale, "nll": float(-logp.mean()),
+            "se": float(logp.std() / math.sqrt(len(logp)))}
