@@ -127,7 +127,6 @@ with st.sidebar:
 
 part = ui.url_radio("Part", "conv_part", PARTS, "Explorer", horizontal=True,
                     label_visibility="collapsed")
-K = torch.from_numpy(K_np)
 k = K_np.shape[0]
 symmetric = bool(np.allclose(K_np, K_np[::-1, ::-1]))
 
@@ -238,58 +237,63 @@ def part_sliding() -> None:
 
 # ----------------------------------------------------------------------------- 3 as a matrix
 def part_matrix() -> None:
-    mode = ui.url_radio("Output", "conv_tmode", list(toeplitz.MODES), "full", horizontal=True)
-    c1, c2 = st.columns([2, 3])
+    c0, c1 = st.columns([1, 2])
+    with c0:
+        mode = ui.url_radio("Output", "conv_tmode", list(toeplitz.MODES), "full", horizontal=True)
     with c1:
-        st.markdown("**1-D**: the notes' matrix (convolution, kernel = middle row of K)")
-        k1 = torch.from_numpy(K_np[k // 2].astype(np.float64))
-        x1 = torch.from_numpy(small_grid(6, ctx.seed)[0])
-        if mode == "valid" and len(k1) > len(x1):
-            st.warning("The kernel is longer than the 6-sample signal: use 'full'.")
-            return
+        n = ui.url_slider("2-D image size n × n", "conv_tsize", 3, 5, 4)
+    st.markdown("**1-D**: the notes' matrix (convolution, kernel k = middle row of K)")
+    k1 = torch.from_numpy(K_np[k // 2].astype(np.float64))
+    x1 = torch.from_numpy(small_grid(6, ctx.seed)[0])
+    if mode == "valid" and len(k1) > len(x1):
+        st.warning("The kernel is longer than the 6-sample signal: use 'full'.")
+    else:
         T1 = toeplitz.toeplitz_1d(k1, len(x1), mode)
-        ui.figure(cf.matrix(T1.numpy(), title=f"T (shape {T1.shape[0]}×{T1.shape[1]})"),
-                  key="conv_t1_fig")
         y1, ref1 = (T1 @ x1).numpy(), np.convolve(x1.numpy(), k1.numpy(), mode)
-        st.latex(r"\mathbf x^\top = " + cf.latex_matrix(x1.numpy()[None]))
-        st.latex(r"(T\mathbf x)^\top = " + cf.latex_matrix(y1[None]))
-        st.latex(r"\texttt{np.convolve}(\mathbf x, \mathbf k) = " + cf.latex_matrix(ref1[None]))
+        c1, c2 = st.columns([1, 1])
+        with c1:
+            ui.figure(cf.matrix(T1.numpy(), title=f"T (shape {T1.shape[0]}×{T1.shape[1]})"),
+                      key="conv_t1_fig")
+        with c2:
+            st.latex(r"\mathbf k = " + cf.latex_matrix(k1.numpy()[None]) + r",\quad \mathbf x = "
+                     + cf.latex_matrix(x1.numpy()[None]) + r"^\top")
+            st.latex(r"T\mathbf x = " + cf.latex_matrix(y1[None]) + r"^\top")
+            st.latex(r"\texttt{np.convolve}(\mathbf x, \mathbf k) = " + cf.latex_matrix(ref1[None]))
         checks.append(ui.Check("1-D Toeplitz T x vs np.convolve", float(np.abs(y1 - ref1).max()),
                                1e-9))
-    with c2:
-        n = ui.url_slider("Image size n × n", "conv_tsize", 3, 5, 4)
-        Kc = K_np if k <= 3 else K_np[k // 2 - 1:k // 2 + 2, k // 2 - 1:k // 2 + 2]
-        if k > 3:
-            st.info(f"Using the central 3×3 of the {k}×{k} kernel to keep the matrix readable.")
-        Kt = torch.from_numpy(Kc.astype(np.float64))
-        kc = Kt.shape[0]
-        if mode == "valid" and kc > n:
-            st.warning("The kernel is larger than the image: use 'full'.")
-            return
-        I = torch.from_numpy(small_grid(n, ctx.seed + 1))
-        T2 = toeplitz.doubly_block_toeplitz(Kt, n, n, mode, correlation=not flip)
-        wo = n + kc - 1 if mode == "full" else n - kc + 1
-        st.markdown(f"**2-D**: doubly block Toeplitz for {'K * I' if flip else 'K ⋆ I'} "
-                    f"({mode}); blocks of {wo}×{n}")
+    Kc = K_np if k <= 3 else K_np[k // 2 - 1:k // 2 + 2, k // 2 - 1:k // 2 + 2]
+    Kt = torch.from_numpy(Kc.astype(np.float64))
+    kc = Kt.shape[0]
+    wo = n + kc - 1 if mode == "full" else n - kc + 1
+    st.markdown(f"**2-D**: doubly block Toeplitz matrix of {'K * I' if flip else 'K ⋆ I'} "
+                f"({mode}) for an {n}×{n} image: blocks of {wo}×{n}"
+                + (f" (central 3×3 of the {k}×{k} kernel)" if k > 3 else ""))
+    if mode == "valid" and kc > n:
+        st.warning("The kernel is larger than the image: use 'full'.")
+        return
+    I = torch.from_numpy(small_grid(n, ctx.seed + 1))
+    T2 = toeplitz.doubly_block_toeplitz(Kt, n, n, mode, correlation=not flip)
+    p = kc - 1 if mode == "full" else 0
+    conv = ops.conv2d(I[None, None], Kt[None, None], padding=p, flip=flip)[0, 0]
+    ref = F.conv2d(I[None, None], (torch.flip(Kt, (0, 1)) if flip else Kt)[None, None],
+                   padding=p)[0, 0]
+    mv = (T2 @ I.reshape(-1)).reshape(conv.shape)
+    c1, c2 = st.columns([3, 2])
+    with c1:
         ui.figure(cf.matrix(T2.numpy(), block=(wo, n),
                             title=f"T (shape {T2.shape[0]}×{T2.shape[1]})"), key="conv_t2_fig")
-        p = kc - 1 if mode == "full" else 0
-        conv = ops.conv2d(I[None, None], Kt[None, None], padding=p, flip=flip)[0, 0]
-        ref = F.conv2d(I[None, None], (torch.flip(Kt, (0, 1)) if flip else Kt)[None, None],
-                       padding=p)[0, 0]
-        mv = (T2 @ I.reshape(-1)).reshape(conv.shape)
+    with c2:
         ui.figure(cf.grids_row([I.numpy(), mv.numpy(), conv.numpy()],
-                               ["I", "T vec(I), reshaped", "conv2d(I)"], height=260),
-                  key="conv_t2v_fig")
-        checks.append(ui.Check("2-D doubly block Toeplitz T vec(I) vs core conv2d",
-                               float((mv - conv).abs().max()), 1e-9))
-        checks.append(ui.Check("2-D Toeplitz vs F.conv2d", float((mv - ref).abs().max()), 1e-9))
-        y = torch.from_numpy(small_grid(conv.shape[0], ctx.seed + 2, -2, 3))
-        applied = torch.flip(Kt, (0, 1)) if flip else Kt
-        tr = ops.conv_transpose2d(y[None, None], applied[None, None], padding=p)[0, 0]
-        checks.append(ui.Check("Tᵀ y vs the transposed convolution of y",
-                               float(((T2.T @ y.reshape(-1)).reshape(tr.shape) - tr).abs().max()),
-                               1e-9, "why it is called *transposed* convolution"))
+                               ["I", "T vec(I)", "conv2d(I)"], height=260), key="conv_t2v_fig")
+    checks.append(ui.Check("2-D doubly block Toeplitz T vec(I) vs core conv2d",
+                           float((mv - conv).abs().max()), 1e-9))
+    checks.append(ui.Check("2-D Toeplitz vs F.conv2d", float((mv - ref).abs().max()), 1e-9))
+    y = torch.from_numpy(small_grid(conv.shape[0], ctx.seed + 2, -2, 3))
+    applied = torch.flip(Kt, (0, 1)) if flip else Kt
+    tr = ops.conv_transpose2d(y[None, None], applied[None, None], padding=p)[0, 0]
+    checks.append(ui.Check("Tᵀ y vs the transposed convolution of y",
+                           float(((T2.T @ y.reshape(-1)).reshape(tr.shape) - tr).abs().max()),
+                           1e-9, "why it is called *transposed* convolution"))
     notice.extend([
         "Each row of T holds the (flipped) kernel, shifted one step further: constant along "
         "diagonals (Toeplitz). In 2-D, blocks repeat along block-diagonals too.",
