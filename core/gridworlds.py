@@ -197,15 +197,16 @@ def parse_grid(spec: GridSpec, max_size: int = MAX_GRID) -> MDP:
 
 
 def default_grid() -> tuple[tuple[str, ...], ...]:
-    """A 6 x 8 world: walk around a row of 'R' cells (reward slider) or cut through them."""
-    return (
-        ("S", ".", ".", ".", ".", ".", ".", "."),
-        (".", "#", "#", ".", "#", "#", "#", "."),
-        (".", ".", ".", ".", ".", ".", "#", "."),
-        (".", "R", "R", "R", "R", "R", "#", "."),
-        (".", ".", ".", "X", ".", ".", ".", "."),
-        ("#", "#", ".", ".", ".", "#", ".", "G"),
-    )
+    """A 5 x 8 world: the short way to G crosses a corridor of 'R' cells (their reward is the
+    live slider), the long way goes round the top; the bottom way passes a pit. With the step
+    reward -0.04 the policy detours while R <= -0.25 and cuts through at R = 0."""
+    return tuple(tuple(r.split()) for r in (
+        ". . . . . . . .",
+        ". # # # # # # .",
+        "S R R R R R R G",
+        ". # # # # # # .",
+        ". . . X . . . .",
+    ))
 
 
 def blank_grid(height: int, width: int) -> tuple[tuple[str, ...], ...]:

@@ -130,7 +130,7 @@ def grid_editor(slip: float, step_reward: float, r_cells: float) -> tuple:
                   sync_text=False)
 
     b1, b2, b3, b4 = st.columns([1, 1, 1, 2])
-    h = b1.number_input("rows", 2, G.MAX_GRID, 6, key="rl_grid_h")
+    h = b1.number_input("rows", 2, G.MAX_GRID, 5, key="rl_grid_h")
     w = b2.number_input("columns", 2, G.MAX_GRID, 8, key="rl_grid_w")
     b3.button("Blank grid", key="rl_grid_blank", on_click=lambda: set_cells(G.blank_grid(h, w)))
     b4.button("Default world", key="rl_grid_default",
@@ -148,6 +148,10 @@ def grid_editor(slip: float, step_reward: float, r_cells: float) -> tuple:
         st.session_state["rl_grid_text"] = as_text(cells)
     if "rl_grid_text" not in st.session_state:
         st.session_state["rl_grid_text"] = as_text(cells)
+    ui.prose("Click a cell and type a code (or edit the text below). In the default world, drag "
+             "**Reward of the R cells** from −1 to 0 and watch the policy switch from the detour "
+             "over the top to the corridor; above 0 it farms the R cells instead of finishing "
+             "(and at γ = 1 value iteration no longer converges).")
     with st.expander("Edit as text (one row per line; cells separated by spaces)"):
         st.text_area("grid", key="rl_grid_text", height=160, label_visibility="collapsed")
         st.button("Apply text", key="rl_grid_apply", on_click=from_text)

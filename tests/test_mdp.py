@@ -193,3 +193,26 @@ def test_greedy_actions_mark_ties():
     ties = M.greedy_actions(fl, vi.v, 0.9)
     assert ties[np.arange(fl.n_states), vi.policy].all()
     assert ties[fl.start].sum() == 2                 # right and down are both optimal
+
+
+def _greedy_rows(mdp, policy, steps=30):
+    s, rows = mdp.start, []
+    for _ in range(steps):
+        if mdp.terminal[s]:
+            break
+        s = int(mdp.next_state[s, policy[s], 0])   # the intended move
+        rows.append(s // mdp.shape[1])
+    return rows, bool(mdp.goal[s])
+
+
+def test_live_reward_edit_reroutes_the_policy():
+    grid = G.default_grid()
+    detour = G.parse_grid(G.GridSpec(grid, slip=0.1, step_reward=-0.04, r_cells=-1.0))
+    rows, ok = _greedy_rows(detour, M.value_iteration(detour, 0.95).policy)
+    assert ok and min(rows) == 0                    # round the top, away from the pit
+    cut = G.parse_grid(G.GridSpec(grid, slip=0.1, step_reward=-0.04, r_cells=0.0))
+    rows, ok = _greedy_rows(cut, M.value_iteration(cut, 0.95).policy)
+    assert ok and set(rows) == {2}                  # straight through the R corridor
+    farm = G.parse_grid(G.GridSpec(grid, slip=0.1, step_reward=-0.04, r_cells=1.0))
+    rows, ok = _greedy_rows(farm, M.value_iteration(farm, 0.95).policy)
+    assert not ok                                   # collects R rewards instead of finishing
