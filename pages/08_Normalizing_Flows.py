@@ -251,7 +251,7 @@ def two_d_section() -> None:
                 if view == "density":
                     xs, ys, logp = P["density"]
                     ui.figure(F.fig_heatmap(xs, ys, np.exp(logp),
-                                            "p_X(x) = p_Z(f⁻¹(x)) |det J_{f⁻¹}(x)| (200×200)",
+                                            "p_X(x) = p_Z(f⁻¹(x)) · |det J of f⁻¹ at x| (200×200 grid)",
                                             "p_X", box=box), key="nf_density_fig")
                 elif view == "logdet":
                     kk = max(k, 1)
