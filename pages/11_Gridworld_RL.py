@@ -226,10 +226,9 @@ def view_value_iteration():
 
     @st.fragment(run_every=0.35 if st.session_state.get("rl_vi_play") else None)
     def stepper():
-        if st.session_state.get("rl_vi_play"):
-            stride = max(1, T_ // 40)
-            st.session_state["rl_vi_step"] = min(T_, st.session_state.get("rl_vi_step", 0)
-                                                 + stride)
+        if st.session_state.get("rl_vi_play"):  # about 40 frames from v_0 to v_T, then loop
+            stride, cur = max(1, T_ // 40), st.session_state.get("rl_vi_step", 0)
+            st.session_state["rl_vi_step"] = 0 if cur >= T_ else min(T_, cur + stride)
         t = int(ui.url_slider("Value iteration step t", "rl_vi_step", 0, max(T_, 1), T_))
         t = min(t, T_)
         v_t = vi.history[t]
