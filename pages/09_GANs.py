@@ -286,7 +286,7 @@ def benchmark_panel() -> None:
     bench_data = b2.multiselect("datasets", list(gbench.BENCH_DATASETS), ["ring8"],
                                 key="gan_bench_data")
     bench_seeds = b3.number_input("seeds", 1, 10, 3, key="gan_bench_seeds")
-    bench_iters = b4.select_slider("steps", [2, 50, 200, 500, 1000, 2000, 3000], 1000,
+    bench_iters = b4.select_slider("steps", [2, 50, 200, 500, 1000, 2500, 5000], 1000,
                                    key="gan_bench_iters")
 
 

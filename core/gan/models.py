@@ -88,7 +88,7 @@ class DCGANConfig:
     noise_dim: int = 64       # d: z ~ N(0, I_d)
     g_channels: int = 64      # channels at 14x14 in G (2x this at 7x7)
     d_channels: int = 32      # channels at 14x14 in D (2x this at 7x7)
-    steps: int = 5000         # generator steps (one D step each), batch_size samples per step
+    steps: int = 4000         # generator steps (one D step each), batch_size samples per step
     batch_size: int = 64
     lr_g: float = 2e-4        # Adam(beta1 = 0.5), the DCGAN recipe
     lr_d: float = 2e-4
