@@ -243,9 +243,6 @@ def upsample_bilinear(x: torch.Tensor, size: tuple[int, int],
     return top * (1 - a) + bot * a
 
 
-UPSAMPLERS = ("nearest", "bed of nails", "max unpooling", "transposed conv", "bilinear")
-
-
 # ----------------------------------------------------------------------------- explanations
 def window(x_pad: torch.Tensor, i: int, j: int, k: int, stride: int = 1,
            dilation: int = 1) -> torch.Tensor:
