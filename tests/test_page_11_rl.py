@@ -140,6 +140,12 @@ def test_model_free_every_method():
     _ok(at)
     at.button(key="rl_live_reset").click().run()
     _ok(at)
+    at.button(key="rl_live_play").click().run()     # one live tick runs inside the rerun
+    _ok(at)
+    assert "running" in _texts(at.caption)
+    at.button(key="rl_live_play").click().run()
+    _ok(at)
+    assert "paused" in _texts(at.caption)
     at.select_slider(key="rl_eps").set_value(0.0)
     at.selectbox(key="rl_method").set_value("Q-learning").run()
     _ok(at)
