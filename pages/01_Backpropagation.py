@@ -332,7 +332,9 @@ def stepthrough_view(data, cfg):
         st.info(tr.loss_note)
     ui.prose(f"The network as it is now (training step {tr.steps_done:,}; train it in the "
              "Playground view). Pick a training point and walk through its forward pass and "
-             "then the backward pass, layer by layer, with every chain-rule factor.")
+             "then the backward pass, layer by layer, with every chain-rule factor. With the MSE "
+             "loss on a binary set the output is ŷ = σ(wᵀh) and ℓ = ½(y − ŷ)²: exactly the "
+             "example of §1.3.")
     n_train = len(tr.phi_train)
     L = tr.net.n_layers
     clamp_state("bp_point", 0, n_train - 1)
@@ -354,6 +356,12 @@ def stepthrough_view(data, cfg):
                                node_text=s.node_text, input_labels=labels,
                                active_layers=s.active_layers, node_name=s.node_name,
                                edge_name=s.edge_name), key="bp_fig_step")
+    if s.edge_rows and "σ'(z)" in s.rows[0] and np.isfinite(s.rows[0]["σ'(z)"]):
+        r0 = s.rows[0]
+        grad_a, dsig, delta = r0["∂L/∂a"], r0["σ'(z)"], r0["δ = ∂L/∂z"]
+        st.markdown(f"Chain rule at **{r0['node']}**: ∂L/∂a = {grad_a:.4g} × σ'(z) = "
+                    f"{dsig:.4g} → δ = {delta:.4g}; each incoming edge then gets "
+                    "∂L/∂w = a(source) · δ.")
     st.dataframe(pd.DataFrame(s.rows), hide_index=True, width="stretch")
     if s.edge_rows:
         st.caption(f"Edges into layer {s.active_layers[0] + 1}: ∂L/∂w = a(source) · δ(target)"
