@@ -111,8 +111,12 @@ def cliff_runs(n_seeds: int, seed: int) -> dict:
 # ----------------------------------------------------------------------------- environment
 def grid_editor(slip: float, step_reward: float, r_cells: float) -> tuple:
     """The editable grid: a cell table (click a cell, type a code) plus a text form."""
-    if GRID_KEY not in st.session_state:
-        st.session_state[GRID_KEY] = G.default_grid()
+    if GRID_KEY not in st.session_state:  # the URL's map (rows '/', cells ',') or the default
+        raw = st.query_params.get("rl_grid")
+        cells = G.default_grid()
+        if raw and len(raw) <= 4 * G.MAX_GRID ** 2 * 4:
+            cells = tuple(tuple(c for c in row.split(",")) for row in raw.split("/"))
+        st.session_state[GRID_KEY] = cells
         st.session_state[GRID_VER] = 0
 
     def as_text(cells) -> str:
@@ -156,6 +160,9 @@ def grid_editor(slip: float, step_reward: float, r_cells: float) -> tuple:
         st.text_area("grid", key="rl_grid_text", height=160, label_visibility="collapsed")
         st.button("Apply text", key="rl_grid_apply", on_click=from_text)
         st.caption(" · ".join(f"`{k}` {v}" for k, v in G.CELL_CODES.items()))
+    url = "/".join(",".join(r) for r in cells)
+    if st.query_params.get("rl_grid") != url:
+        st.query_params["rl_grid"] = url                  # bookmarkable edited map
     return (tuple(tuple(r) for r in cells), slip, step_reward, r_cells)
 
 

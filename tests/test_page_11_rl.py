@@ -159,3 +159,19 @@ def test_cliff_view():
     _ok(at)
     table = at.dataframe[0].value
     assert list(table["method"]) == ["Q-learning", "SARSA"]
+
+
+def test_edited_map_round_trips_through_the_url():
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params["rl_env"] = "Editable gridworld"
+    at.query_params["rl_grid"] = "S,.,-2/#,.,G"
+    at.run()
+    _ok(at)
+    assert at.text_area(key="rl_grid_text").value == "S . -2\n# . G"
+    bad = AppTest.from_file(PAGE, default_timeout=120)
+    bad.query_params["rl_env"] = "Editable gridworld"
+    bad.query_params["rl_grid"] = "S,.,.//G"   # ragged: a message, not a crash
+    bad.run()
+    _ok(bad)
+    assert "same number" in _texts(bad.error)
+
