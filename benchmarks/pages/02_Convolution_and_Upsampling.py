@@ -2,6 +2,7 @@
 throughput of the core ops vs PyTorch, and the U-Net / no-skip held-out IoU."""
 from __future__ import annotations
 
+import os
 import statistics
 import time
 
@@ -140,7 +141,11 @@ def extra() -> list[Row]:
     return rows
 
 
-NOTES = """
+NOTES = f"""
+1-minute load average of this 2-core machine when the measurement started:
+{os.getloadavg()[0]:.1f} (other engineers' jobs share the cores; wall-clock reruns scale with it,
+the "rerun CPU time" rows much less).
+
 Reruns are measured with the default input, the 427×640 'china' photo downscaled to 342×512
 (the page caps every input at 512 px). The explorer caches the input image's encoded PNG/JPEG and
 each (image, kernel, stride, padding, mode, dilation, flip) result, so a control change costs one
