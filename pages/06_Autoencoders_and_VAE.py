@@ -104,6 +104,17 @@ def heldout_eval(name: str, device: str) -> dict:
     return evaluate(load(name), x.to(device), n_eps=4, seed=0)
 
 
+def show_rows(rows: dict[str, bytes]) -> None:
+    """Titled image strips (PNG bytes from ``vf.strip_png``): pure images need no plotly figure."""
+    for name, png in rows.items():
+        st.caption(f"**{name}**")
+        st.image(png)
+
+
+def strips(rows: dict[str, np.ndarray], scale: int = 3) -> dict[str, bytes]:
+    return {name: vf.strip_png(imgs, scale=scale) for name, imgs in rows.items()}
+
+
 checks: list[ui.Check] = []
 view = ui.url_radio("View", "vae_view", VIEWS, horizontal=True)
 
@@ -112,8 +123,8 @@ view = ui.url_radio("View", "vae_view", VIEWS, horizontal=True)
 def section_map() -> None:
     st.subheader("The 2-D latent space of a VAE (§6.3)")
     ui.prose("Each dot is a held-out digit at its posterior mean μ(x); behind them, the decoder "
-             "g(z) drawn on a 21×21 lattice of z. Click (or box-select) a dot or any spot of the "
-             "map, or move the sliders, to decode that z large.")
+             "g(z) drawn on a 21×21 lattice of z. Drag a small box over a dot or any spot of the "
+             "map (box select), or move the sliders, to decode that z large.")
     model = load("vae_2d")
     if model is None:
         return
@@ -130,7 +141,8 @@ def section_map() -> None:
         z1 = ui.url_slider("z₁", "vae_z1", -3.0, 3.0, 0.0, step=0.01)
         z2 = ui.url_slider("z₂", "vae_z2", -3.0, 3.0, 0.0, step=0.01)
         img = decode(model, np.array([[z1, z2]], np.float32))[0]
-        ui.figure(vf.image(img, f"g(z) at z = ({z1:.2f}, {z2:.2f})"), key="vae_decoded")
+        st.caption(f"**g(z) at z = ({z1:.2f}, {z2:.2f})**")
+        st.image(vf.strip_png(img[None], scale=8))
     own = own_digit_panel(model)
     with c1:
         fig = go.Figure(map_figure("vae_2d", str(DEV)))  # a copy: the cached one stays clean
@@ -179,9 +191,10 @@ def own_digit_panel(model) -> tuple[float, float] | None:
         if rec16 is not None:
             rows["VAE 16-D reconstruction"] = rec16[None]
         cols = st.columns(len(rows))
-        for k, (col, (name, im)) in enumerate(zip(cols, rows.items())):
+        for col, (name, im) in zip(cols, rows.items()):
             with col:
-                ui.figure(vf.image(im[0], name, height=220), key=f"vae_own_{k}")
+                st.caption(f"**{name}**")
+                st.image(vf.strip_png(im, scale=6))
         st.caption(f"Encoded at μ = ({z[0]:.2f}, {z[1]:.2f}); the ★ marks it on the map.")
         return float(np.clip(z[0], -3, 3)), float(np.clip(z[1], -3, 3))
 
@@ -207,7 +220,7 @@ def section_interpolation() -> None:
     if ae is None or vae is None:
         return
     i, j = int(class_index()[int(ca)][int(ia)]), int(class_index()[int(cb)][int(ib)])
-    ui.figure(interpolation_figure(i, j, int(n_steps), kind, str(DEV)), key="vae_int_fig")
+    show_rows(interpolation_pngs(i, j, int(n_steps), kind, str(DEV)))
     conf = interpolation_confidence(i, j, int(n_steps), kind, str(DEV))
     if conf:
         st.caption("Judge's mean confidence on the inner frames (how digit-like they look): "
@@ -232,8 +245,8 @@ def interpolation_rows(i: int, j: int, n: int, kind: str, device: str) -> dict[s
 
 
 @st.cache_resource(max_entries=64)
-def interpolation_figure(i: int, j: int, n: int, kind: str, device: str):
-    return vf.image_rows(interpolation_rows(i, j, n, kind, device))
+def interpolation_pngs(i: int, j: int, n: int, kind: str, device: str) -> dict[str, bytes]:
+    return strips(interpolation_rows(i, j, n, kind, device))
 
 
 @st.cache_resource(max_entries=64)
@@ -282,8 +295,8 @@ def section_sampling() -> None:
         st.warning(f"T = {temp:.2f} draws codes far outside where the model was trained; "
                    "expect blurry non-digits.")
     seed = ctx.seed * 1000 + st.session_state.get("vae_smp_round", 0)
-    ui.figure(sample_figure(name, label, int(n), seed, float(temp), str(DEV)), key="vae_smp_fig",
-              height=560)
+    st.caption(f"**{label}: {n} samples, T = {temp:.2f}, seed {seed}**")
+    st.image(sample_png(name, int(n), seed, float(temp), str(DEV)))
     m = manifest(name)
     if m:
         mm = m["metrics"]
@@ -300,10 +313,10 @@ def section_sampling() -> None:
 
 
 @st.cache_resource(max_entries=64)
-def sample_figure(name: str, label: str, n: int, seed: int, temp: float, device: str):
+def sample_png(name: str, n: int, seed: int, temp: float, device: str) -> bytes:
     with torch.inference_mode():
         imgs = sample(load(name), n, seed, temperature=temp).numpy()[:, 0]
-    return vf.image_grid(imgs, int(np.sqrt(n)), f"{label}: {n} samples, seed {seed}")
+    return vf.grid_png(imgs, int(np.sqrt(n)), scale=3 if n <= 36 else 2)
 
 
 # ----------------------------------------------------------------------------- reparameterisation
@@ -326,9 +339,8 @@ def section_reparam() -> None:
     seed = ctx.seed * 1000 + st.session_state.get("vae_rep_round", 0)
     r = reparam_draws(int(idx), int(n_eps), seed, str(DEV))
     ui.figure(r["bars"], key="vae_rep_bars")
-    ui.figure(r["rows"], key="vae_rep_imgs")
+    show_rows(r["rows"])
     recon, kl, mc = r["recon"], r["kl"], r["mc"]
-    ui.figure(vf.elbo_split(float(recon.mean()), kl), key="vae_rep_elbo")
     st.markdown(f"−ELBO(x) ≈ reconstruction **{recon.mean():.1f}** (mean over the {int(n_eps)} "
                 f"draws, spread {recon.std():.1f}) + KL **{kl:.2f}** = **{recon.mean() + kl:.1f}**"
                 " nats.")
@@ -364,8 +376,9 @@ def reparam_draws(idx: int, n_eps: int, seed: int, device: str) -> dict:
         se = float(torch.sqrt((s2 * m2 + 0.5 * (s2 - 1).pow(2)).sum() / 20000))
     rows = {f"input (digit {int(y[idx])})": x[idx, 0].numpy()[None],
             f"decodings of {n_eps} draws z = μ + σ ⊙ ε": imgs}
-    return {"bars": vf.posterior_bars(mu[0].cpu().numpy(), sigma[0].cpu().numpy(), kl_d),
-            "rows": vf.image_rows(rows, height_per_row=150), "recon": recon,
+    return {"bars": vf.posterior_bars(mu[0].cpu().numpy(), sigma[0].cpu().numpy(), kl_d,
+                                      recon=float(recon.mean())),
+            "rows": strips(rows, scale=3), "recon": recon,
             "kl": float(kl_d.sum()), "mc": mc, "se": se}
 
 
@@ -383,13 +396,9 @@ def section_beta() -> None:
     model = load(name)
     if model is None:
         return
-    c1, c2 = st.columns(2)
-    with c1:
-        ui.figure(rd_figure(float(beta)), key="vae_beta_rd")
-    with c2:
-        ui.figure(kl_figure(name, float(beta), str(DEV)), key="vae_beta_kl")
+    ui.figure(beta_figure(name, float(beta), str(DEV)), key="vae_beta_fig")
     trav = traversal(name, int(t_idx), float(t_range), str(DEV))
-    ui.figure(traversal_figure(name, int(t_idx), float(t_range), str(DEV)), key="vae_beta_trav")
+    show_rows(traversal_pngs(name, int(t_idx), float(t_range), str(DEV)))
     st.caption(f"Rows: the {len(trav)} dimensions with the most KL, each swept over "
                f"[−{t_range:g}, {t_range:g}] with the other coordinates at μ(x) of held-out digit "
                f"#{int(t_idx)}.")
@@ -400,27 +409,19 @@ def section_beta() -> None:
 
 
 @st.cache_resource(max_entries=8)
-def rd_figure(beta: float):
+def beta_figure(name: str, beta: float, device: str):
     pts = []
     for b, nm in BETA_MODELS.items():
         m = manifest(nm)
         if m:
             pts.append({"beta": b, "kl": m["metrics"]["heldout_kl_nats"],
                         "recon": m["metrics"]["heldout_recon_nats"]})
-    return vf.rate_distortion(pts, beta)
-
-
-@st.cache_resource(max_entries=8)
-def kl_figure(name: str, beta: float, device: str):
-    kl_dims = np.array(heldout_eval(name, device)["kl_per_dim"])
-    active = int((kl_dims > 0.1).sum())
-    return vf.kl_bars(kl_dims, 0.1, title=f"β = {beta:g}: {active} of {len(kl_dims)} dims carry "
-                                          "> 0.1 nats (active, green)")
+    return vf.beta_overview(pts, beta, np.array(heldout_eval(name, device)["kl_per_dim"]))
 
 
 @st.cache_resource(max_entries=64)
-def traversal_figure(name: str, idx: int, extent: float, device: str):
-    return vf.image_rows(traversal(name, idx, extent, device), height_per_row=80)
+def traversal_pngs(name: str, idx: int, extent: float, device: str) -> dict[str, bytes]:
+    return strips(traversal(name, idx, extent, device), scale=2)
 
 
 @st.cache_resource(max_entries=64)
@@ -490,7 +491,7 @@ def section_pca() -> None:
                 non_lin[label] = m.decode(m.embed(x[:8].to(DEV))).cpu().numpy()[:, 0]
     rows = {"held-out input": x[:8, 0].numpy(), f"PCA k={r['k']}": r["rec_pca"],
             f"linear AE k={r['k']}": r["rec_ae"], **non_lin}
-    ui.figure(vf.image_rows(rows, height_per_row=80), key="vae_pca_rows")
+    show_rows(strips(rows, scale=2))
     checks.append(ui.Check("largest principal angle linear AE vs PCA (degrees)",
                            float(r["angles"].max()), 5.0))
     checks.append(ui.Check("train squared error: |AE / PCA − 1|", abs(rel_tr), 0.01))
@@ -534,6 +535,12 @@ def section_live() -> None:
                      max_steps=cfg.epochs * 36)
 
 
+@st.cache_resource(max_entries=16)
+def same_seed_gap(seed: int) -> float:
+    vae = load("vae_16d")
+    return float((sample_prior(vae, 8, seed=seed) - sample_prior(vae, 8, seed=seed)).abs().max())
+
+
 SECTIONS = {"Latent map": section_map, "Interpolation": section_interpolation,
             "Sampling": section_sampling, "Reparameterisation": section_reparam,
             "β-VAE": section_beta, "Linear AE vs PCA": section_pca, "Live training": section_live}
@@ -542,11 +549,8 @@ with ui.error_boundary(f"the {view} view"):
 
 # ----------------------------------------------------------------------------- checks
 with ui.error_boundary("the math checks"):
-    vae = load("vae_16d")
-    if vae is not None:
-        a = sample_prior(vae, 8, seed=ctx.seed)
-        b = sample_prior(vae, 8, seed=ctx.seed)
-        checks.append(ui.Check("same seed → same samples: max |Δ|", float((a - b).abs().max()),
-                               0.0))
+    if load("vae_16d") is not None:
+        checks.append(ui.Check("same seed → same samples: max |Δ|", same_seed_gap(ctx.seed), 0.0,
+                               "two draws of 8 samples from vae_16d with the global seed"))
     if checks:
         ui.show_checks(checks)

@@ -40,7 +40,7 @@ def test_latent_map_sliders_and_uploads(at):
     at.slider(key="vae_z1").set_value(1.5)
     at.slider(key="vae_z2").set_value(-2.0).run()
     _ok(at)
-    assert any("z = (1.50, -2.00)" in str(p.proto.spec) for p in at.get("plotly_chart"))
+    assert any("z = (1.50, -2.00)" in c.value for c in at.caption), [c.value for c in at.caption]
 
     up = at.get("file_uploader")
     assert up, "the page offers an upload"

@@ -21,6 +21,21 @@ def png_uri(img: np.ndarray, scale: int = 1) -> str:
     return "data:image/png;base64," + base64.b64encode(to_png_bytes(img, scale=scale)).decode()
 
 
+def strip_png(images: np.ndarray, scale: int = 3) -> bytes:
+    """A row of images (T, 28, 28) in [0, 1] as one PNG (black ink on white), for ``st.image``.
+
+    Pure images need no plotly figure: a PNG is smaller and costs no theme/JSON work per rerun.
+    """
+    strip = make_grid(np.asarray(images), nrow=len(images), pad=1, pad_value=0.0)
+    return to_png_bytes(1.0 - strip, scale=scale)
+
+
+def grid_png(images: np.ndarray, nrow: int, scale: int = 3) -> bytes:
+    """A grid of images (N, 28, 28) in [0, 1] as one PNG (black ink on white)."""
+    return to_png_bytes(1.0 - make_grid(np.asarray(images), nrow=nrow, pad=1, pad_value=0.0),
+                        scale=scale)
+
+
 def latent_map(z: np.ndarray, labels: np.ndarray, manifold: np.ndarray | None = None,
                extent: float = 3.0, selected: tuple[float, float] | None = None,
                extra_points: dict[str, tuple[float, float]] | None = None,
@@ -63,66 +78,12 @@ def latent_map(z: np.ndarray, labels: np.ndarray, manifold: np.ndarray | None = 
     return fig
 
 
-def image(img: np.ndarray, title: str = "", height: int = 260) -> go.Figure:
-    """One grey image (H, W) in [0, 1], black ink on white as in the notes' figures."""
-    fig = go.Figure(go.Heatmap(z=np.asarray(img, np.float32)[::-1], colorscale="gray_r",
-                               zmin=0, zmax=1, showscale=False, hoverinfo="skip"))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x")
-    fig.update_layout(title=title, height=height)
-    return fig
+def posterior_bars(mu: np.ndarray, sigma: np.ndarray, kl: np.ndarray,
+                   recon: float | None = None) -> go.Figure:
+    """Per latent dimension j: mu_j with ±sigma_j error bars, its KL term 1/2(mu²+σ²-logσ²-1),
+    and (with ``recon``) the −ELBO split into reconstruction + KL as a stacked bar.
 
-
-def image_rows(rows: dict[str, np.ndarray], height_per_row: int = 95) -> go.Figure:
-    """Rows of images: name -> (T, 28, 28) strips (e.g. interpolation paths) in ONE PNG.
-
-    Rows are stacked with a gap for their titles (annotations); a single layout image keeps
-    the figure small and fast to build.
-    """
-    names = list(rows)
-    strips = [make_grid(np.asarray(rows[n]), nrow=len(rows[n]), pad=1, pad_value=0.0)
-              for n in names]
-    w = max(s.shape[1] for s in strips)
-    gap = 12  # pixels above each strip for its title
-    h = sum(s.shape[0] + gap for s in strips)
-    canvas = np.zeros((h, w), np.float32)
-    fig = go.Figure(go.Scatter(x=[0, w], y=[0, h], mode="markers", marker=dict(opacity=0),
-                               hoverinfo="skip", showlegend=False))
-    top = 0
-    for name, strip in zip(names, strips):
-        fig.add_annotation(x=0, y=h - top - 1, text=f"<b>{name}</b>", showarrow=False,
-                           xanchor="left", yanchor="top", font=dict(size=13))
-        top += gap
-        canvas[top: top + strip.shape[0], : strip.shape[1]] = strip
-        top += strip.shape[0]
-    # titles sit on white: paint the gaps as background (0 ink -> white after inversion)
-    fig.add_layout_image(source=png_uri(1.0 - canvas, scale=2), xref="x", yref="y", x=0, y=h,
-                         sizex=w, sizey=h, sizing="stretch", layer="below")
-    fig.update_xaxes(visible=False, range=[0, w])
-    fig.update_yaxes(visible=False, range=[0, h], scaleanchor="x")
-    fig.update_layout(height=height_per_row * len(names) + 40, showlegend=False,
-                      margin=dict(l=10, r=10, t=10, b=10))
-    return fig
-
-
-def image_grid(images: np.ndarray, nrow: int, title: str = "", height: int = 480) -> go.Figure:
-    """A grid of images (N, 28, 28) as one PNG."""
-    grid = make_grid(np.asarray(images), nrow=nrow, pad=1, pad_value=0.0)
-    h, w = grid.shape
-    fig = go.Figure(go.Scatter(x=[0, w], y=[0, h], mode="markers", marker=dict(opacity=0),
-                               hoverinfo="skip", showlegend=False))
-    fig.add_layout_image(source=png_uri(1.0 - grid, scale=2), xref="x", yref="y", x=0, y=h,
-                         sizex=w, sizey=h, sizing="stretch", layer="below")
-    fig.update_xaxes(visible=False, range=[0, w])
-    fig.update_yaxes(visible=False, range=[0, h], scaleanchor="x")
-    fig.update_layout(title=title, height=height)
-    return fig
-
-
-def posterior_bars(mu: np.ndarray, sigma: np.ndarray, kl: np.ndarray) -> go.Figure:
-    """Per latent dimension j: mu_j with ±sigma_j error bars, and its KL term 1/2(mu²+σ²-logσ²-1).
-
-    Two panels on hand-placed axes (cheaper to build than ``make_subplots``).
+    Panels on hand-placed axes (cheaper to build than ``make_subplots``).
     """
     dims = [f"z{j + 1}" for j in range(len(mu))]
     fig = go.Figure()
@@ -130,22 +91,21 @@ def posterior_bars(mu: np.ndarray, sigma: np.ndarray, kl: np.ndarray) -> go.Figu
                          marker_color=PALETTE[0], xaxis="x", yaxis="y"))
     fig.add_trace(go.Bar(x=dims, y=kl, name="KL_j", marker_color=PALETTE[1], xaxis="x2",
                          yaxis="y2"))
-    fig.update_layout(
-        xaxis=dict(domain=[0, 0.47]), xaxis2=dict(domain=[0.53, 1], anchor="y2"),
-        yaxis=dict(title="q(z|x): μ ± σ"), yaxis2=dict(anchor="x2", title="KL_j (nats)"),
-        showlegend=False, height=320)
-    return fig
-
-
-def elbo_split(recon: float, kl: float, beta: float = 1.0) -> go.Figure:
-    """-ELBO = reconstruction + β·KL as one stacked horizontal bar (nats/image)."""
-    fig = go.Figure()
-    fig.add_trace(go.Bar(y=["−ELBO"], x=[recon], orientation="h", name=f"recon {recon:.1f}",
-                         marker_color=PALETTE[0]))
-    fig.add_trace(go.Bar(y=["−ELBO"], x=[beta * kl], orientation="h",
-                         name=f"{'β·' if beta != 1 else ''}KL {beta * kl:.1f}",
-                         marker_color=PALETTE[1]))
-    fig.update_layout(barmode="stack", height=170, xaxis_title="nats / image")
+    right = 1.0 if recon is None else 0.78
+    layout = dict(xaxis=dict(domain=[0, right * 0.47]),
+                  xaxis2=dict(domain=[right * 0.53, right], anchor="y2"),
+                  yaxis=dict(title="q(z|x): μ ± σ"), yaxis2=dict(anchor="x2", title="KL_j"))
+    if recon is not None:
+        total_kl = float(np.sum(kl))
+        fig.add_trace(go.Bar(x=["−ELBO"], y=[recon], name=f"recon {recon:.1f}",
+                             marker_color=PALETTE[0], xaxis="x3", yaxis="y3",
+                             text=[f"recon {recon:.1f}"], textposition="inside"))
+        fig.add_trace(go.Bar(x=["−ELBO"], y=[total_kl], name=f"KL {total_kl:.1f}",
+                             marker_color=PALETTE[1], xaxis="x3", yaxis="y3",
+                             text=[f"KL {total_kl:.1f}"], textposition="outside"))
+        layout.update(xaxis3=dict(domain=[0.86, 1], anchor="y3"),
+                      yaxis3=dict(anchor="x3", title="nats / image"), barmode="stack")
+    fig.update_layout(**layout, showlegend=False, height=340)
     return fig
 
 
@@ -162,6 +122,35 @@ def rate_distortion(points: list[dict], chosen_beta: float | None = None) -> go.
     fig.update_xaxes(range=[0, top * 1.2])
     fig.update_layout(xaxis_title="rate: KL(q(z|x) ‖ p(z))  [nats/image]",
                       yaxis_title="distortion: −log p(x|z)  [nats/image]", height=380)
+    return fig
+
+
+def beta_overview(points: list[dict], chosen_beta: float, kl_per_dim: np.ndarray,
+                  threshold: float = 0.1) -> go.Figure:
+    """Rate–distortion curve over all β (left) and the chosen model's KL per dimension (right).
+
+    One figure with hand-placed axes instead of two figures (each figure costs a theme pass).
+    """
+    rd = rate_distortion(points, chosen_beta)
+    bars = kl_bars(kl_per_dim, threshold)
+    fig = go.Figure()
+    for tr in rd.data:
+        fig.add_trace(tr.update(xaxis="x", yaxis="y"))
+    for tr in bars.data:
+        fig.add_trace(tr.update(xaxis="x2", yaxis="y2"))
+    top = max([p["kl"] for p in points] + [1.0])
+    kl = np.asarray(kl_per_dim)
+    active = int((kl > threshold).sum())
+    fig.update_layout(
+        xaxis=dict(domain=[0, 0.45], range=[0, top * 1.2],
+                   title="rate: KL(q(z|x) ‖ p(z))  [nats/image]"),
+        yaxis=dict(title="distortion: −log p(x|z)  [nats/image]"),
+        xaxis2=dict(domain=[0.55, 1], anchor="y2"),
+        yaxis2=dict(anchor="x2", title="KL per dimension [nats]"),
+        annotations=[dict(text=f"β = {chosen_beta:g}: {active} of {len(kl)} dims carry > "
+                               f"{threshold:g} nats (green)", x=0.775, y=1.08, xref="paper",
+                          yref="paper", showarrow=False)],
+        showlegend=False, height=400)
     return fig
 
 
