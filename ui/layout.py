@@ -17,7 +17,9 @@ import streamlit as st
 import torch
 
 from core.device import configure_threads, describe, get_device
-from core.theme import apply_theme
+from core.theme import apply_theme, install
+
+install()  # plotly's default template for every figure of this process
 
 PRESENTATION, SEED = "presentation", "global_seed"
 
