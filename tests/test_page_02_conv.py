@@ -126,6 +126,15 @@ def test_sliding_window_and_matrix(at):
         _ok(at)
     at.slider(key="conv_sw_n").set_value(4).run()  # fewer positions: the slider is clamped
     _ok(at)
+    # hide the slider (one position), shrink the input while hidden, show it again
+    at.slider(key="conv_sw_n").set_value(9).run()
+    at.slider(key="conv_pos").set_value(40).run()
+    at.slider(key="conv_dil").set_value(5).run()
+    at.slider(key="conv_sw_n").set_value(4).run()
+    at.slider(key="conv_dil").set_value(1).run()
+    _ok(at)
+    pos = at.slider(key="conv_pos")
+    assert pos.value == pos.max  # clamped to the last position of the smaller output
     assert any("z[" in l.value for l in at.latex)
     _part(at, "As a matrix")
     for mode in ("valid", "full"):
