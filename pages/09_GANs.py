@@ -163,7 +163,35 @@ def metric_row(m: dict) -> None:
         cols[4].metric("loss D / G", "not trained yet")
 
 
+def snapshot_view(trainer: GANTrainer, i: int) -> tuple[dict, object, object]:
+    """(view data, G, D) of snapshot i, cached per run (scrubbing back is a cache hit)."""
+    cache: dict = st.session_state.setdefault("gan_view_cache", {})
+    if cache.get("_token") != id(trainer):
+        cache.clear()
+        cache["_token"] = id(trainer)
+    step = trainer.snapshots[i].step
+    if ("view", step) not in cache:
+        G_s, D_s = trainer.models_at(i)
+        cache[("view", step)] = (view_data(G_s, D_s, trainer), G_s, D_s)
+    return cache[("view", step)]
+
+
+def selected_index(trainer: GANTrainer) -> int | None:
+    """Index of the snapshot chosen on the timeline, or None for the live state."""
+    sel = st.session_state.get("gan_timeline", "live")
+    steps = [sn.step for sn in trainer.snapshots]
+    return steps.index(sel) if sel in steps else None
+
+
 def render(trainer: GANTrainer, metrics: dict) -> None:
+    i = selected_index(trainer)
+    live = st.session_state.get("gan_live")
+    if i is not None and not (live is not None and live.playing):
+        snap = trainer.snapshots[i]
+        metric_row(snap.metrics)
+        field(snapshot_view(trainer, i)[0], trainer,
+              f"snapshot at step {snap.step:,}: D(x), samples and G's pull")
+        return
     metric_row(trainer.metrics())
     live_cache = st.session_state.setdefault("gan_live_view", {})
     key = (id(trainer), trainer.steps_done, trainer.d_updates)
@@ -183,6 +211,7 @@ def _slow(kind: str) -> None:
     if s is None:
         return
     s.playing, s.message = False, None
+    st.session_state["gan_timeline"] = "live"
     m = s.stepper.d_step() if kind == "d" else s.stepper.g_step()
     s.metrics = dict(s.stepper.metrics(), **m)
     if not all(math.isfinite(v) for v in m.values()):
@@ -190,6 +219,16 @@ def _slow(kind: str) -> None:
                      "rate and press Reset.")
 
 
+# the timeline slider sits above the live view: "live" follows training, a step scrubs back
+_prev = st.session_state.get("gan_live")
+_snaps = _prev.stepper.snapshots if _prev is not None and _prev.signature == signature else []
+if len(_snaps) > 1:
+    _opts = [sn.step for sn in _snaps] + ["live"]
+    if st.session_state.get("gan_timeline") not in _opts:
+        st.session_state["gan_timeline"] = "live"
+    st.select_slider("Timeline: view the run at generator step", _opts, key="gan_timeline",
+                     help="a snapshot every 25 generator steps (thinned to at most 120 on long "
+                          "runs); 'live' follows training")
 s1, s2, _ = st.columns([1, 1, 4])
 s1.button("🐢 D step", key="gan_dstep", on_click=_slow, args=("d",), width="stretch",
           help="one discriminator update only (slow motion)")
@@ -198,45 +237,26 @@ s2.button("🐢 G step", key="gan_gstep", on_click=_slow, args=("g",), width="st
 trainer: GANTrainer = ui.live_training("gan_live", make_trainer, signature=signature,
                                        render=render, steps_per_click=25, chunk=5,
                                        max_steps=20_000)
-run_token = id(trainer)
 
-# ----------------------------------------------------------------------------- timeline
-st.subheader("Timeline: scrub back through the run")
+# ----------------------------------------------------------------------------- panels
 snaps = trainer.snapshots
-cache: dict = st.session_state.setdefault("gan_view_cache", {})
-if cache.get("_token") != run_token:
-    cache.clear()
-    cache["_token"] = run_token
-
-idx = 0
-if len(snaps) > 1:
-    idx = st.slider("snapshot (generator step)", 0, len(snaps) - 1, len(snaps) - 1,
-                    key="gan_timeline", format="%d",
-                    help="a snapshot every 25 generator steps (thinned to at most 120 on long runs)")
+_sel = selected_index(trainer)
+idx = len(snaps) - 1 if _sel is None else _sel
 snap = snaps[idx]
-if ("view", snap.step) not in cache:
-    G_s, D_s = trainer.models_at(idx)
-    cache[("view", snap.step)] = (view_data(G_s, D_s, trainer), G_s, D_s)
-vd, G_s, D_s = cache[("view", snap.step)]
+vd, G_s, D_s = snapshot_view(trainer, idx)
+cache: dict = st.session_state["gan_view_cache"]
 
 
 def timeline_panel() -> None:
     with ui.error_boundary("the timeline view"):
-        st.caption(f"snapshot {idx + 1} of {len(snaps)} · generator step {snap.step:,}")
-        tl, tr = st.columns([3, 2])
-        with tl:
-            field(vd, trainer, f"step {snap.step}: D(x) and samples")
-        with tr:
-            upto = snaps[: idx + 1]
-            steps = [s.step for s in upto]
-            if snap.counts is not None:
-                ui.figure(gfig.mode_histogram_figure(steps, np.stack([s.counts for s in upto])),
-                          key="gan_modes_hist")
-            curves = {k: [s.metrics.get(k, np.nan) for s in upto]
-                      for k in ("modes", "hq_pct", "reverse_kl", "js")
-                      if any(k in s.metrics for s in upto)}
-            ui.figure(gfig.metric_curves_figure(steps, curves), key="gan_curves")
-
+        upto = snaps[: idx + 1]
+        st.caption(f"history up to generator step {snap.step:,} ({len(upto)} snapshots)")
+        curves = {k: [s.metrics.get(k, np.nan) for s in upto]
+                  for k in ("modes", "hq_pct", "reverse_kl", "js")
+                  if any(k in s.metrics for s in upto)}
+        counts = np.stack([s.counts for s in upto]) if snap.counts is not None else None
+        ui.figure(gfig.timeline_figure([s.step for s in upto], counts, curves),
+                  key="gan_timeline_fig")
 
 
 def theory_panel() -> None:

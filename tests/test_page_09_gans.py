@@ -61,9 +61,11 @@ def test_controls_step_buttons_timeline_and_panels():
         at.checkbox(key=k).set_value(not at.checkbox(key=k).value).run()
         _ok(at)
     at.button(key="gan_live_step").click().run()
-    at.button(key="gan_live_step").click().run()   # 50 steps -> snapshots at 0 and 50
-    at.slider(key="gan_timeline").set_value(0).run()
+    at.button(key="gan_live_step").click().run()   # 50 steps -> snapshots at 0, 25, 50
+    assert at.select_slider(key="gan_timeline").value == "live"
+    at.select_slider(key="gan_timeline").set_value(25).run()
     _ok(at)
+    assert at.select_slider(key="gan_timeline").value == 25
     for panel in ("Theory (§9.1)", "MNIST digits", "Timeline views"):
         at.radio(key="gan_panel").set_value(panel).run()
         _ok(at)

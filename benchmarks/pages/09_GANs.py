@@ -2,7 +2,7 @@
 mode-collapse bars (ring of 8, 5 seeds) for the recommended remedy and the vanilla objective.
 
 The seeded ring-of-8 runs are produced by ``python -m core.gan.benchmark`` (the same code the
-page's Benchmark button runs) into ``benchmarks/results/09_GANs_runs.json``; `extra` reuses that
+page's Benchmark button runs) into ``benchmarks/gan/ring8_runs.json``; `extra` reuses that
 file when its config matches the current code's defaults and reruns the seeds otherwise.
 """
 from __future__ import annotations
@@ -16,17 +16,17 @@ from pathlib import Path
 from benchmarks.harness import Interaction, Row
 
 PAGE = "pages/09_GANs.py"
-RUNS = Path(__file__).resolve().parent.parent / "results" / "09_GANs_runs.json"
+RUNS = Path(__file__).resolve().parent.parent / "gan" / "ring8_runs.json"
 ITERATIONS = 2500
 RUNS_CMD = ("python -m core.gan.benchmark --objectives minimax,r1 --datasets ring8 --seeds 5 "
-            f"--iterations {ITERATIONS} --processes 4 --out benchmarks/results/09_GANs_runs.json")
+            f"--iterations {ITERATIONS} --processes 5 --out benchmarks/gan/ring8_runs.json")
 
 
 def _timeline(at, i):
     if i == 0:  # one Step click (25 generator steps) makes snapshots to scrub; not timed
         at.button(key="gan_live_step").click()
     else:
-        at.slider(key="gan_timeline").set_value(i % 2)
+        at.select_slider(key="gan_timeline").set_value([0, 25][i % 2])
 
 
 INTERACTIONS = [

@@ -73,31 +73,32 @@ def mode_histogram_figure(steps, counts: np.ndarray, title: str = "Mode histogra
     return fig
 
 
-def _grid_axes(fig: go.Figure, n: int, cols: int, titles: list[str], vgap: float = 0.14,
-               hgap: float = 0.08) -> list[tuple[str, str]]:
-    """Lay out n panels on explicit axis domains (much cheaper than make_subplots)."""
+def _grid_axes(n: int, cols: int, titles: list[str], vgap: float = 0.14, hgap: float = 0.08,
+               y_range: tuple[float, float] = (0.0, 1.0)) -> tuple[list[tuple[str, str]], dict, list]:
+    """Explicit axis domains for n panels (much cheaper than make_subplots): (axis refs,
+    layout dict, title annotations). Panels fill ``y_range`` of the paper height."""
     rows = max(1, math.ceil(n / cols))
+    y_lo, y_hi = y_range
     w = (1 - hgap * (cols - 1)) / cols
-    h = (1 - vgap * (rows - 1)) / rows
-    refs, layout = [], {}
+    h = ((y_hi - y_lo) - vgap * (rows - 1)) / rows
+    refs, layout, notes = [], {}, []
     for i in range(n):
         r, c = divmod(i, cols)
         k = "" if i == 0 else str(i + 1)
-        x0, y1 = c * (w + hgap), 1 - r * (h + vgap)
+        x0, y1 = c * (w + hgap), y_hi - r * (h + vgap)
         layout[f"xaxis{k}"] = dict(domain=[max(x0, 0.0), min(x0 + w, 1.0)], anchor=f"y{k}")
         layout[f"yaxis{k}"] = dict(domain=[max(y1 - h, 0.0), min(y1, 1.0)], anchor=f"x{k}")
         refs.append((f"x{k}", f"y{k}"))
-        fig.add_annotation(text=titles[i], x=x0 + w / 2, y=y1, xref="paper", yref="paper",
-                           xanchor="center", yanchor="bottom", showarrow=False)
-    fig.update_layout(**layout)
-    return refs
+        notes.append(dict(text=titles[i], x=x0 + w / 2, y=y1, xref="paper", yref="paper",
+                          xanchor="center", yanchor="bottom", showarrow=False))
+    return refs, layout, notes
 
 
 def metric_curves_figure(steps, curves: dict[str, list[float]]) -> go.Figure:
     """One small panel per metric (modes captured, % HQ, reverse KL, JS) over steps."""
     names = [k for k, v in curves.items() if len(v)]
-    fig = go.Figure()
-    refs = _grid_axes(fig, len(names), 2, names)
+    refs, layout, notes = _grid_axes(len(names), 2, names)
+    fig = go.Figure(layout=dict(layout, annotations=notes))
     x = np.asarray(list(steps), dtype=np.float32)
     for i, k in enumerate(names):
         fig.add_trace(go.Scatter(x=x, y=np.asarray(curves[k], dtype=np.float32),
@@ -108,10 +109,42 @@ def metric_curves_figure(steps, curves: dict[str, list[float]]) -> go.Figure:
     return fig
 
 
+def timeline_figure(steps, counts: np.ndarray | None, curves: dict[str, list[float]]) -> go.Figure:
+    """The run's history in one figure: the mode histogram over time on top (x = generator step,
+    y = mode k, colour = share of the high-quality samples at mode k; collapse = one bright row,
+    mode hopping = the bright row jumping), the metric curves below."""
+    names = [k for k, v in curves.items() if len(v)]
+    x = np.asarray(list(steps), dtype=np.float32)
+    top = 0.4 if counts is not None else 0.0
+    refs, layout, notes = _grid_axes(len(names), 2, names, vgap=0.1, y_range=(0.0, 1 - top))
+    traces = []
+    if counts is not None:
+        counts = np.asarray(counts, dtype=np.float64)            # (T, K)
+        frac = counts / np.maximum(counts.sum(1, keepdims=True), 1)
+        traces.append(go.Heatmap(x=x, y=np.arange(counts.shape[1]), z=frac.T.astype(np.float32),
+                                 colorscale=SEQUENTIAL, zmin=0,
+                                 zmax=float(min(1.0, max(0.25, frac.max()))),
+                                 colorbar=dict(title="share", thickness=10, len=0.38, y=0.8),
+                                 xaxis="x9", yaxis="y9",
+                                 hovertemplate="step %{x}<br>mode %{y}: %{z:.2f}<extra></extra>"))
+        layout["xaxis9"] = dict(domain=[0, 1], anchor="y9")
+        layout["yaxis9"] = dict(domain=[1 - top + 0.07, 1], anchor="x9", title="mode")
+        notes.append(dict(text="mode histogram over time", x=0.5, y=1, xref="paper",
+                          yref="paper", yanchor="bottom", showarrow=False))
+    for i, k in enumerate(names):
+        traces.append(go.Scatter(x=x, y=np.asarray(curves[k], dtype=np.float32),
+                                 mode="lines+markers", marker=dict(size=4), name=k,
+                                 xaxis=refs[i][0], yaxis=refs[i][1],
+                                 line=dict(color=PALETTE[i % len(PALETTE)])))
+    layout.update(height=620 if counts is not None else 420, showlegend=False,
+                  annotations=notes)
+    return go.Figure(data=traces, layout=layout)
+
+
 def dstar_figure(xs, ys, D_learned, D_star, real=None, fake=None) -> go.Figure:
     """Learned D(x) next to the KDE-based optimum D*(x) = p_data / (p_data + p_model)."""
-    fig = go.Figure()
-    refs = _grid_axes(fig, 2, 2, ["learned D(x)", "D*(x) from density estimates"])
+    refs, layout, notes = _grid_axes(2, 2, ["learned D(x)", "D*(x) from density estimates"])
+    fig = go.Figure(layout=dict(layout, annotations=notes))
     for c, Z in enumerate((D_learned, D_star)):
         xa, ya = refs[c]
         fig.add_trace(go.Heatmap(x=xs, y=ys, z=Z, colorscale=DIVERGING, zmin=0, zmax=1,
