@@ -76,20 +76,25 @@ def _image_trace(img, signed: bool | None = None, axis: str = "") -> dict:
 
 
 def _panels(titles: list[str], widths: list[float] | None = None, gap: float = 0.03,
-            square: bool = True) -> dict:
-    """Layout for panels side by side (a light-weight make_subplots): axes x, x2, ... and titles."""
+            square: bool = True, heights: list[float] | None = None) -> dict:
+    """Layout for panels side by side (a light-weight make_subplots): axes x, x2, ... and titles.
+
+    ``heights`` (fractions of the figure, top-aligned) let small grids keep the cell size of
+    the tallest one.
+    """
     n = len(titles)
     widths = widths or [1.0] * n
+    heights = heights or [1.0] * n
     total = sum(widths)
     usable = 1 - gap * (n - 1)
     layout: dict = {"annotations": [], "showlegend": False}
     x0 = 0.0
-    for i, (t, w) in enumerate(zip(titles, widths), 1):
+    for i, (t, w, hf) in enumerate(zip(titles, widths, heights), 1):
         x1 = min(1.0, x0 + usable * w / total)
         sfx = "" if i == 1 else str(i)
         layout[f"xaxis{sfx}"] = dict(domain=[min(x0, x1), x1], anchor=f"y{sfx}", showticklabels=False,
                                      showgrid=False, zeroline=False)
-        layout[f"yaxis{sfx}"] = dict(domain=[0, 1], anchor=f"x{sfx}", showticklabels=False,
+        layout[f"yaxis{sfx}"] = dict(domain=[max(0.0, 1 - hf), 1], anchor=f"x{sfx}", showticklabels=False,
                                      showgrid=False, zeroline=False, autorange="reversed",
                                      **({"scaleanchor": f"x{sfx}"} if square else {}))
         layout["annotations"].append(dict(text=t, x=(x0 + x1) / 2, y=1.0, xref="paper",
@@ -141,10 +146,11 @@ def grids_row(grids: list[np.ndarray], titles: list[str], boxes: dict[int, list]
             shapes.append(dict(type="rect", x0=c0 - 0.5, x1=c1 + 0.5, y0=r0 - 0.5, y1=r1 + 0.5,
                                xref=f"x{sfx}", yref=f"y{sfx}", line=dict(color=colour, width=3)))
     widths = [g.shape[1] + 0.5 for g in grids]
-    layout = _panels(titles, widths=widths, gap=0.04)
+    rows = max(g.shape[0] for g in grids)
+    layout = _panels(titles, widths=widths, gap=0.04, heights=[g.shape[0] / rows for g in grids])
     # same cell size in every panel: rows * (cell width in a ~1000 px wide row)
     cell = min(56.0, 1000 * (1 - 0.04 * (len(grids) - 1)) / sum(widths))
-    auto = int(50 + cell * max(g.shape[0] for g in grids))
+    auto = int(50 + cell * rows)
     layout.update(height=min(height, auto), margin=dict(t=40, l=10, r=10, b=10), shapes=shapes)
     return go.Figure(data=traces, layout=layout)
 
