@@ -553,7 +553,7 @@ def section_pca() -> None:
     checks.append(ui.Check("train squared error: |AE / PCA − 1|", abs(rel_tr), 0.01))
     st.markdown("**What to notice.** The linear AE's error matches PCA's closed form and its "
                 "decoder columns span the same subspace (angles near 0°), although its basis is "
-                "neither orthonormal nor ordered. Non-linear codes of twice the size "
+                "neither orthonormal nor ordered. Non-linear 16-D codes "
                 "reconstruct far better.")
 
 
@@ -567,7 +567,7 @@ def section_live() -> None:
         lr = ui.url_select_slider("learning rate", "vae_live_lr", [3e-4, 1e-3, 3e-3, 1e-2, 1e-1],
                                   3e-3)
     with c[2]:
-        width = ui.url_selectbox("hidden width", "vae_live_width", [128, 256], 256)
+        width = ui.url_selectbox("hidden width", "vae_live_width", [128, 256], 128)
     if lr >= 1e-1:
         st.warning("A learning rate of 0.1 is far above what Adam tolerates here: expect "
                    "the loss to jump or diverge (the run pauses itself on NaN).")

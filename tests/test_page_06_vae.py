@@ -126,7 +126,7 @@ def test_linear_ae_vs_pca_view(at):
 def test_live_training(at):
     _view(at, "Live training")
     at.select_slider(key="vae_live_beta").set_value(0.5)
-    at.selectbox(key="vae_live_width").set_value(128).run()
+    at.selectbox(key="vae_live_width").set_value(256).run()
     at.button(key="vae_live_step").click().run()
     _ok(at)
     assert any("step 35" in c.value for c in at.caption), [c.value for c in at.caption]
