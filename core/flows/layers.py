@@ -105,14 +105,15 @@ class AffineCoupling(FlowLayer):
                  scale_bound: float = 3.0):
         super().__init__()
         self.register_buffer("mask", mask.float())  # (D,) 1 on x_B
+        self.register_buffer("free", 1 - mask.float(), persistent=False)  # (D,) 1 on x_A
         self.scale_bound = float(scale_bound)
         self.beta = conditioner(mask.numel(), hidden, n_hidden, 2)
 
     def _s_t(self, x_b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         s_raw, t = self.beta(x_b).chunk(2, dim=-1)  # (B, D) each
         c = self.scale_bound
-        s = c * torch.tanh(s_raw / c) * (1 - self.mask)  # zero on x_B: those are copied
-        return s, t * (1 - self.mask)
+        s = torch.tanh(s_raw * (1.0 / c)) * (c * self.free)  # c·tanh(s_raw/c), 0 on x_B
+        return s, t * self.free
 
     def forward(self, x):
         s, t = self._s_t(x * self.mask)

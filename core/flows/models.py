@@ -52,15 +52,15 @@ class FlowStep(nn.Module):
         self.layers = nn.ModuleList(layers)
 
     def forward(self, x):
-        ldj = x.new_zeros(x.shape[0])
-        for layer in self.layers:
+        x, ldj = self.layers[0](x)
+        for layer in self.layers[1:]:
             x, l = layer(x)
             ldj = ldj + l
         return x, ldj
 
     def inverse(self, z):
-        ldj = z.new_zeros(z.shape[0])
-        for layer in reversed(self.layers):
+        z, ldj = self.layers[-1].inverse(z)
+        for layer in reversed(self.layers[:-1]):
             z, l = layer.inverse(z)
             ldj = ldj + l
         return z, ldj
@@ -83,16 +83,17 @@ class Flow(nn.Module):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """z = f⁻¹(x) and log|det ∂z/∂x| (data -> latent: steps m … 1)."""  # (B, D), (B,)
-        ldj = x.new_zeros(x.shape[0])
-        for step in reversed(self.steps):
+        steps = list(self.steps)[::-1]
+        x, ldj = steps[0](x)
+        for step in steps[1:]:
             x, l = step(x)
             ldj = ldj + l
         return x, ldj
 
     def inverse(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x = f(z) and log|det ∂x/∂z| (latent -> data: steps 1 … m)."""
-        ldj = z.new_zeros(z.shape[0])
-        for step in self.steps:
+        z, ldj = self.steps[0].inverse(z)
+        for step in self.steps[1:]:
             z, l = step.inverse(z)
             ldj = ldj + l
         return z, ldj
