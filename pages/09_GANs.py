@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pandas as pd
 import streamlit as st
-import torch
 
 import ui
 from core.gan import benchmark as gbench
@@ -16,7 +15,7 @@ from core.gan import views
 from core.gan.metrics import PERFECT_HQ_FRACTION, mode_spec
 from core.gan.models import MLPConfig
 from core.gan.objectives import OBJECTIVES, get_objective
-from core.gan.theory import LOG4, dstar_grid, js_estimate
+from core.gan.theory import LOG4, dstar_grid
 from core.gan.trainer import CUSTOM, OPTIMIZERS, GANConfig, GANTrainer
 
 ctx = ui.page(
@@ -125,16 +124,7 @@ def make_trainer() -> GANTrainer:
 
 
 def view_data(G, D, trainer: GANTrainer) -> dict:
-    """Everything the field figure needs for one (G, D) pair (a few ms on 2-D MLPs)."""
-    box = views.bounds(trainer.data_np)
-    loss = trainer.obj.loss
-    xs, ys, Z = views.d_field(D, loss, box, res=60)
-    with torch.no_grad():
-        fake = G(trainer.z_eval[:800].to(trainer.device)).cpu().numpy()
-    arrows = views.generator_arrows(G, D, loss, trainer.z_eval[:120]) if np.isfinite(fake).all() \
-        else None
-    return dict(box=box, xs=xs, ys=ys, Z=Z, fake=fake, arrows=arrows,
-                sheet=views.manifold(G), prob=loss in ("minimax", "non_saturating"))
+    return views.field_view(G, D, trainer.obj.loss, trainer.data_np, trainer.z_eval)
 
 
 def field(vd: dict, trainer: GANTrainer, title: str) -> None:
@@ -413,34 +403,9 @@ ui.prose(
 
 @st.cache_data
 def _checks() -> list[tuple[str, float, float, str]]:
-    from core.gan.metrics import mode_metrics
-    from core.gan.objectives import r1_penalty
-    from core.data.toy2d import RING8_SIGMA, make_toy, ring8_modes
+    from core.gan.checks import self_checks
 
-    out = []
-    x = make_toy("ring8", 20_000, seed=1).X
-    mm = mode_metrics(x, ring8_modes(), RING8_SIGMA)
-    out.append(("real ring samples: % HQ vs 1 − e^{−4.5}", abs(mm.hq_fraction - PERFECT_HQ_FRACTION),
-                0.005, f"{100 * mm.hq_fraction:.2f}% vs {100 * PERFECT_HQ_FRACTION:.2f}%, "
-                       f"{mm.modes_captured}/8 modes"))
-    rng = np.random.default_rng(0)
-    p, q = rng.normal(0, 1, (2000, 2)), rng.normal(0, 1, (2000, 2))
-    v, js = js_estimate(p, q, 0.3)
-    out.append(("V(G, D*) at p_model = p_data vs −log 4", abs(v + LOG4), 0.05, f"V = {v:.4f}"))
-    torch.manual_seed(0)
-    Dn = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
-    xr = torch.randn(64, 2, dtype=torch.float64)
-    Dn = Dn.double()
-    r1 = r1_penalty(lambda t: Dn(t).squeeze(-1), xr).item()
-    eps, fd = 1e-6, np.zeros((64, 2))
-    for j in range(2):
-        e = torch.zeros(2, dtype=torch.float64)
-        e[j] = eps
-        fd[:, j] = ((Dn(xr + e) - Dn(xr - e)).squeeze(-1) / (2 * eps)).detach().numpy()
-    ref = float((fd ** 2).sum(1).mean())
-    out.append(("R1 penalty: autograd vs finite differences", abs(r1 - ref) / max(ref, 1e-12),
-                1e-6, f"{r1:.6g} vs {ref:.6g}"))
-    return out
+    return self_checks()
 
 
 ui.show_checks([ui.Check(n, v, t, d) for n, v, t, d in _checks()])

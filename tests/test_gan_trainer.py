@@ -79,3 +79,10 @@ def test_every_objective_runs_and_views_are_finite():
         sheet = views.manifold(t.G, n_lines=3, n_pts=5)
         assert Z.shape == (12, 12) and np.isfinite(Z).all() and np.isfinite(g).all()
         assert sheet.shape == (6 * 6, 2)
+
+
+def test_page_self_checks_pass():
+    from core.gan.checks import self_checks
+
+    for name, value, tol, detail in self_checks():
+        assert value <= tol, (name, value, detail)

@@ -73,3 +73,17 @@ def manifold(G: MLPGenerator, n_lines: int = 13, n_pts: int = 40, extent: float 
     out = np.full((2 * n_lines, n_pts + 1, x.shape[-1]), np.nan, dtype=np.float32)
     out[:, :n_pts] = x
     return out.reshape(-1, x.shape[-1])
+
+
+def field_view(G: MLPGenerator, D: MLPDiscriminator, loss: str, data: np.ndarray,
+               z: torch.Tensor, res: int = 60, n_fake: int = 800, n_arrows: int = 120) -> dict:
+    """Everything the page's field figure needs for one (G, D) pair: view box, D on a grid,
+    generated samples, gradient arrows (None when samples are not finite) and the noise sheet."""
+    box = bounds(data)
+    xs, ys, Z = d_field(D, loss, box, res=res)
+    dev = next(G.parameters()).device
+    with torch.no_grad():
+        fake = G(z[:n_fake].to(dev)).cpu().numpy()
+    arrows = generator_arrows(G, D, loss, z[:n_arrows]) if np.isfinite(fake).all() else None
+    return dict(box=box, xs=xs, ys=ys, Z=Z, fake=fake, arrows=arrows, sheet=manifold(G),
+                prob=loss in ("minimax", "non_saturating"))
