@@ -161,11 +161,15 @@ def extra() -> list[Row]:
 
 
 NOTES = """
-Value iteration (Algorithm 4) is one (A·S, S) matrix–vector product per sweep — dense BLAS up
-to 2,048 states, scipy CSR above — with max over actions done as elementwise maxima of
-contiguous rows, in preallocated buffers. pymdptoolbox runs the same Bellman operator with a
-Python loop over actions and a span-based stopping rule (ε = 1e-6 here, which stops at about
-the same accuracy as our sup-norm tolerance 1e-8 at γ = 0.99); its constructor's iteration-bound
-precomputation is skipped (it takes about a minute at 10k states) and only `run()` is timed.
-Timings are medians on a 2-core machine shared with other jobs, so expect ±50 % noise.
+Value iteration (Algorithm 4) is one matrix–vector product per sweep, Q = [γP | r]·[v; 1] with
+the (A·S, S+1) matrix in action-major order (dense BLAS up to 2,048 states, scipy CSR above),
+then max over the leading axis of Q as (A, S), in preallocated buffers. pymdptoolbox runs the
+same Bellman operator with a Python loop over actions and a span-based stopping rule (ε = 1e-6
+here, which stops at about the same accuracy as our sup-norm tolerance 1e-8 at γ = 0.99); its
+constructor's iteration-bound precomputation is skipped (O(S²A) Python loops, about a minute at
+10k states) and only `run()` is timed, interleaved with ours so both see the same load.
+Timings are medians on a 2-core machine shared with ~8 other jobs (load average 13–24 during
+these runs), so wall-clock numbers swing by 2–3×; the CPU-time rows are steadier. Page reruns
+measured the same way swung between 35 and 170 ms across runs; the page script alone takes
+about 30 ms per rerun.
 """
