@@ -202,8 +202,9 @@ def main(argv: list[str] | None = None) -> int:
             res = measure_page(stem, modules[stem], repeats=args.repeats)
             (RESULTS / f"{stem}.json").write_text(json.dumps(asdict(res), indent=2) + "\n")
     order = {s: i for i, s in enumerate(modules)}
-    results = sorted((json.loads(p.read_text()) for p in RESULTS.glob("*.json")),
-                     key=lambda r: order.get(r["stem"], 99))
+    # Only page results (named after a benchmarks/pages module); topics may keep other JSON here.
+    results = sorted((json.loads((RESULTS / f"{s}.json").read_text()) for s in modules
+                      if (RESULTS / f"{s}.json").exists()), key=lambda r: order[r["stem"]])
     OUTPUT.write_text(render_markdown(results))
     print(f"wrote {OUTPUT.relative_to(ROOT)}")
     return 0
