@@ -1,8 +1,6 @@
 """§6 Autoencoders and VAE: latent maps, interpolation, sampling, reparameterisation, β-VAE, PCA."""
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
 import torch
 
 from core.data.mnist import MNIST_SPLIT_TEXT
