@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import uuid
 
 import numpy as np
 import pandas as pd
@@ -74,19 +75,24 @@ with st.expander("⚙️ Data, objective and networks", expanded=not ctx.present
         lr_d = ui.url_select_slider("Learning rate (D)", "gan_lr_d", LRS, 1e-3)
         d_width = ui.url_select_slider("Width (D)", "gan_d_width", [16, 32, 64, 128, 256], 128)
         d_depth = ui.url_slider("Hidden layers (D)", "gan_d_depth", 1, 5, 3)
-    st.markdown("**Objective settings**")
-    r1, r2, r3, r4, r5, r6 = st.columns(6)
-    unroll = r1.slider("Unroll k", 1, 10, max(obj.unroll, 1), key="gan_unroll",
-                       disabled=obj.unroll == 0, help="unrolled GAN only")
-    pack = r2.slider("Packing m", 2, 6, max(obj.pack, 2), key="gan_pack",
-                     disabled=obj.pack == 1, help="PacGAN only")
-    gp = r3.select_slider("GP λ", [0.01, 0.1, 1.0, 10.0], obj.gp_lambda or 0.1, key="gan_gp",
-                          disabled=obj.gp_lambda == 0, help="WGAN-GP only")
-    r1g = r4.select_slider("R1 γ", [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0], obj.r1_gamma or 0.01,
-                           key="gan_r1", disabled=obj.r1_gamma == 0, help="R1 only")
-    clip = r5.select_slider("Clip c", [0.005, 0.01, 0.05, 0.1], obj.clip or 0.01, key="gan_clip",
-                            disabled=obj.clip == 0, help="WGAN only")
-    g_ema = r6.select_slider("G averaging β", [0.0, 0.9, 0.99, 0.999], obj.g_ema, key=f"gan_g_ema_{objective}",
+    st.markdown(f"**Settings of `{objective}`**")
+    r1, r2 = st.columns(2)
+    unroll = pack = gp = r1g = clip = None  # only the chosen objective's knob is shown
+    if obj.unroll:
+        unroll = r1.slider("Unroll k", 1, 10, obj.unroll, key="gan_unroll",
+                           help="G is updated against D after k look-ahead D steps")
+    if obj.pack > 1:
+        pack = r1.slider("Packing m", 2, 6, obj.pack, key="gan_pack",
+                         help="D judges m samples at once")
+    if obj.gp_lambda:
+        gp = r1.select_slider("GP λ", [0.01, 0.1, 1.0, 10.0], obj.gp_lambda, key="gan_gp")
+    if obj.r1_gamma:
+        r1g = r1.select_slider("R1 γ", [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0], obj.r1_gamma,
+                               key="gan_r1")
+    if obj.clip:
+        clip = r1.select_slider("Clip c", [0.005, 0.01, 0.05, 0.1], obj.clip, key="gan_clip")
+    g_ema = r2.select_slider("G averaging β", [0.0, 0.9, 0.99, 0.999], obj.g_ema,
+                             key=f"gan_g_ema_{objective}",
                              help="samples come from an exponential moving average of G's "
                                   "weights, G_ema ← β G_ema + (1−β) G (0 = off)")
 
@@ -103,9 +109,8 @@ cfg = GANConfig(
     model=MLPConfig(noise_dim=noise_dim, g_width=g_width, g_depth=g_depth, d_width=d_width,
                     d_depth=d_depth),
     d_steps=d_steps, opt_g=opt_g, opt_d=opt_d, lr_g=lr_g, lr_d=lr_d, batch_size=batch,
-    clip=clip if obj.clip else None, gp_lambda=gp if obj.gp_lambda else None,
-    r1_gamma=r1g if obj.r1_gamma else None, unroll=unroll if obj.unroll else None,
-    pack=pack if obj.pack > 1 else None, g_ema=g_ema, snapshot_every=25, seed=ctx.seed)
+    clip=clip, gp_lambda=gp, r1_gamma=r1g, unroll=unroll, pack=pack, g_ema=g_ema,
+    snapshot_every=25, seed=ctx.seed)
 points_hash = hashlib.sha1(points.tobytes()).hexdigest()[:12] if points is not None else ""
 signature = (cfg, points_hash, str(ctx.device))
 
@@ -124,18 +129,27 @@ def make_trainer() -> GANTrainer:
 
 
 def view_data(G, D, trainer: GANTrainer) -> dict:
-    return views.field_view(G, D, trainer.obj.loss, trainer.data_np, trainer.z_eval)
+    vd = views.field_view(G, D, trainer.obj.loss, trainer.data_np, trainer.z_eval)
+    vd["uid"] = uuid.uuid4().hex  # names this view in the figure cache (ids get reused)
+    return vd
 
 
 def field(vd: dict, trainer: GANTrainer, title: str) -> None:
-    fig = gfig.field_figure(
-        vd["xs"], vd["ys"], vd["Z"] if show_heat else None,
-        real=trainer.data_np[:600] if show_real else None,
-        fake=vd["fake"] if show_fake else None,
-        arrows=vd["arrows"] if show_arrows else None,
-        sheet=vd["sheet"] if show_sheet else None,
-        z_label="D(x)" if vd["prob"] else "score", prob=vd["prob"], box=vd["box"], title=title)
-    ui.figure(fig, key=f"gan_field_{title[:4]}")
+    """The main view; figures are cached per (view data, toggles) so toggling back is instant."""
+    figs: dict = st.session_state.setdefault("gan_field_figs", {})
+    key = (vd["uid"], title, show_heat, show_real, show_fake, show_arrows, show_sheet)
+    if key not in figs:
+        if len(figs) > 16:
+            figs.clear()
+        figs[key] = gfig.field_figure(
+            vd["xs"], vd["ys"], vd["Z"] if show_heat else None,
+            real=trainer.data_np[:500] if show_real else None,
+            fake=vd["fake"] if show_fake else None,
+            arrows=vd["arrows"] if show_arrows else None,
+            sheet=vd["sheet"] if show_sheet else None,
+            z_label="D(x)" if vd["prob"] else "score", prob=vd["prob"], box=vd["box"],
+            title=title)
+    ui.figure(figs[key], key=f"gan_field_{title[:4]}")
 
 
 def metric_row(m: dict) -> None:
@@ -241,12 +255,14 @@ def timeline_panel() -> None:
     with ui.error_boundary("the timeline view"):
         upto = snaps[: idx + 1]
         st.caption(f"history up to generator step {snap.step:,} ({len(upto)} snapshots)")
-        curves = {k: [s.metrics.get(k, np.nan) for s in upto]
-                  for k in ("modes", "hq_pct", "reverse_kl", "js")
-                  if any(k in s.metrics for s in upto)}
-        counts = np.stack([s.counts for s in upto]) if snap.counts is not None else None
-        ui.figure(gfig.timeline_figure([s.step for s in upto], counts, curves),
-                  key="gan_timeline_fig")
+        if ("timeline", snap.step, len(upto)) not in cache:
+            curves = {k: [s.metrics.get(k, np.nan) for s in upto]
+                      for k in ("modes", "hq_pct", "reverse_kl", "js")
+                      if any(k in s.metrics for s in upto)}
+            counts = np.stack([s.counts for s in upto]) if snap.counts is not None else None
+            cache[("timeline", snap.step, len(upto))] = gfig.timeline_figure(
+                [s.step for s in upto], counts, curves)
+        ui.figure(cache[("timeline", snap.step, len(upto))], key="gan_timeline_fig")
 
 
 def theory_panel() -> None:
@@ -276,7 +292,7 @@ def theory_panel() -> None:
                                           [2 * j - LOG4 for j in js_curve], js_curve),
                   key="gan_value")
         ui.prose(f"D* uses Gaussian kernel density estimates (bandwidth {trainer.bandwidth:.3g}) of "
-                 "800 real and 800 generated points. By Theorem 3, V(G, D*) = 2 JS − log 4, so the "
+                 "800 real and 600 generated points. By Theorem 3, V(G, D*) = 2 JS − log 4, so the "
                  "blue curve can reach −log 4 ≈ −1.386 only when p_model = p_data.")
 
 

@@ -17,6 +17,9 @@ from benchmarks.harness import Interaction, Row
 
 PAGE = "pages/09_GANs.py"
 RUNS = Path(__file__).resolve().parent.parent / "gan" / "ring8_runs.json"
+# informational, not a bar: produced by the same CLI with --datasets grid25 --seeds 3
+# --processes 3 --out benchmarks/gan/grid25_runs.json (read if present, never rerun here)
+GRID_RUNS = Path(__file__).resolve().parent.parent / "gan" / "grid25_runs.json"
 ITERATIONS = 2500
 RUNS_CMD = ("python -m core.gan.benchmark --objectives minimax,r1 --datasets ring8 --seeds 5 "
             f"--iterations {ITERATIONS} --processes 5 --out benchmarks/gan/ring8_runs.json")
@@ -138,6 +141,14 @@ def extra() -> list[Row]:
                                       if r["objective"] == "minimax")))
     rows.append(Row("ring8, minimax (vanilla): % high-quality, mean", mm["hq_mean"], "%", "", None,
                     f"± {mm['hq_sd']:.1f}; min {mm['min_hq']:.1f}"))
+    if GRID_RUNS.exists():
+        g = json.loads(GRID_RUNS.read_text())
+        it = g["config"]["iterations"]
+        for s in g["summary"]:
+            rows.append(Row(f"grid25, {s['objective']}: modes captured (of 25), mean",
+                            s["modes_mean"], "modes", "", None,
+                            f"± {s['modes_sd']:.1f}; % HQ {s['hq_mean']:.1f} ± {s['hq_sd']:.1f}; "
+                            f"{s['seeds']} seeds, {it} steps, same default MLPs (informational)"))
     return rows
 
 

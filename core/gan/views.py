@@ -76,7 +76,7 @@ def manifold(G: MLPGenerator, n_lines: int = 13, n_pts: int = 40, extent: float 
 
 
 def field_view(G: MLPGenerator, D: MLPDiscriminator, loss: str, data: np.ndarray,
-               z: torch.Tensor, res: int = 60, n_fake: int = 800, n_arrows: int = 120) -> dict:
+               z: torch.Tensor, res: int = 50, n_fake: int = 600, n_arrows: int = 100) -> dict:
     """Everything the page's field figure needs for one (G, D) pair: view box, D on a grid,
     generated samples, gradient arrows (None when samples are not finite) and the noise sheet."""
     box = bounds(data)
