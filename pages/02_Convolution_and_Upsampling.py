@@ -19,7 +19,6 @@ from core.conv import arithmetic as ar
 from core.conv import backprop, kernels, ops, toeplitz
 from core.conv import figures as cf
 from core.data import PATTERNS, PHOTOS, mnist_split, photo, test_pattern, to_grayscale
-from ui.state import _KEEP as KEEP  # prefix of the value a url_* widget restores
 
 ctx = ui.page(
     "Convolution and Upsampling", "🧮", section="§2–3 (2.1–2.2, 3.1–3.2)",
@@ -204,11 +203,7 @@ def part_sliding() -> None:
     ho, wo = out.shape
     n_pos = ho * wo
     if n_pos > 1:
-        # the number of positions changes with n, k, s, p, d: clamp the live value and the one
-        # remembered while the slider was hidden (ui.state restores it) to the new range
-        for key in ("conv_pos", KEEP + "conv_pos"):
-            if st.session_state.get(key, 0) > n_pos - 1:
-                st.session_state[key] = n_pos - 1
+        # the number of positions changes with n, k, s, p, d: url_slider clamps to the new range
         pos = ui.url_slider("Output position (row-major)", "conv_pos", 0, n_pos - 1, 0)
     else:
         pos = 0

@@ -93,6 +93,28 @@ def test_url_invalid_params_fall_back_to_defaults(params):
     assert {k: at.query_params[k] for k in DEFAULT_PARAMS} == DEFAULT_PARAMS  # repaired URL
 
 
+def shrinking_slider_script():
+    import streamlit as st
+
+    import ui
+
+    hi = ui.url_slider("size", "t_size", 2, 20, 20)
+    pos = ui.url_slider("position (max depends on size)", "t_pos", 0, hi - 1, 0)
+    choice = ui.url_selectbox("choice", "t_choice", ["a", "b", "c"][: max(1, hi // 7)])
+    st.session_state["VALUES"] = dict(pos=pos, choice=choice)
+
+
+def test_url_slider_clamps_when_its_range_shrinks():
+    at = AppTest.from_function(shrinking_slider_script, default_timeout=TIMEOUT).run()
+    at.slider(key="t_pos").set_value(18)
+    at.selectbox(key="t_choice").set_value("c")
+    at.run()
+    assert at.session_state["VALUES"] == dict(pos=18, choice="c")
+    at.slider(key="t_size").set_value(5).run()  # positions 0..4 now; "c" no longer offered
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["VALUES"] == dict(pos=4, choice="a")
+
+
 def test_url_widget_change_is_written_back():
     at = _url_app()
     at.slider(key="t_n").set_value(3)

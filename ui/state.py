@@ -56,17 +56,36 @@ def _decode(raw: str, like: Any) -> Any:
     return raw
 
 
-def _initial(key: str, default: Any, valid: Callable[[Any], Any]) -> None:
-    """Put the starting value for widget ``key`` into session_state (see module docstring)."""
+def _initial(key: str, default: Any, valid: Callable[[Any], Any],
+             repair: Callable[[Any], Any] | None = None) -> None:
+    """Put the starting value for widget ``key`` into session_state (see module docstring).
+
+    A value that stopped being valid because the widget's range or options changed (a slider
+    whose maximum depends on other controls) is repaired (e.g. clamped) or reset to the default,
+    instead of letting Streamlit raise.
+    """
+    def fix(v):
+        try:
+            return valid(v)
+        except (ValueError, TypeError, OverflowError):
+            try:
+                return valid(repair(v)) if repair else default
+            except (ValueError, TypeError, OverflowError):
+                return default
+
     if key in st.session_state:
+        current = st.session_state[key]
+        fixed = fix(current)
+        if fixed is not current and fixed != current:
+            st.session_state[key] = fixed
         return
-    value = st.session_state.get(_KEEP + key, default)
+    value = fix(st.session_state.get(_KEEP + key, default))
     raw = st.query_params.get(key)
     if raw is not None:
         try:
             value = valid(_decode(raw, default))
         except (ValueError, TypeError, OverflowError, json.JSONDecodeError):
-            value = st.session_state.get(_KEEP + key, default)
+            pass
     st.session_state[key] = value
 
 
@@ -98,9 +117,21 @@ def _one_of(options: Sequence[Any]):
     return check
 
 
+def _clamp(lo, hi):
+    def repair(v):
+        if isinstance(v, (list, tuple)):
+            a, b = sorted(min(max(x, lo), hi) for x in v)
+            return type(v)((a, b))
+        return min(max(v, lo), hi)
+    return repair
+
+
 def url_slider(label: str, key: str, min_value, max_value, value, step=None, **kw):
-    """``st.slider`` mirrored in the URL; ``value`` may be a (lo, hi) tuple for a range."""
-    _initial(key, value, _in_range(min_value, max_value))
+    """``st.slider`` mirrored in the URL; ``value`` may be a (lo, hi) tuple for a range.
+
+    When ``min_value``/``max_value`` change between reruns the current value is clamped.
+    """
+    _initial(key, value, _in_range(min_value, max_value), _clamp(min_value, max_value))
     v = st.slider(label, min_value=min_value, max_value=max_value, step=step, key=key, **kw)
     return _publish(key, v)
 
@@ -129,7 +160,7 @@ def url_checkbox(label: str, key: str, value: bool = False, toggle: bool = False
 
 
 def url_number(label: str, key: str, min_value, max_value, value, step=None, **kw):
-    _initial(key, value, _in_range(min_value, max_value))
+    _initial(key, value, _in_range(min_value, max_value), _clamp(min_value, max_value))
     v = st.number_input(label, min_value=min_value, max_value=max_value, step=step, key=key, **kw)
     return _publish(key, v)
 
