@@ -100,7 +100,7 @@ def shrinking_slider_script():
 
     hi = ui.url_slider("size", "t_size", 2, 20, 20)
     pos = ui.url_slider("position (max depends on size)", "t_pos", 0, hi - 1, 0)
-    choice = ui.url_selectbox("choice", "t_choice", ["a", "b", "c"][: max(1, hi // 7)])
+    choice = ui.url_selectbox("choice", "t_choice", ["a", "b", "c"][: max(1, hi // 6)])
     st.session_state["VALUES"] = dict(pos=pos, choice=choice)
 
 
