@@ -34,7 +34,7 @@ class UNetConfig:
     channels: tuple[int, ...] = (32, 64, 64)  # widths at 28x28, 14x14, 7x7
     emb_dim: int = 128                        # time + class embedding width
     num_classes: int = 10                     # digits; row num_classes is the null class
-    groups: int = 8                           # GroupNorm groups
+    groups: int = 8                           # GroupNorm groups (gcd with the width)
 
 
 class ResBlock(nn.Module):
@@ -42,10 +42,10 @@ class ResBlock(nn.Module):
 
     def __init__(self, c_in: int, c_out: int, emb_dim: int, groups: int):
         super().__init__()
-        self.norm1 = nn.GroupNorm(min(groups, c_in), c_in)
+        self.norm1 = nn.GroupNorm(math.gcd(groups, c_in), c_in)
         self.conv1 = nn.Conv2d(c_in, c_out, 3, padding=1)
         self.emb = nn.Linear(emb_dim, c_out)
-        self.norm2 = nn.GroupNorm(min(groups, c_out), c_out)
+        self.norm2 = nn.GroupNorm(math.gcd(groups, c_out), c_out)
         self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1)
         self.skip = nn.Conv2d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
 
@@ -84,7 +84,7 @@ class UNet(nn.Module):
                 self.upsample.append(nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"),
                                                    nn.Conv2d(c, ch[i - 1], 3, padding=1)))
                 c = ch[i - 1]
-        self.out = nn.Sequential(nn.GroupNorm(min(g, c), c), nn.SiLU(), nn.Conv2d(c, 1, 3, padding=1))
+        self.out = nn.Sequential(nn.GroupNorm(math.gcd(g, c), c), nn.SiLU(), nn.Conv2d(c, 1, 3, padding=1))
         nn.init.zeros_(self.out[-1].weight)
         nn.init.zeros_(self.out[-1].bias)
 
