@@ -161,7 +161,7 @@ def metric_row(m: dict) -> None:
         cols[2].metric("reverse KL", f"{m['reverse_kl']:.3f}")
     cols[3].metric("JS estimate", f"{m.get('js', float('nan')):.3f}")
     if "loss_d" in m or "loss_g" in m:
-        cols[4].metric("loss D / G", " / ".join(f"{m[k]:.3f}" if k in m else "–"
+        cols[4].metric("loss D / G", " / ".join(f"{m[k]:.2f}" if k in m else "–"
                                                 for k in ("loss_d", "loss_g")))
     else:
         cols[4].metric("loss D / G", "not trained yet")
