@@ -217,9 +217,6 @@ def two_d_section() -> None:
         m = flow.n_steps
         v1, v2, v3 = st.columns([3, 2, 2])
         with v1:
-            for kk in ("nf_step", "_keep_nf_step"):  # a flow with fewer steps than before
-                if st.session_state.get(kk, 0) > m:
-                    st.session_state[kk] = m
             k = ui.url_slider(f"after step k of m = {m}", "nf_step", 0, m, m,
                               help="0 = where the points start; m = the end of the flow")
         with v2:
