@@ -361,7 +361,7 @@ def mnist_view() -> None:
     with b:
         img_show(frames.x0[k], f"predicted x̂₀ at t = {t}", width=300)
     with c:
-        st.metric("steps (network calls × batch)", f"{K}")
+        st.metric("reverse steps", f"{K}")
         st.metric("sampling time (computed once)", f"{res['seconds']:.2f} s")
         if labels is not None:
             acc = float((res["judged"] == int(cls)).mean())
