@@ -232,7 +232,9 @@ def train(cfg: MnistDiffusionConfig, seed: int) -> TrainResult:
 
 
 def sample_for_cli(model: UNet, n: int, seed: int) -> torch.Tensor:
-    x, _ = sample_digits(model, n, seed=seed, labels=_balanced_labels(n))
+    cfg = MnistDiffusionConfig()
+    x, _ = sample_digits(model, n, seed=seed, labels=_balanced_labels(n), S=cfg.ddim_steps,
+                         rho=cfg.guidance, cfg=cfg)
     return x
 
 
