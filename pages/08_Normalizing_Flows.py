@@ -13,7 +13,7 @@ from core.flows import figures as F
 from core.flows.image_masks import partition_views, squeeze, unsqueeze
 from core.flows.models import FLOW_BUILDERS, FLOW_LABELS, PERMUTATIONS, FlowConfig
 from core.flows.one_d import MONOTONE_MAPS, one_d_checks, one_d_density
-from core.flows.pretrained import TARGETS, pretrained_name, target_data
+from core.flows.pretrained import TARGETS, pretrained_name, standardise_points, target_data
 from core.flows.trainer import BEST_NLL, FlowTrainer, TrainConfig
 
 UPLOAD = "upload"
@@ -121,11 +121,22 @@ def two_d_section() -> None:
             st.info("Upload a CSV of at least 20 points (columns x1, x2) to fit a flow to them.")
         else:
             X_up = up[0]
-            x_train, x_test, box = _uploaded_split(X_up, ctx.seed)
-            data_tag = (target, len(X_up), float(X_up.sum()), float((X_up ** 2).sum()))
-            if source == "pretrained":
-                st.info("There is no pretrained flow for your points: train one live below.")
-                source = "live"
+            try:
+                U, mean, sd = standardise_points(X_up)
+            except ValueError as e:
+                st.error(f"Cannot fit a 2-D flow to these points: {e}.")
+                U = None
+            if U is not None:
+                x_train, x_test, box = _uploaded_split(U, ctx.seed)
+                data_tag = (target, len(X_up), float(X_up.sum()), float((X_up ** 2).sum()))
+                st.caption(f"Your {len(X_up):,} points are standardised per coordinate, "
+                           f"u = (x − ({mean[0]:.3g}, {mean[1]:.3g})) / ({sd[0]:.3g}, "
+                           f"{sd[1]:.3g}), and the flow is fitted to u (20 % held out). NLLs "
+                           f"below are per point in u; in your units add ln sd₁ + ln sd₂ = "
+                           f"{float(np.log(sd).sum()):.3f} nats.")
+                if source == "pretrained":
+                    st.info("There is no pretrained flow for your points: train one live below.")
+                    source = "live"
     else:
         x_train, x_test, box = _target(target)
 

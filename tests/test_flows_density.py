@@ -111,3 +111,22 @@ def test_huge_learning_rate_blows_up_the_nll():
     for _ in range(5):
         m = tr.step(10)
     assert not math.isfinite(m["test_nll"]) or m["test_nll"] > 50
+
+
+def test_standardise_points_maps_back_and_refuses_degenerate_sets():
+    from core.flows.pretrained import standardise_points
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 2)) * [120.0, 40.0] + [640.0, 360.0]  # pixel-like units
+    u, mean, sd = standardise_points(X)
+    assert u.dtype == np.float32 and u.shape == X.shape
+    np.testing.assert_allclose(u.mean(0), 0, atol=1e-5)
+    np.testing.assert_allclose(u.std(0), 1, atol=1e-5)
+    np.testing.assert_allclose(u * sd + mean, X, rtol=1e-5)
+    with pytest.raises(ValueError, match="distinct"):
+        standardise_points(np.ones((25, 2)))
+    with pytest.raises(ValueError, match="line"):
+        standardise_points(np.c_[np.linspace(0, 1, 50), np.zeros(50)])
+    with pytest.raises(ValueError, match="line"):  # a slanted line: both coordinates vary
+        t = np.linspace(-1, 1, 50)
+        standardise_points(np.c_[t, 3 * t + 2])

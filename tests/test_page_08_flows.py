@@ -104,3 +104,29 @@ def test_csv_upload_refuses_bad_files_and_trains_on_good_ones():
     at.button(key="nf_live_step").click().run()
     _ok(at)
     assert any(c.value.startswith("step 50") for c in at.caption)
+
+
+def test_upload_in_pixel_units_trains_and_degenerate_points_are_refused():
+    """Regression: points in large units (x ~ 640) started ~40,000 nats from the N(0, I) base
+    and the first Step reported "Training diverged" at the default learning rate; they are now
+    standardised. Points on a line or one repeated point are refused with a message."""
+    import numpy as np
+
+    at = _app()
+    at.selectbox(key="nf_target").set_value("upload").run()
+    pts = np.random.default_rng(0).normal(size=(300, 2)) * [120.0, 40.0] + [640.0, 360.0]
+    csv = ("x1,x2\n" + "\n".join(f"{a:.4f},{b:.4f}" for a, b in pts)).encode()
+    at.file_uploader(key="nf_upload").set_value(("pixels.csv", csv, "text/csv")).run()
+    _ok(at)
+    assert any("standardised" in c.value for c in at.caption), [c.value for c in at.caption]
+    at.button(key="nf_live_step").click().run()
+    _ok(at)
+    assert not any("diverged" in w.value.lower() for w in at.warning), [w.value for w in at.warning]
+    assert any(c.value.startswith("step 50") for c in at.caption)
+    bad = {"same.csv": (b"x1,x2\n" + b"1.0,2.0\n" * 25, "distinct"),
+           "line.csv": (("x1,x2\n" + "\n".join(f"{t},{2 * t + 1}" for t in range(30))).encode(),
+                        "line")}
+    for name, (data, expected) in bad.items():
+        at.file_uploader(key="nf_upload").set_value((name, data, "text/csv")).run()
+        _ok(at)
+        assert any(expected in e.value for e in at.error), (name, [e.value for e in at.error])

@@ -55,6 +55,34 @@ def target_data(target: str, n_train: int = N_TRAIN, n_test: int = N_TEST):
             make_toy(target, n_test, seed=TEST_SEED).X)
 
 
+def standardise_points(X: np.ndarray, min_distinct: int = 20):
+    """A user's points as u = (x - mean) / sd per coordinate: (u (n, 2) float32, mean, sd).
+
+    The base density is N(0, I) and an affine coupling scales by at most e^3 per step, so points
+    in pixel or metre units (x ~ 500) start thousands of nats away and look "diverged"; the flow
+    is fitted to u, and log p_X(x) = log p_U(u) - Σ_j ln sd_j gives the NLL in the original units.
+    Raises ValueError (a message for the user) when the points do not span two dimensions
+    (fewer than ``min_distinct`` distinct points, or all on one line): a 2-D density would
+    collapse onto them and its NLL fall without bound.
+    """
+    X = np.asarray(X, dtype=np.float64)                                  # (n, 2)
+    n_distinct = len(np.unique(X, axis=0))
+    if n_distinct < min_distinct:
+        raise ValueError(f"only {n_distinct} distinct point{'s' * (n_distinct != 1)}; a 2-D "
+                         f"density needs at least "
+                         f"{min_distinct} (repeated points have unbounded likelihood)")
+    mean, sd = X.mean(0), X.std(0)
+    if (sd <= 1e-9 * np.maximum(1.0, np.abs(mean))).any():
+        raise ValueError("the points do not vary along one coordinate: they lie on a line, and "
+                         "a 2-D density fitted to them collapses (unbounded likelihood)")
+    u = (X - mean) / sd
+    ev = np.linalg.eigvalsh(np.cov(u.T))                                 # ascending
+    if ev[0] < 1e-6 * ev[-1]:
+        raise ValueError("the points lie on a straight line: a 2-D density fitted to them "
+                         "collapses onto it (unbounded likelihood)")
+    return u.astype(np.float32), mean, sd
+
+
 def _build(config: PretrainedFlowConfig) -> Flow:
     return build_flow(config.flow)
 
