@@ -169,11 +169,16 @@ def section_map() -> None:
 def own_digit_panel(model) -> tuple[float, float] | None:
     """Upload a digit: MNIST-style preprocessing, encode, place it on the map."""
     with st.expander("✍️ Your own digit: upload a photo or drawing", expanded=False):
-        arr = ui.image_upload("A digit image (dark on light or light on dark)", key="vae_upload",
-                              mode="L")
-        if arr is None:
+        la = ui.image_upload("A digit image (dark on light or light on dark)", key="vae_upload",
+                             mode="LA")
+        if la is None:
             st.caption("No digit uploaded yet: the map shows only the held-out digits.")
             return None
+        gray, alpha = la[..., 0], la[..., 1]                              # (H, W) each
+        # a drawing exported on a transparent background (strokes opaque, paper alpha = 0) often
+        # has black RGB everywhere: its grey channel is flat, the strokes are in alpha
+        visible = gray[alpha > 0]
+        arr = alpha if alpha.min() < 255 and (visible.size == 0 or np.ptp(visible) < 8) else gray
         x = to_mnist_style(arr.astype(np.float32) / 255.0)
         if x.max() <= 0:
             st.warning("The image is empty (a single flat colour): there is no digit to encode.")

@@ -1,5 +1,6 @@
 """AppTest of pages/06_Autoencoders_and_VAE.py: every view, every main control, bad uploads."""
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -133,3 +134,28 @@ def test_live_training(at):
     at.select_slider(key="vae_live_lr").set_value(0.1).run()
     _ok(at)
     assert any("diverge" in w.value for w in at.warning)
+
+
+def test_drawing_on_a_transparent_background_is_encoded_like_the_opaque_one(at):
+    """Regression: a digit drawn in black on a transparent background (what drawing apps export)
+    was converted to grey without its alpha, came out all black and was refused as "empty"."""
+    _view(at, "Latent map")
+    from core.data import mnist_split
+
+    digit = (np.array(mnist_split().x_test[7, 0]) * 255).astype(np.uint8)
+    ink = np.array(Image.fromarray(digit).resize((112, 112)))
+    opaque = np.dstack([255 - ink] * 3)                                   # dark ink on white
+    transparent = np.dstack([np.zeros_like(ink)] * 3 + [ink])             # black ink, alpha = ink
+
+    def encoded(name, a):
+        buf = io.BytesIO()
+        Image.fromarray(a).save(buf, format="PNG")
+        at.file_uploader(key="vae_upload").set_value((name, buf.getvalue(), "image/png")).run()
+        _ok(at)
+        assert not any("empty" in w.value for w in at.warning), [w.value for w in at.warning]
+        got = [c.value for c in at.caption if "Encoded at μ" in c.value]
+        assert got, [c.value for c in at.caption]
+        return np.array(re.findall(r"-?\d+\.\d+", got[0])[:2], float)
+
+    want = encoded("opaque.png", opaque)
+    np.testing.assert_allclose(encoded("transparent.png", transparent), want, atol=0.05)
