@@ -24,6 +24,7 @@ from core.backprop.trainer import BackpropTrainer, TrainConfig, resolve_loss
 from core.backprop.universal import TARGETS, UA_ACTIVATIONS, fit_universal, max_error_curve
 from core.backprop.verify import gradient_check
 from core.data import make_toy
+from core.data.points_csv import DataError
 
 ctx = ui.page(
     "Backpropagation", "🧮", section="§1.1–1.5",
@@ -105,7 +106,10 @@ def sidebar_controls():
             up = ui.points_upload("CSV with x1, x2, label", "bp_upload", require_label=True,
                                   max_rows=5000)
             if up is not None:
-                data = from_points(up[0], up[1], train_pct / 100, int(dseed))
+                try:
+                    data = from_points(up[0], up[1], train_pct / 100, int(dseed))
+                except DataError as e:
+                    st.error(f"Cannot use the uploaded CSV: {e}")
         else:
             data = cached_dataset(name, int(n), float(noise), int(dseed), train_pct / 100)
         st.subheader("Features")
@@ -337,11 +341,19 @@ def stepthrough_view(data, cfg):
              "example of §1.3.")
     n_train = len(tr.phi_train)
     L = tr.net.n_layers
-    clamp_state("bp_point", 0, n_train - 1)
+    if tr.diverged:
+        st.warning(f"This network diverged in training ({tr.diverged}): its huge weights make "
+                   "every number below overflow-prone. Lower the learning rate and press Reset "
+                   "in the Playground view.")
+    clamp_state("bp_point", 0, max(n_train - 1, 1))
     clamp_state("bp_stage", 0, 2 * L + 1)
     c1, c2 = st.columns(2)
     with c1:
-        i = ui.url_slider("Training point", "bp_point", 0, n_train - 1, 0)
+        if n_train > 1:
+            i = ui.url_slider("Training point", "bp_point", 0, n_train - 1, 0)
+        else:  # a slider needs min < max: a tiny upload can leave one training point
+            i = 0
+            st.caption("Training point 0 (the only one in the training split)")
     with c2:
         stage_i = ui.url_slider("Stage (forward → loss → backward)", "bp_stage", 0, 2 * L + 1,
                                 0)

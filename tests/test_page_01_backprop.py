@@ -197,3 +197,36 @@ def test_step_through_perceptron_and_universal_views():
     at.slider(key="bp_ua_n").set_value(32).run()
     at.toggle(key="bp_ua_units").set_value(False).run()
     _ok(at)
+
+
+def test_tiny_or_many_class_upload_and_diverged_step_through():
+    """Regressions: a 2-row CSV leaves one training point (the step-through's point slider had
+    min == max -> StreamlitInvalidMinMaxError); thousands of distinct labels are refused with a
+    message instead of a slow 1000-class softmax; a diverged net's step-through says so."""
+    at = _app()
+    at.selectbox(key="bp_data").set_value("upload CSV").run()
+    at.file_uploader(key="bp_upload").set_value(("two.csv", b"0,0,0\n1,1,1\n", "text/csv"))
+    at.run()
+    _ok(at)
+    at.radio(key="bp_view").set_value("Backprop step-through").run()
+    _ok(at)
+    assert at.dataframe and "only one in the training split" in " ".join(
+        c.value for c in at.caption)
+    at.radio(key="bp_view").set_value("Playground").run()
+    many = "x1,x2,label\n" + "\n".join(f"{i / 50:.2f},{i % 7},{i}" for i in range(50))
+    at.file_uploader(key="bp_upload").set_value(("many.csv", many.encode(), "text/csv"))
+    at.run()
+    _ok(at)
+    assert "at most 10 classes" in _texts(at)
+
+    at = _app()
+    at.selectbox(key="bp_data").set_value("reg_gaussian").run()
+    at.slider(key="bp_layers").set_value(6).run()
+    at.selectbox(key="bp_act").set_value("relu").run()
+    at.select_slider(key="bp_lr").set_value(10.0).run()
+    at.select_slider(key="bp_speed").set_value(1000).run()
+    at.button(key="bp_live_step").click().run()
+    assert "diverged" in _texts(at).lower()
+    at.radio(key="bp_view").set_value("Backprop step-through").run()
+    _ok(at)
+    assert "This network diverged in training" in _texts(at)

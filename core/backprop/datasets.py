@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.data import make_toy
+from core.data.points_csv import DataError
 
 CLASSIFICATION = ("xor", "circles", "two_gaussians", "spiral", "moons", "spiral3", "blobs3")
 REGRESSION = {
@@ -27,6 +28,7 @@ REGRESSION = {
     "reg_step1d": (1, lambda X: 0.5 * np.sign(X[:, 0])),
 }
 DATASETS: tuple[str, ...] = CLASSIFICATION + tuple(REGRESSION)
+MAX_CLASSES = 10  # uploads: at most this many distinct labels (softmax head, legend, colours)
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,15 @@ def make_dataset(name: str, n: int = 300, noise: float = 0.1, seed: int = 0,
 
 
 def from_points(X: np.ndarray, y: np.ndarray, train_frac: float = 0.5, seed: int = 0) -> Split:
-    """An uploaded labelled point set (labels 0..K-1 relabelled to consecutive classes)."""
+    """An uploaded labelled point set (labels 0..K-1 relabelled to consecutive classes).
+
+    Raises `DataError` (a message for the user) for more than MAX_CLASSES distinct labels: a
+    softmax head over thousands of one-point classes is not a classification demo.
+    """
     classes, y_idx = np.unique(np.asarray(y), return_inverse=True)
+    if len(classes) > MAX_CLASSES:
+        raise DataError(f"the label column has {len(classes):,} distinct values; the playground "
+                        f"classifies at most {MAX_CLASSES} classes (labels such as 0, 1, 2)")
     key = ("upload", len(X), float(np.asarray(X, np.float64).sum()), int(y_idx.sum()),
            float(train_frac), int(seed))
     return split(np.asarray(X, np.float64), y_idx.astype(np.int64), train_frac, seed,
