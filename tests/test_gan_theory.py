@@ -55,3 +55,16 @@ def test_kde_matches_scipy_and_js_estimates():
     grid = np.array([[0.0, 0.0], [20.0, 20.0]])
     d = dstar_grid(rng.normal(size=(500, 2)), rng.normal(20, 1, size=(500, 2)), grid, 0.5)
     assert d[0] > 0.999 and d[1] < 0.001
+
+
+def test_bandwidth_and_js_on_degenerate_data():
+    # regression: all-equal uploaded points gave h = 0 and a math domain error in the KDE
+    from core.gan.theory import MIN_BANDWIDTH, default_bandwidth, scott_bandwidth
+
+    same = np.ones((60, 2))
+    assert scott_bandwidth(same) == MIN_BANDWIDTH
+    assert default_bandwidth("custom", same) > 0
+    line = np.stack([np.arange(60.0), np.zeros(60)], 1)
+    assert scott_bandwidth(line) > MIN_BANDWIDTH
+    v, js = js_estimate(same, same + 0.0, scott_bandwidth(same))
+    assert np.isfinite(v) and np.isfinite(js)

@@ -157,6 +157,7 @@ NOTES = (
     f"{ITERATIONS} generator steps, 2,500 samples, the standard metric (HQ = within 3σ of the "
     "nearest mode; a perfect generator scores 98.9 %). Produced by `" + RUNS_CMD + "` "
     "(one torch thread per process); CPU seconds are the bar because the shared machine's wall "
-    "clock depends on other users. Published numbers (VEEGAN Table 1, PacGAN Table 1, GDPP "
-    "Table 1) use their own architectures and budgets; the page shows them beside ours."
+    "clock depends on other users. The page shows numbers quoted from VEEGAN (Srivastava et al., "
+    "2017) Table 1 beside ours (their own architectures and budgets; not measured here); PacGAN "
+    "and GDPP Table 1 numbers are not reproduced."
 )

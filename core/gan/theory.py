@@ -79,11 +79,14 @@ def dstar_grid(x_data: np.ndarray, x_model: np.ndarray, grid: np.ndarray, h: flo
                                      kde_log_density(x_model, grid, h))
 
 
+MIN_BANDWIDTH = 1e-3  # floor for degenerate data (all points equal): a kernel needs h > 0
+
+
 def scott_bandwidth(x: np.ndarray) -> float:
-    """Scott's rule h = n^(-1/(d+4)) * mean per-axis std."""
+    """Scott's rule h = n^(-1/(d+4)) * mean per-axis std (at least MIN_BANDWIDTH)."""
     x = np.asarray(x, dtype=np.float64)
     n, d = x.shape
-    return float(n ** (-1.0 / (d + 4)) * x.std(0).mean())
+    return max(float(n ** (-1.0 / (d + 4)) * x.std(0).mean()), MIN_BANDWIDTH)
 
 
 def default_bandwidth(dataset: str, x_data: np.ndarray) -> float:
