@@ -69,7 +69,7 @@ def extra() -> list[Row]:
     from core.diffusion.figures import loss_figure
     from core.diffusion.mnist import MnistDiffusionConfig, sample_digits
     from core.diffusion.toy2d import ToyDiffusionConfig, ToyDiffusionTrainer, toy_points
-    from core.pretrained import PretrainedError, load
+    from core.pretrained import PretrainedError, load, read_manifest
 
     rows: list[Row] = []
     # 2-D live tick: the page's tick = Adam steps in chunks of 10 until 120 ms, then the redraw
@@ -114,7 +114,8 @@ def extra() -> list[Row]:
                     m["ddpm_accuracy"], "fraction", ">= 0.90", m["ddpm_accuracy"] >= 0.90,
                     f"{m['ddpm_n']:.0f} samples"))
     rows.append(Row("Fréchet distance (judge features), DDIM-50", m["ddim50_frechet"], "", "", None,
-                    f"{m['ddim50_n']:.0f} samples; 500 real training digits: 67"))
+                    f"{m['ddim50_n']:.0f} samples; 500 real training digits: "
+                    f"{read_manifest('judge')['metrics']['real_train500_frechet']:.0f}"))
     rows.append(Row(f"Fréchet distance (judge features), DDPM-{cfg.T}", m["ddpm_frechet"], "", "",
                     None, f"{m['ddpm_n']:.0f} samples (FD grows as n shrinks)"))
     sw = manifest.get("guidance_sweep", {})
