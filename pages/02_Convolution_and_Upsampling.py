@@ -37,6 +37,7 @@ PARTS = ("Explorer", "Sliding window", "As a matrix", "Layers & backprop", "Pool
 SOURCES = tuple(f"photo: {p}" for p in PHOTOS) + ("MNIST digit",) + \
     tuple(f"pattern: {p}" for p in PATTERNS) + ("upload",)
 MAX_SIDE = 512
+KERNEL_LIMIT = 1e6  # |kernel weight| cap: keeps every float32 conv of a [0, 1] image finite
 checks: list[ui.Check] = []
 notice: list[str] = []
 
@@ -115,6 +116,10 @@ with st.sidebar:
     if not np.isfinite(K_np).all():
         st.warning("Empty or non-numeric kernel cells count as 0.")
         K_np = np.nan_to_num(K_np, nan=0.0, posinf=0.0, neginf=0.0)
+    if np.abs(K_np).max() > KERNEL_LIMIT:  # e.g. 1e300 would be inf in float32: NaN outputs
+        st.warning(f"Kernel weights are limited to ±{KERNEL_LIMIT:g}; larger entries were "
+                   "clipped.")
+        K_np = np.clip(K_np, -KERNEL_LIMIT, KERNEL_LIMIT)
     K_np = K_np.astype(np.float32)
     flip = ui.url_checkbox("Convolution (flip the kernel 180°)", "conv_flip", False, toggle=True,
                            help="Off: correlation K ⋆ I (what F.conv2d and every CNN library "
@@ -543,6 +548,9 @@ RF_PRESETS = {
 }
 
 
+RF_MAX_SIZE = 1024  # k, s, p, d of an edited row above this are ignored (keeps the page fast)
+
+
 def part_receptive() -> None:
     c1, c2, c3 = st.columns([2, 1, 1])
     with c1:
@@ -559,11 +567,15 @@ def part_receptive() -> None:
     layers, bad = [], 0
     for row in table.itertuples(index=False):
         try:
-            layers.append(ar.Layer(str(row.kind), int(row.k), int(row.s), int(row.p), int(row.d)))
-        except (ValueError, TypeError):
+            layer = ar.Layer(str(row.kind), int(row.k), int(row.s), int(row.p), int(row.d))
+            if max(layer.k, layer.s, layer.p, layer.d) > RF_MAX_SIZE:
+                raise ValueError(layer)
+            layers.append(layer)
+        except (ValueError, TypeError, OverflowError):
             bad += 1
     if bad:
-        st.warning(f"Ignored {bad} row(s) with a missing or non-positive size.")
+        st.warning(f"Ignored {bad} row(s) with a missing, non-positive or too large (over "
+                   f"{RF_MAX_SIZE}) size.")
     base = img if max(img.shape) <= 96 else _fit(img, 96)
     h, w = base.shape
     rows_h, rows_w = ar.receptive_field(layers, h), ar.receptive_field(layers, w)
@@ -588,19 +600,18 @@ def part_receptive() -> None:
                      hide_index=True)
         st.latex(r"r_\ell = r_{\ell-1} + (d_\ell(k_\ell-1))\,j_{\ell-1},\quad j_\ell=j_{\ell-1}s_\ell")
     # live check: the gradient support of a unit = r (1-D, positive weights, avg pools)
+    # (a pool's gradient support is that of an all-ones conv of the same k, s, p, d; avg_pool2d
+    # itself has no dilation and refuses p > k/2)
     n = 4 * last_h.r + 8
-    rows_n = ar.receptive_field(layers, n)
+    rows_n = ar.receptive_field(layers, n) if n <= 4096 else []
     interior = [i for i in range(rows_n[-1].n) if ar.unit_window(rows_n[-1], i)[0] >= 0
-                and ar.unit_window(rows_n[-1], i)[1] <= n]
-    if interior and n <= 4096:
+                and ar.unit_window(rows_n[-1], i)[1] <= n] if rows_n else []
+    if interior:
         xx = torch.zeros(1, 1, 1, n, dtype=torch.float64, requires_grad=True)
         z = xx + 1
         for L in layers:
-            if L.kind == "conv":
-                z = F.conv2d(z, torch.ones(1, 1, 1, L.k, dtype=torch.float64), stride=(1, L.s),
-                             padding=(0, L.p), dilation=(1, L.d))
-            else:
-                z = F.avg_pool2d(z, (1, L.k), (1, L.s), (0, L.p))
+            z = F.conv2d(z, torch.ones(1, 1, 1, L.k, dtype=torch.float64), stride=(1, L.s),
+                         padding=(0, L.p), dilation=(1, L.d))
         gr, = torch.autograd.grad(z[0, 0, 0, interior[len(interior) // 2]], xx)
         checks.append(ui.Check("receptive field r vs autograd gradient support",
                                abs(int((gr != 0).sum()) - rows_n[-1].r), 0,

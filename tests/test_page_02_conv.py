@@ -207,3 +207,31 @@ def test_real_networks(at):
     _ok(at)
     assert [m.label for m in at.metric][:2] == ["U-Net held-out IoU (500 digits)",
                                                  "no-skip held-out IoU"]
+
+
+def _edited(key: str, part: str, **edits) -> AppTest:
+    """A fresh page on ``part`` whose data_editor ``key`` carries the given edits."""
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.query_params["conv_part"] = part
+    app.session_state[key] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [], **edits}
+    app.run()
+    return app
+
+
+def test_hostile_table_edits():
+    """Regressions: a kernel weight of 1e300 became inf in float32 and every live check failed
+    on NaN (now clipped with a warning); a receptive-field row with p = 1e9 hung the page (the
+    check's unit scan ran over ~1e9 units); a dilated pool failed the gradient-support check
+    (avg_pool2d has no dilation)."""
+    app = _edited("conv_kgrid_Sobel x_3", "Sliding window", edited_rows={0: {"0": 1e300}})
+    _ok(app)
+    assert any("clipped" in w.value for w in app.warning)
+    for part in ("Explorer", "As a matrix", "Layers & backprop"):
+        _part(app, part)
+    app = _edited("conv_rf_table_judge CNN", "Receptive field", edited_rows={0: {"p": 10**9}})
+    _ok(app)
+    assert any("too large" in w.value for w in app.warning)
+    app = _edited("conv_rf_table_judge CNN", "Receptive field",
+                  added_rows=[{"kind": "pool", "k": 2, "s": 2, "p": 3, "d": 3}])
+    _ok(app)
+    assert any("Math checks" in e.label for e in app.expander)
