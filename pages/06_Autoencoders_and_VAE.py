@@ -174,32 +174,44 @@ def own_digit_panel(model) -> tuple[float, float] | None:
         if la is None:
             st.caption("No digit uploaded yet: the map shows only the held-out digits.")
             return None
-        gray, alpha = la[..., 0], la[..., 1]                              # (H, W) each
-        # a drawing exported on a transparent background (strokes opaque, paper alpha = 0) often
-        # has black RGB everywhere: its grey channel is flat, the strokes are in alpha
-        visible = gray[alpha > 0]
-        arr = alpha if alpha.min() < 255 and (visible.size == 0 or np.ptp(visible) < 8) else gray
-        x = to_mnist_style(arr.astype(np.float32) / 255.0)
-        if x.max() <= 0:
+        got = encode_own_digit(la, str(DEV), _vae2=model, _vae16=load("vae_16d"))
+        if got is None:
             st.warning("The image is empty (a single flat colour): there is no digit to encode.")
             return None
-        xt = torch.from_numpy(x)[None, None].to(DEV)
-        with torch.inference_mode():
-            mu, _ = model.encode(xt)
-            rec2 = model.decode(mu).cpu().numpy()[0, 0]
-            m16 = load("vae_16d")
-            rec16 = m16.decode(m16.embed(xt)).cpu().numpy()[0, 0] if m16 is not None else None
-        z = mu.cpu().numpy()[0]
-        rows = {"preprocessed (28×28)": x[None], "VAE 2-D reconstruction": rec2[None]}
-        if rec16 is not None:
-            rows["VAE 16-D reconstruction"] = rec16[None]
-        cols = st.columns(len(rows))
-        for col, (name, im) in zip(cols, rows.items()):
+        cols = st.columns(len(got["pngs"]))
+        for col, (name, png) in zip(cols, got["pngs"].items()):
             with col:
                 st.caption(f"**{name}**")
-                st.image(vf.strip_png(im, scale=6))
+                st.image(png)
+        z = got["z"]
         st.caption(f"Encoded at μ = ({z[0]:.2f}, {z[1]:.2f}); the ★ marks it on the map.")
         return float(np.clip(z[0], -3, 3)), float(np.clip(z[1], -3, 3))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def encode_own_digit(la: np.ndarray, device: str, _vae2, _vae16) -> dict | None:
+    """(H, W, 2) grey + alpha upload -> MNIST-style x, its 2-D code and reconstructions as PNGs.
+
+    Cached per upload: preprocessing a 4-megapixel photo (to_mnist_style's medians and resize)
+    takes ~70 ms, which every rerun (any slider on the map) would otherwise repeat.
+    """
+    gray, alpha = la[..., 0], la[..., 1]                                  # (H, W) each
+    # a drawing exported on a transparent background (strokes opaque, paper alpha = 0) often
+    # has black RGB everywhere: its grey channel is flat, the strokes are in alpha
+    visible = gray[alpha > 0]
+    arr = alpha if alpha.min() < 255 and (visible.size == 0 or np.ptp(visible) < 8) else gray
+    x = to_mnist_style(arr.astype(np.float32) / 255.0)                    # (28, 28)
+    if x.max() <= 0:
+        return None
+    xt = torch.from_numpy(x)[None, None].to(device)                       # (1, 1, 28, 28)
+    with torch.inference_mode():
+        mu, _ = _vae2.encode(xt)                                          # (1, 2)
+        rows = {"preprocessed (28×28)": x[None],
+                "VAE 2-D reconstruction": _vae2.decode(mu).cpu().numpy()[:, 0]}
+        if _vae16 is not None:
+            rows["VAE 16-D reconstruction"] = _vae16.decode(_vae16.embed(xt)).cpu().numpy()[:, 0]
+    return {"z": mu.cpu().numpy()[0],
+            "pngs": {name: vf.strip_png(im, scale=6) for name, im in rows.items()}}
 
 
 # ----------------------------------------------------------------------------- interpolation
