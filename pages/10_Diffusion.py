@@ -41,7 +41,18 @@ ctx = ui.page(
 )
 
 VIEWS = ["Forward process", "2-D reverse process", "Pretrained MNIST", "Latent diffusion"]
-view = ui.url_radio("View", "dif_view", VIEWS, horizontal=True, label_visibility="collapsed")
+
+
+def _pause_2d() -> None:
+    """Leaving the 2-D view pauses its live training: a fragment left ticking while its view
+    was gone made the browser reset the 2-D controls (T, learning rate, ε̂ field) on return."""
+    s = st.session_state.get("dif2_live")
+    if s is not None:
+        s.playing = False
+
+
+view = ui.url_radio("View", "dif_view", VIEWS, horizontal=True, label_visibility="collapsed",
+                    on_change=_pause_2d)
 SAMPLE_GRID = 16  # digits per pretrained trajectory (4 x 4)
 
 

@@ -98,6 +98,22 @@ def test_degenerate_csv_checks_stay_finite():
     assert not any(": inf" in c or ": nan" in c for c in checks), checks
 
 
+def test_leaving_the_2d_view_pauses_its_training():
+    # regression (found in Chromium): switching views while the 2-D model was playing left its
+    # fragment ticking, and on return the browser reset T / learning rate / ε̂ field to their
+    # first options; the view radio now pauses the run on change
+    at = _app("2-D reverse process")
+    at.select_slider(key="dif2_T").set_value(20).run()
+    at.button(key="dif2_live_play").click().run()
+    assert at.session_state["dif2_live"].playing
+    at.radio(key="dif_view").set_value("Forward process").run()
+    _ok(at)
+    assert not at.session_state["dif2_live"].playing
+    at.radio(key="dif_view").set_value("2-D reverse process").run()
+    _ok(at)
+    assert at.select_slider(key="dif2_T").value == 20
+
+
 def test_real_digit_frechet_comes_from_the_judge_manifest():
     from core.pretrained import read_manifest
 
