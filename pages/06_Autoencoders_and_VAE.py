@@ -1,6 +1,8 @@
 """§6 Autoencoders and VAE: latent maps, interpolation, sampling, reparameterisation, β-VAE, PCA."""
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -174,7 +176,12 @@ def own_digit_panel(model) -> tuple[float, float] | None:
         if la is None:
             st.caption("No digit uploaded yet: the map shows only the held-out digits.")
             return None
-        got = encode_own_digit(la, str(DEV), _vae2=model, _vae16=load("vae_16d"))
+        # exact content key (≤ 5 MB of file bytes): Streamlit's own hash of a large array only
+        # samples 100,000 of its values, so two photos differing in a few strokes could collide
+        f = st.session_state.get("vae_upload")
+        raw = f.getvalue() if hasattr(f, "getvalue") else la.tobytes()
+        key = hashlib.blake2b(raw, digest_size=16).hexdigest()
+        got = encode_own_digit(key, str(DEV), _la=la, _vae2=model, _vae16=load("vae_16d"))
         if got is None:
             st.warning("The image is empty (a single flat colour): there is no digit to encode.")
             return None
@@ -189,13 +196,14 @@ def own_digit_panel(model) -> tuple[float, float] | None:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def encode_own_digit(la: np.ndarray, device: str, _vae2, _vae16) -> dict | None:
-    """(H, W, 2) grey + alpha upload -> MNIST-style x, its 2-D code and reconstructions as PNGs.
+def encode_own_digit(key: str, device: str, _la: np.ndarray, _vae2, _vae16) -> dict | None:
+    """(H, W, 2) grey + alpha upload (content hash ``key``) -> MNIST-style x, its 2-D code and
+    reconstructions as PNGs.
 
     Cached per upload: preprocessing a 4-megapixel photo (to_mnist_style's medians and resize)
     takes ~70 ms, which every rerun (any slider on the map) would otherwise repeat.
     """
-    gray, alpha = la[..., 0], la[..., 1]                                  # (H, W) each
+    gray, alpha = _la[..., 0], _la[..., 1]                                # (H, W) each
     # a drawing exported on a transparent background (strokes opaque, paper alpha = 0) often
     # has black RGB everywhere: its grey channel is flat, the strokes are in alpha
     visible = gray[alpha > 0]

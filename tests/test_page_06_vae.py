@@ -159,3 +159,31 @@ def test_drawing_on_a_transparent_background_is_encoded_like_the_opaque_one(at):
 
     want = encoded("opaque.png", opaque)
     np.testing.assert_allclose(encoded("transparent.png", transparent), want, atol=0.05)
+
+
+def test_two_large_uploads_that_differ_only_off_streamlits_hash_sample_encode_differently(at):
+    """Regression: the per-upload cache was keyed on the decoded array, which Streamlit hashes by
+    sampling 100,000 of its values once it has >= 500,000: two same-size photos differing only
+    off that sample shared one cache entry. The key is now a hash of the file's bytes."""
+    _view(at, "Latent map")
+    h = w = 1000                                                          # LA: 2,000,000 values
+    sampled = np.zeros(h * w * 2, bool)
+    sampled[np.random.RandomState(0).choice(h * w * 2, size=100_000)] = True  # Streamlit's draw
+    free = ~sampled.reshape(h, w, 2).any(-1)                              # pixels never sampled
+    a = np.full((h, w), 255, np.uint8)
+    a[150:850, 450:550] = 0                                               # a "1"
+    b = a.copy()
+    block = np.zeros((h, w), bool)
+    block[150:300, 150:850] = True                                        # a bar on top: a "T"
+    b[block & free] = 0
+
+    def encoded(name, g):
+        buf = io.BytesIO()
+        Image.fromarray(g).save(buf, format="PNG")
+        at.file_uploader(key="vae_upload").set_value((name, buf.getvalue(), "image/png")).run()
+        _ok(at)
+        got = [c.value for c in at.caption if "Encoded at μ" in c.value]
+        assert got, [c.value for c in at.caption]
+        return got[0]
+
+    assert encoded("one.png", a) != encoded("tee.png", b)
