@@ -186,6 +186,31 @@ class TabularLearner:
             self.N[b, s] += 1
             self.V[b, s] += (G - self.V[b, s]) / self.N[b, s]   # incremental sample mean
 
+    def expected_episode_steps(self) -> float:
+        """Steps per episode and seed: measured once episodes have run, else predicted.
+
+        The prediction is exact for a fixed policy pi (the evaluated one; for control the
+        uniform random policy that epsilon-greedy on Q = 0 with random tie-breaks starts as):
+        expected steps to absorption t solves (I - P_pi) t = 1 on the transient states,
+        averaged over the start states and capped at ``max_steps`` (so are states that never
+        terminate). Pages use it to keep one Step click or live tick bounded in time.
+        """
+        if self.steps_done:
+            return self.env_steps / (self.steps_done * self.cfg.n_seeds)
+        from core.mdp import policy_matrix, terminating_states
+
+        mdp = self.mdp
+        pi = np.full_like(self.target, 1.0 / mdp.n_actions) if self.control else self.target
+        P_pi, _ = policy_matrix(mdp, pi)
+        t = np.full(mdp.n_states, float(self.max_steps))
+        t[mdp.terminal] = 0.0
+        idx = np.flatnonzero(terminating_states(mdp, P_pi) & ~mdp.terminal)
+        if idx.size:
+            M = np.eye(idx.size) - P_pi[idx][:, idx].toarray()
+            t[idx] = np.linalg.solve(M, np.ones(idx.size))       # (I - P_pi) t = 1
+        starts = self.starts if not self.control else np.array([mdp.start])
+        return float(np.minimum(t[starts], self.max_steps).mean()) if starts.size else 1.0
+
     def curves(self) -> dict[str, np.ndarray]:
         """Per-episode (B, E) arrays: 'return' and 'rms_error'."""
         if not self.returns:

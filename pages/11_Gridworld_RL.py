@@ -28,6 +28,8 @@ ctx = ui.page(
 VIEWS = ("Value iteration", "Policy iteration", "Rollouts", "Model-free learning",
          "Cliff: SARSA vs Q-learning")
 VI_MAX_ITER = 5000
+STEP_ENV_STEPS = 600_000   # env steps (all seeds) one Step click may run: ~2 s at ~3 us/step
+CHUNK_ENV_STEPS = 30_000   # env steps per live-training chunk: ~0.1 s
 GRID_KEY, GRID_VER = "rl_grid_cells", "rl_grid_version"
 UPDATE_RULES = {  # notes §11.1-11.2, in the delta form V <- V + alpha delta
     "Q-learning": r"\delta = r + \gamma \max_{a'} Q(s',a') - Q(s,a),\qquad "
@@ -402,10 +404,24 @@ def view_model_free():
                 ui.figure(F.value_scatter(V[mask], v_ref[mask], xlabel=label),
                           key="rl_mf_scatter")
 
-    ui.live_training("rl_live", lambda: T.TabularLearner(mdp, cfg, v_ref, target_pi,
-                                                         device=ctx.device),
-                     signature=(env_key, cfg), render=render, steps_per_click=per_click,
-                     chunk=max(1, min(per_click, 50)), max_steps=100_000)
+    def make():
+        return T.TabularLearner(mdp, cfg, v_ref, target_pi, device=ctx.device)
+
+    # Keep one Step click (~2 s) and one live chunk (~0.1 s) bounded: the uniform random policy
+    # on CliffWalking wanders ~5,000 steps per episode, so 1,000 episodes x 20 seeds would be
+    # ~1e8 environment steps (minutes) in one click.
+    live = st.session_state.get("rl_live")
+    probe = live.stepper if live is not None and live.signature == (env_key, cfg) else make()
+    batch = n_seeds * probe.expected_episode_steps()        # env steps per episode, all seeds
+    per_step = max(1, min(per_click, int(STEP_ENV_STEPS // batch)))
+    if per_step < per_click:
+        st.info(f"Episodes here last about {batch / n_seeds:,.0f} steps, so ⏭ Step runs "
+                f"{per_step:,} episode(s) per seed instead of {per_click:,} to stay responsive; "
+                "▶ Play keeps going.")
+    ui.live_training("rl_live", make, signature=(env_key, cfg), render=render,
+                     steps_per_click=per_step,
+                     chunk=max(1, min(per_step, 50, int(CHUNK_ENV_STEPS // batch))),
+                     max_steps=100_000)
     ui.prose("**What to notice.** Monte Carlo averages whole returns: unbiased, and with sample "
              "means and exploring starts it reaches v_π quickly on these small grids. TD(0) "
              "bootstraps from V(s′) and learns from every transition without waiting for the "

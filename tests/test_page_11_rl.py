@@ -175,3 +175,19 @@ def test_edited_map_round_trips_through_the_url():
     _ok(bad)
     assert "same number" in _texts(bad.error)
 
+
+
+def test_long_episodes_keep_a_step_click_bounded():
+    """Regression: Monte Carlo evaluation of the uniform random policy on CliffWalking (about
+    5,000 steps per episode) with 1,000 episodes x 20 seeds per Step ran ~1e8 environment steps
+    (minutes) in one click; the page now runs fewer episodes per click and says so."""
+    at = _app(rl_env="CliffWalking", rl_view="Model-free learning")
+    at.selectbox(key="rl_method").set_value("Monte Carlo evaluation").run()
+    at.radio(key="rl_target").set_value("uniform random policy").run()
+    at.select_slider(key="rl_episodes").set_value(1000).run()
+    at.slider(key="rl_seeds").set_value(20).run()
+    assert "instead of 1,000" in _texts(at.info)
+    at.button(key="rl_live_step").click().run()
+    _ok(at)
+    done = at.session_state["rl_live"].stepper.steps_done
+    assert 1 <= done <= 20, done

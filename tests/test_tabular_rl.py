@@ -79,3 +79,18 @@ def test_cliff_walking_example_6_6():
     assert len(q_path) - 1 == 13 and all(s // W >= 2 for s in q_path)  # along the edge
     assert q_path[-1] == s_path[-1] == 47
     assert min(s // W for s in s_path) <= 1 and len(s_path) > 15        # the safe detour
+
+
+@pytest.mark.parametrize("method", ["Monte Carlo evaluation", "Q-learning"])
+def test_expected_episode_steps_predicts_the_measured_length(method):
+    """The a-priori episode length (absorbing-chain solve) matches Monte Carlo episodes; after
+    episodes have run it is the measured average (the page bounds a Step click with it)."""
+    fl = G.frozen_lake("8x8", slippery=True)
+    uniform = np.full((fl.n_states, 4), 0.25)
+    cfg = T.TabularConfig(method=method, n_seeds=20, seed=1, target=T.TARGETS[1])
+    learner = T.TabularLearner(fl, cfg, target_policy=uniform)
+    predicted = learner.expected_episode_steps()
+    learner.step(100 if method != "Q-learning" else 5)
+    measured = learner.env_steps / (learner.steps_done * cfg.n_seeds)
+    assert abs(predicted - measured) < 0.15 * measured, (predicted, measured)
+    assert learner.expected_episode_steps() == measured
