@@ -130,3 +130,24 @@ def test_upload_in_pixel_units_trains_and_degenerate_points_are_refused():
         at.file_uploader(key="nf_upload").set_value((name, data, "text/csv")).run()
         _ok(at)
         assert any(expected in e.value for e in at.error), (name, [e.value for e in at.error])
+
+
+def test_a_new_upload_with_the_same_sums_restarts_live_training():
+    """Regression: the live run was keyed on (n, Σx, Σx²) of the upload, so the same file with
+    its columns swapped kept training the flow fitted to the old points."""
+    import numpy as np
+
+    at = _app()
+    at.selectbox(key="nf_target").set_value("upload").run()
+    pts = np.random.default_rng(1).normal(size=(200, 2)) * [2.0, 0.5]
+
+    def upload(name, p):
+        csv = ("x1,x2\n" + "\n".join(f"{a:.4f},{b:.4f}" for a, b in p)).encode()
+        at.file_uploader(key="nf_upload").set_value((name, csv, "text/csv")).run()
+        _ok(at)
+
+    upload("a.csv", pts)
+    at.button(key="nf_live_step").click().run()
+    assert any(c.value.startswith("step 50") for c in at.caption), [c.value for c in at.caption]
+    upload("swapped.csv", pts[:, ::-1])
+    assert any(c.value.startswith("step 0") for c in at.caption), [c.value for c in at.caption]
