@@ -610,7 +610,7 @@ def section_live() -> None:
             st.caption(f"epoch {stepper.epoch:.1f} of the 4,500 training digits")
 
     ui.live_training("vae_live", lambda: AETrainer(cfg, seed=ctx.seed, device=DEV),
-                     signature=cfg, render=render, steps_per_click=35, chunk=5,
+                     signature=(cfg, ctx.seed), render=render, steps_per_click=35, chunk=5,
                      max_steps=cfg.epochs * 36)
 
 

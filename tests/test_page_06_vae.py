@@ -187,3 +187,16 @@ def test_two_large_uploads_that_differ_only_off_streamlits_hash_sample_encode_di
         return got[0]
 
     assert encoded("one.png", a) != encoded("tee.png", b)
+
+
+def test_changing_the_global_seed_restarts_the_live_run(at):
+    """Regression: the live 2-D VAE was keyed on its config only, so after a new global seed the
+    page kept showing (and training) the run started with the old seed."""
+    _view(at, "Live training")
+    at.button(key="vae_live_reset").click().run()
+    at.button(key="vae_live_step").click().run()
+    assert any(c.value.startswith("step 35") for c in at.caption), [c.value for c in at.caption]
+    at.sidebar.number_input(key="_w_global_seed").set_value(7).run()
+    _ok(at)
+    assert any(c.value.startswith("step 0") for c in at.caption), [c.value for c in at.caption]
+    at.sidebar.number_input(key="_w_global_seed").set_value(0).run()
