@@ -12,6 +12,7 @@ import streamlit as st
 import torch
 
 import ui
+from ui.state import _KEEP  # key prefix of the URL widgets' remembered values
 from core.data import PHOTOS, mnist_split, photo
 from core.diffusion import figures as dfig
 from core.diffusion.explore import chain_check, image_to_x0, trajectory_frames
@@ -43,16 +44,23 @@ ctx = ui.page(
 VIEWS = ["Forward process", "2-D reverse process", "Pretrained MNIST", "Latent diffusion"]
 
 
-def _pause_2d() -> None:
-    """Leaving the 2-D view pauses its live training: a fragment left ticking while its view
-    was gone made the browser reset the 2-D controls (T, learning rate, ε̂ field) on return."""
+def _on_view_change() -> None:
+    """A view change pauses the 2-D live training and drops the views' URL-widget values from
+    session_state (ui.state keeps their last values and restores them with set_value). Without
+    this, switching views while the 2-D model played left those keys behind, the widgets came
+    back without set_value, and the browser showed (and then sent) their first options: T = 2,
+    learning rate 1e-4, ε̂ field off."""
     s = st.session_state.get("dif2_live")
     if s is not None:
         s.playing = False
+    for k in [k for k in st.session_state if isinstance(k, str)
+              and k.startswith(("dif_", "dif2_")) and k != "dif_view"
+              and _KEEP + k in st.session_state]:
+        del st.session_state[k]
 
 
 view = ui.url_radio("View", "dif_view", VIEWS, horizontal=True, label_visibility="collapsed",
-                    on_change=_pause_2d)
+                    on_change=_on_view_change)
 SAMPLE_GRID = 16  # digits per pretrained trajectory (4 x 4)
 
 

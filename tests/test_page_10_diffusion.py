@@ -99,9 +99,10 @@ def test_degenerate_csv_checks_stay_finite():
 
 
 def test_leaving_the_2d_view_pauses_its_training():
-    # regression (found in Chromium): switching views while the 2-D model was playing left its
-    # fragment ticking, and on return the browser reset T / learning rate / ε̂ field to their
-    # first options; the view radio now pauses the run on change
+    # regression (found in Chromium with Playwright): switching views while the 2-D model was
+    # playing left the 2-D widget keys behind, and on return the browser reset T / learning
+    # rate / ε̂ field to their first options; the view radio's callback now pauses the run and
+    # drops the URL-widget keys so ui.state restores them (the browser part needs Chromium)
     at = _app("2-D reverse process")
     at.select_slider(key="dif2_T").set_value(20).run()
     at.button(key="dif2_live_play").click().run()
