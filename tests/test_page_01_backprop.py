@@ -230,3 +230,24 @@ def test_tiny_or_many_class_upload_and_diverged_step_through():
     at.radio(key="bp_view").set_value("Backprop step-through").run()
     _ok(at)
     assert "This network diverged in training" in _texts(at)
+
+
+def test_swapped_upload_starts_a_new_run():
+    """Regression: the upload's data key was (n, Σx, Σlabel), so the same CSV with x1 and x2
+    swapped kept training (and showing) the network fitted to the old points."""
+    at = _app()
+    at.selectbox(key="bp_data").set_value("upload CSV").run()
+    pts = [(-1.0, -0.2), (1.0, 0.3), (-0.8, 0.1), (0.9, -0.1), (-0.6, 0.4), (0.7, 0.2)] * 4
+    csv = "x1,x2,label\n" + "\n".join(f"{a},{b},{int(a > 0)}" for a, b in pts)
+    swapped = "x1,x2,label\n" + "\n".join(f"{b},{a},{int(a > 0)}" for a, b in pts)
+    at.file_uploader(key="bp_upload").set_value(("a.csv", csv.encode(), "text/csv"))
+    at.run()
+    at.button(key="bp_live_step").click().run()
+    _ok(at)
+    assert at.session_state["bp_live"].stepper.steps_done == 10
+    at.file_uploader(key="bp_upload").set_value(("b.csv", swapped.encode(), "text/csv"))
+    at.run()
+    _ok(at)
+    live = at.session_state["bp_live"]
+    assert live.stepper.steps_done == 0
+    assert abs(live.stepper.data.X_all[:, 0]).max() < 0.5   # the swapped points are in use

@@ -13,6 +13,7 @@ plus observation noise y + noise * N(0, 1). 1-D sets keep x2 = 0 so every featur
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,7 +100,10 @@ def from_points(X: np.ndarray, y: np.ndarray, train_frac: float = 0.5, seed: int
     if len(classes) > MAX_CLASSES:
         raise DataError(f"the label column has {len(classes):,} distinct values; the playground "
                         f"classifies at most {MAX_CLASSES} classes (labels such as 0, 1, 2)")
-    key = ("upload", len(X), float(np.asarray(X, np.float64).sum()), int(y_idx.sum()),
-           float(train_frac), int(seed))
+    # key on a digest of the points themselves: (n, sum x, sum y) is the same for a CSV whose
+    # columns or labels were swapped, and the live run would keep the old points
+    digest = hashlib.sha1(np.ascontiguousarray(X, np.float64).tobytes()
+                          + np.ascontiguousarray(y_idx, np.int64).tobytes()).hexdigest()
+    key = ("upload", len(X), digest, float(train_frac), int(seed))
     return split(np.asarray(X, np.float64), y_idx.astype(np.int64), train_frac, seed,
                  task="classification", n_classes=max(2, len(classes)), dim=2, key=key)
