@@ -232,6 +232,11 @@ def two_d_section() -> None:
                        "you pause or change a view control.")
 
 
+    if flow is not None and not all(bool(torch.isfinite(p).all()) for p in flow.parameters()):
+        st.info("The flow's parameters are NaN or infinite after the divergence, so there is no "
+                "warping, density or check to show: lower the learning rate and press Reset.")
+        flow = None
+
     if flow is not None:
         st.markdown(f"**Warping view** · {flow_label}")
         m = flow.n_steps

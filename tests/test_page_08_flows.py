@@ -78,6 +78,16 @@ def test_live_training_controls_and_divergence():
     at.button(key="nf_live_step").click().run()
     _ok(at)
     assert any("diverged" in w.value.lower() for w in at.warning), [w.value for w in at.warning]
+    # regression: the NaN flow's views and checks used to show four ❌ "nan" checks (as if the
+    # log-det maths were wrong); now the page says why there is nothing to draw
+    if any("NaN or infinite" in w.value for w in at.warning):
+        assert any("parameters are NaN" in i.value for i in at.info), [i.value for i in at.info]
+        assert not [m.value for m in at.markdown if m.value.startswith("❌")]
+    at.select_slider(key="nf_lr").set_value(3e-3).run()
+    at.button(key="nf_live_reset").click().run()
+    _ok(at)
+    at.radio(key="nf_view").set_value("logdet").run()  # the views are back after Reset
+    _ok(at)
 
 
 def test_csv_upload_refuses_bad_files_and_trains_on_good_ones():
