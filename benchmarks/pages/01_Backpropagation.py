@@ -142,26 +142,6 @@ def extra() -> list[Row]:
         t0 = time.perf_counter()
         c = gradient_check(tr.net, x, t, tr.loss, n_fd=48)
         times.append(time.perf_counter() - t0)
-    # the shared theme's cost per figure (the page shows 3-4 figures per rerun)
-    import plotly.graph_objects as go
-
-    from core.theme import apply_theme
-
-    def themed(with_template: bool) -> float:
-        fig = go.Figure(go.Scatter(x=[0, 1], y=[0, 1]))
-        t0 = time.perf_counter()
-        if with_template:
-            apply_theme(fig)
-        else:
-            fig.update_layout(font=dict(size=14), margin=dict(l=40, r=20, t=20, b=40))
-        return time.perf_counter() - t0
-
-    themed(True)
-    with_t = statistics.median(themed(True) for _ in range(15))
-    without_t = statistics.median(themed(False) for _ in range(15))
-    out.append(Row("core.theme.apply_theme per figure", with_t * 1000, "ms", "", None,
-                   f"the same layout update without template='plotly_white' takes "
-                   f"{without_t * 1000:.1f} ms"))
     out.append(Row("live gradient check (8-8-8 tanh net, batch 8, 48 FD params)",
                    statistics.median(times) * 1000, "ms", "", None,
                    f"max |hand − autograd| = {c.max_abs_autograd:.1e}, "
@@ -177,11 +157,6 @@ heatmap on a 60×60 grid, loss curve); the network graph, neuron tiles, gradient
 math checks redraw when training pauses or a control changes. "With the UI" throughput counts
 the fragment interval: steps per tick / max(0.2 s, tick time). The bare stepper is timed in a
 Streamlit script thread (as the page runs it), interleaved with the page's ticks, and both are
-medians over rounds: on this shared 2-core machine (load average 15-25 while measuring, other
-engineers training) single measurements swung by 2-4x.
+medians over rounds, because single measurements on a shared 2-core machine swing by 2-4x.
 
-Most of a rerun here is figure theming: `core.theme.apply_theme` re-validates the whole
-`plotly_white` template for every figure (row above). With that one setting removed the
-"show test data" rerun went from 270-330 ms to 104-136 ms in the same session (machine load
-average ~17-19 on 2 cores while measuring).
 """
