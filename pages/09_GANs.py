@@ -379,17 +379,25 @@ def mnist_panel() -> None:
         got = ui.pretrained(MNIST_GAN_NAME, ctx.device)
         if got is not None:
             G_mnist, manifest = got
+
+            # PNGs cached per (seeds, weights): a toggle elsewhere on the page reruns this panel
+            @st.cache_data(max_entries=64, show_spinner=False)
+            def _grid_png(kind: str, a: int, b: int, sha: str) -> bytes:
+                if kind == "sample":
+                    return to_png_bytes(make_grid(sample(G_mnist, 64, a).cpu().numpy(), nrow=8),
+                                        scale=3)
+                xi = interpolate(G_mnist, a, b, n=10).cpu().numpy()
+                return to_png_bytes(make_grid(xi, nrow=10), scale=3)
+
             m1, m2 = st.columns(2)
             with m1:
                 mseed = st.number_input("sample seed", 0, 10_000, min(ctx.seed, 10_000), key="gan_mnist_seed")
-                x = sample(G_mnist, 64, int(mseed)).cpu().numpy()
-                st.image(to_png_bytes(make_grid(x, nrow=8), scale=3), caption="64 samples",
-                         width="content")
+                st.image(_grid_png("sample", int(mseed), 0, manifest["sha256"]),
+                         caption="64 samples", width="content")
             with m2:
                 ia = st.number_input("interpolate from seed", 0, 10_000, 1, key="gan_interp_a")
                 ib = st.number_input("to seed", 0, 10_000, 2, key="gan_interp_b")
-                xi = interpolate(G_mnist, int(ia), int(ib), n=10).cpu().numpy()
-                st.image(to_png_bytes(make_grid(xi, nrow=10), scale=3),
+                st.image(_grid_png("interp", int(ia), int(ib), manifest["sha256"]),
                          caption="spherical interpolation in z", width="content")
 
             @st.cache_data(show_spinner="judging 1,000 samples…")
