@@ -12,6 +12,12 @@ from core.data.points_csv import DataError, parse_points_csv
 from core.imaging import MAX_BYTES, MAX_PIXELS, ImageError, decode_image
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def _decode(data: bytes, max_bytes: int, max_pixels: int, mode: str) -> np.ndarray:
+    """`decode_image`, once per distinct file: reruns reuse the decoded pixels (keyed on the bytes)."""
+    return decode_image(data, max_bytes=max_bytes, max_pixels=max_pixels, mode=mode)
+
+
 def image_upload(label: str, key: str, *, mode: str = "RGB", max_bytes: int = MAX_BYTES,
                  max_pixels: int = MAX_PIXELS, help: str | None = None) -> np.ndarray | None:
     """An uploaded PNG/JPEG as uint8 (H, W, 3) ('RGB') or (H, W) ('L'), or None."""
@@ -21,7 +27,7 @@ def image_upload(label: str, key: str, *, mode: str = "RGB", max_bytes: int = MA
     if f is None:
         return None
     try:
-        return decode_image(f.getvalue(), max_bytes=max_bytes, max_pixels=max_pixels, mode=mode)
+        return _decode(f.getvalue(), max_bytes, max_pixels, mode)
     except ImageError as e:
         st.error(f"Cannot use {f.name!r}: {e}")
         return None
