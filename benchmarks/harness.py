@@ -52,6 +52,20 @@ class Interaction:
     budget_ms: float = BUDGETS_MS["rerun"]
 
 
+def in_view(radio_key: str, view: str, set_control: Callable) -> Callable:
+    """An ``apply(at, i)`` for a control inside one view of a page with a view radio.
+
+    While the radio is not on ``view`` (the first repetition, whose time the harness discards)
+    it switches there; afterwards it calls ``set_control(at, i)``.
+    """
+    def apply(at, i):
+        if at.radio(key=radio_key).value != view:
+            at.radio(key=radio_key).set_value(view)
+        else:
+            set_control(at, i)
+    return apply
+
+
 @dataclass
 class Row:
     """One line of a topic's own benchmark table."""

@@ -5,7 +5,7 @@ import statistics
 import time
 from pathlib import Path
 
-from benchmarks.harness import Interaction, Row
+from benchmarks.harness import Interaction, Row, in_view
 
 PAGE = "pages/01_Backpropagation.py"
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -14,12 +14,7 @@ VIEWS = ["Playground", "Backprop step-through", "Perceptron (§1.1)",
 
 
 def _in_view(view: str, set_control):
-    def apply(at, i):
-        if at.radio(key="bp_view").value != view:
-            at.radio(key="bp_view").set_value(view)  # first repetition: switch (not counted)
-        else:
-            set_control(at, i)
-    return apply
+    return in_view("bp_view", view, set_control)
 
 
 INTERACTIONS = [

@@ -6,18 +6,14 @@ import os
 import statistics
 import time
 
-from benchmarks.harness import Interaction, Row
+from benchmarks.harness import Interaction, Row, in_view
+from core.timing import median_ms
 
 PAGE = "pages/02_Convolution_and_Upsampling.py"
 
 
 def _in_part(part: str, set_control):
-    def apply(at, i):
-        if at.radio(key="conv_part").value != part:
-            at.radio(key="conv_part").set_value(part)  # first repetition: switch (not counted)
-        else:
-            set_control(at, i)
-    return apply
+    return in_view("conv_part", part, set_control)
 
 
 EXPLORER = "Explorer"
@@ -56,16 +52,6 @@ INTERACTIONS = [
 ]
 
 
-def _median_ms(fn, n: int = 15) -> float:
-    fn()
-    ts = []
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        ts.append((time.perf_counter() - t) * 1000)
-    return statistics.median(ts)
-
-
 def _rerun_cpu_ms(part: str, set_control, n: int = 9) -> float:
     """Median *CPU* time (all threads of this process) of one AppTest rerun after a control
     change: unlike wall time it does not grow when other processes load the shared cores."""
@@ -101,20 +87,20 @@ def extra() -> list[Row]:
     rows = []
     for k in (3, 7):
         w = torch.randn(1, 1, k, k)
-        core = _median_ms(lambda: ops.conv2d(x, w, padding=k // 2))
-        ref = _median_ms(lambda: F.conv2d(x, w, padding=k // 2))
+        core = median_ms(lambda: ops.conv2d(x, w, padding=k // 2))
+        ref = median_ms(lambda: F.conv2d(x, w, padding=k // 2))
         rows.append(Row(f"core conv2d {k}×{k} on the 342×512 photo", core, "ms",
                         note=f"F.conv2d: {ref:.2f} ms (loop over k² kernel offsets)"))
     xb = torch.randn(8, 16, 64, 64)
     wb = torch.randn(32, 16, 3, 3)
     rows.append(Row("core conv2d 16→32 ch, 3×3, batch 8 of 64×64",
-                    _median_ms(lambda: ops.conv2d(xb, wb, padding=1), 7), "ms",
-                    note=f"F.conv2d: {_median_ms(lambda: F.conv2d(xb, wb, padding=1), 7):.2f} ms"))
+                    median_ms(lambda: ops.conv2d(xb, wb, padding=1), 7), "ms",
+                    note=f"F.conv2d: {median_ms(lambda: F.conv2d(xb, wb, padding=1), 7):.2f} ms"))
     xt = torch.randn(8, 32, 32, 32)
     wt = torch.randn(32, 16, 4, 4)
     rows.append(Row("core conv_transpose2d 32→16 ch, k=4, s=2, batch 8 of 32×32",
-                    _median_ms(lambda: ops.conv_transpose2d(xt, wt, stride=2, padding=1), 7), "ms",
-                    note=f"F.conv_transpose2d: {_median_ms(lambda: F.conv_transpose2d(xt, wt, stride=2, padding=1), 7):.2f} ms"))
+                    median_ms(lambda: ops.conv_transpose2d(xt, wt, stride=2, padding=1), 7), "ms",
+                    note=f"F.conv_transpose2d: {median_ms(lambda: F.conv_transpose2d(xt, wt, stride=2, padding=1), 7):.2f} ms"))
     for name, part, budget, ctl in [
         ("explorer: stride", EXPLORER, 100,
          lambda at, i: at.slider(key="conv_stride").set_value([2, 1][i % 2])),

@@ -1,21 +1,16 @@
 """§6 Autoencoders and VAE: rerun latency, decode throughput, and the pytorch/examples bar."""
 from __future__ import annotations
 
-import statistics
-import time
 
-from benchmarks.harness import Interaction, Row
+from benchmarks.harness import Interaction, Row, in_view
+from core.timing import median_ms
 
 PAGE = "pages/06_Autoencoders_and_VAE.py"
 
 
 def _in_view(view, key, kind, values):
-    def apply(at, i):
-        if at.radio(key="vae_view").value != view:  # switch views first (untimed)
-            at.radio(key="vae_view").set_value(view)
-            at.run()
-        getattr(at, kind)(key=key).set_value(values[i % len(values)])
-    return apply
+    return in_view("vae_view", view,
+                   lambda at, i: getattr(at, kind)(key=key).set_value(values[i % len(values)]))
 
 
 INTERACTIONS = [
@@ -33,16 +28,6 @@ INTERACTIONS = [
 ]
 
 
-def _median_ms(fn, repeats: int = 30) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
-
-
 def extra() -> list[Row]:
     import torch
 
@@ -56,11 +41,11 @@ def extra() -> list[Row]:
     ref, _ = load("vae_ref_400_20")
     vae2, _ = load("vae_2d")
     with torch.inference_mode():
-        ms = _median_ms(lambda: sample(vae, 64, 0))
+        ms = median_ms(lambda: sample(vae, 64, 0), 30)
         rows.append(Row("decode 64 samples z ~ N(0, I), vae_16d", ms, "ms", "≤ 100 ms", ms <= 100,
                         "median of 30, prior draw + decoder"))
         z = torch.randn(441, 2)
-        ms = _median_ms(lambda: vae2.decode(z))
+        ms = median_ms(lambda: vae2.decode(z), 30)
         rows.append(Row("decode the 21×21 manifold (441 digits), vae_2d", ms, "ms", "", None,
                         "median of 30; cached by the page after the first render"))
     x = test_images()

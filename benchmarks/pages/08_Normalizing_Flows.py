@@ -3,13 +3,13 @@ side by side with zuko's (zuko is a benchmark-only dependency: requirements-benc
 from __future__ import annotations
 
 import json
-import statistics
 import time
 
 import numpy as np
 import torch
 
 from benchmarks.harness import Interaction, Row
+from core.timing import measure
 
 PAGE = "pages/08_Normalizing_Flows.py"
 
@@ -46,18 +46,9 @@ Per-target rows are read from the manifests in `pretrained/` (held-out NLL measu
 
 
 def _median_ms(fn, repeats: int = 9) -> tuple[float, float]:
-    """(median wall ms, median CPU ms of this process) over ``repeats`` calls after a warm-up.
-
-    On a shared, overloaded machine the wall time includes waiting for a core; the CPU time
-    (``time.process_time``) is what the call itself costs."""
-    fn()  # warm-up
-    wall, cpu = [], []
-    for _ in range(repeats):
-        t, c = time.perf_counter(), time.process_time()
-        fn()
-        wall.append((time.perf_counter() - t) * 1000)
-        cpu.append((time.process_time() - c) * 1000)
-    return statistics.median(wall), statistics.median(cpu)
+    """(median wall ms, median CPU ms) over ``repeats`` calls after a warm-up."""
+    t = measure(fn, repeats)
+    return t.wall_ms, t.cpu_ms
 
 
 def _one_thread(fn):

@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 from benchmarks.harness import Interaction, Row
+from core.timing import best_of_s
 
 PAGE = "pages/10_Diffusion.py"
 
@@ -56,15 +57,6 @@ INTERACTIONS = [
 ]
 
 
-def _best(fn, repeats=3):
-    ts = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return min(ts)
-
-
 def extra() -> list[Row]:
     from core.diffusion.figures import loss_figure
     from core.diffusion.mnist import MnistDiffusionConfig, sample_digits
@@ -87,7 +79,7 @@ def extra() -> list[Row]:
     rows.append(Row("2-D live tick (steps + loss figure)", float(np.median(ticks)), "ms",
                     "<= 200 ms", float(np.median(ticks)) <= 200,
                     f"median of 10 ticks, {int(np.median(steps))} Adam steps per tick"))
-    t_traj = _best(lambda: tr.sample(800, seed=0))
+    t_traj = best_of_s(lambda: tr.sample(800, seed=0))
     rows.append(Row("2-D reverse trajectory, 800 particles, T = 100", t_traj * 1000, "ms", "", None,
                     "computed once per training state, then the step slider indexes it"))
     try:
@@ -97,13 +89,13 @@ def extra() -> list[Row]:
         return rows
     cfg = MnistDiffusionConfig()
     labels = torch.arange(16) % 10
-    t_ddim = _best(lambda: sample_digits(model, 16, 0, labels, "DDIM", S=50, rho=cfg.guidance, cfg=cfg))
+    t_ddim = best_of_s(lambda: sample_digits(model, 16, 0, labels, "DDIM", S=50, rho=cfg.guidance, cfg=cfg))
     rows.append(Row(f"DDIM 50 steps, 16 guided samples (ρ = {cfg.guidance:g}, 2 passes per step)", t_ddim, "s",
                     "<= 3 s", t_ddim <= 3.0, "best of 3"))
-    t_ddim0 = _best(lambda: sample_digits(model, 16, 0, None, "DDIM", S=50, cfg=cfg))
+    t_ddim0 = best_of_s(lambda: sample_digits(model, 16, 0, None, "DDIM", S=50, cfg=cfg))
     rows.append(Row("DDIM 50 steps, 16 unconditional samples", t_ddim0, "s", "<= 3 s",
                     t_ddim0 <= 3.0, "best of 3"))
-    t_ddpm = _best(lambda: sample_digits(model, 16, 0, labels, "DDPM", rho=cfg.guidance, cfg=cfg), 1)
+    t_ddpm = best_of_s(lambda: sample_digits(model, 16, 0, labels, "DDPM", rho=cfg.guidance, cfg=cfg), 1)
     rows.append(Row(f"DDPM {cfg.T} steps, 16 guided samples", t_ddpm, "s", "", None,
                     "progress bar on the page"))
     m = manifest["metrics"]
@@ -123,7 +115,7 @@ def extra() -> list[Row]:
         rows.append(Row(f"guidance sweep ρ = {rho:g}: accuracy / within-class diversity", acc,
                         "fraction", "", None, f"diversity {div:.2f}"))
     try:
-        from core.diffusion.latent import sample_latent, time_sampling
+        from core.diffusion.latent import time_sampling
         lat, lman = load("diffusion_latent_mnist")
         sp = time_sampling(lat, model, n=16, S=50, rho=cfg.guidance)
         rows.append(Row("latent diffusion: DDIM-50, 16 guided samples incl. decoding",

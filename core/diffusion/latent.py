@@ -24,6 +24,7 @@ from core.diffusion.samplers import Trajectory, sample
 from core.diffusion.schedules import make_schedule
 from core.diffusion.unet import timestep_embedding
 from core.pretrained import PretrainedSpec, TrainResult
+from core.timing import best_of_s
 
 NAME = "diffusion_latent_mnist"
 
@@ -191,16 +192,8 @@ def time_sampling(model: LatentDiffusion, pixel_model: nn.Module, n: int = 16, S
     from core.diffusion.mnist import MnistDiffusionConfig, sample_digits
     labels = torch.arange(n) % 10
 
-    def best(fn) -> float:
-        ts = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            fn()
-            ts.append(time.perf_counter() - t0)
-        return min(ts)
-
-    lat = best(lambda: sample_latent(model, n, 0, labels, S=S, rho=rho))
-    pix = best(lambda: sample_digits(pixel_model, n, 0, labels, S=S, rho=rho,
+    lat = best_of_s(lambda: sample_latent(model, n, 0, labels, S=S, rho=rho), repeats)
+    pix = best_of_s(lambda: sample_digits(pixel_model, n, 0, labels, S=S, rho=rho,
                                      cfg=MnistDiffusionConfig()))
     return {"latent_seconds": lat, "pixel_seconds": pix, "speedup": pix / lat}
 
