@@ -21,6 +21,7 @@ For every page the harness measures, on this machine's CPU:
 Results go to ``benchmarks/results/<stem>.json``; ``BENCHMARKS.md`` is rebuilt from every stored
 result, so ``python -m benchmarks --only 09_GANs`` refreshes one page and keeps the others.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,9 +33,9 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -58,11 +59,13 @@ def in_view(radio_key: str, view: str, set_control: Callable) -> Callable:
     While the radio is not on ``view`` (the first repetition, whose time the harness discards)
     it switches there; afterwards it calls ``set_control(at, i)``.
     """
+
     def apply(at, i):
         if at.radio(key=radio_key).value != view:
             at.radio(key=radio_key).set_value(view)
         else:
             set_control(at, i)
+
     return apply
 
 
@@ -73,7 +76,7 @@ class Row:
     name: str
     value: float
     unit: str
-    budget: str = ""           # e.g. "<= 100 ms"; empty when there is none
+    budget: str = ""  # e.g. "<= 100 ms"; empty when there is none
     passed: bool | None = None  # None when there is no budget
     note: str = ""
 
@@ -92,18 +95,24 @@ class PageResult:
 
 def discover() -> dict[str, str]:
     """stem -> module name of every ``benchmarks/pages/*.py``."""
-    return {p.stem: f"benchmarks.pages.{p.stem}"
-            for p in sorted((ROOT / "benchmarks" / "pages").glob("*.py")) if p.stem != "__init__"}
+    return {
+        p.stem: f"benchmarks.pages.{p.stem}"
+        for p in sorted((ROOT / "benchmarks" / "pages").glob("*.py"))
+        if p.stem != "__init__"
+    }
 
 
 def _cold_render_ms(page: str) -> float:
-    code = ("import time,os;os.environ.setdefault('PLAYGROUND_DEVICE','cpu');"
-            "from streamlit.testing.v1 import AppTest;"
-            f"at=AppTest.from_file({str(ROOT / page)!r}, default_timeout=600);"
-            "t=time.perf_counter();at.run();dt=time.perf_counter()-t;"
-            "assert not at.exception, [e.value for e in at.exception];print(dt*1000)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         check=True)
+    code = (
+        "import time,os;os.environ.setdefault('PLAYGROUND_DEVICE','cpu');"
+        "from streamlit.testing.v1 import AppTest;"
+        f"at=AppTest.from_file({str(ROOT / page)!r}, default_timeout=600);"
+        "t=time.perf_counter();at.run();dt=time.perf_counter()-t;"
+        "assert not at.exception, [e.value for e in at.exception];print(dt*1000)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -132,12 +141,25 @@ def measure_page(stem: str, module_name: str, repeats: int = 9) -> PageResult:
                 raise RuntimeError(f"{stem}/{it.name}: {[e.value for e in at.exception]}")
             if i > 0:  # the first change may fill a cache; the median is over the rest
                 times.append(dt)
-        reruns.append({"name": it.name, "median_ms": statistics.median(times),
-                       "budget_ms": it.budget_ms, "n": len(times)})
+        reruns.append(
+            {
+                "name": it.name,
+                "median_ms": statistics.median(times),
+                "budget_ms": it.budget_ms,
+                "n": len(times),
+            }
+        )
     extra = [asdict(r) for r in mod.extra()] if hasattr(mod, "extra") else []
-    return PageResult(stem=stem, page=page, cold_ms=cold, warm_ms=warm, reruns=reruns,
-                      extra=extra, notes=getattr(mod, "NOTES", ""),
-                      measured_at=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    return PageResult(
+        stem=stem,
+        page=page,
+        cold_ms=cold,
+        warm_ms=warm,
+        reruns=reruns,
+        extra=extra,
+        notes=getattr(mod, "NOTES", ""),
+        measured_at=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    )
 
 
 def _machine() -> str:
@@ -153,9 +175,11 @@ def _machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-            f"torch {torch.__version__} ({torch.get_num_threads()} threads), "
-            f"Streamlit {streamlit.__version__}, numpy {numpy.__version__}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"torch {torch.__version__} ({torch.get_num_threads()} threads), "
+        f"Streamlit {streamlit.__version__}, numpy {numpy.__version__}"
+    )
 
 
 def _ok(value: float, budget: float) -> str:
@@ -163,24 +187,33 @@ def _ok(value: float, budget: float) -> str:
 
 
 def render_markdown(results: list[dict]) -> str:
-    lines = ["# Benchmarks", "",
-             "Generated by `python -m benchmarks` (one page: `python -m benchmarks --only STEM`). "
-             "Latencies are measured with Streamlit's AppTest on the CPU, so they include "
-             "AppTest's own overhead; budgets are from ../shared/GUIDE.md. No test asserts a "
-             "timing: this file is the record.", "",
-             f"Machine: {_machine()}.", "",
-             "## Page latency", "",
-             "| page | cold first render (ms) | warm first render (ms) | budget | interaction | "
-             "median rerun (ms) | budget |", "|---|---:|---:|---|---|---:|---|"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Generated by `python -m benchmarks` (one page: `python -m benchmarks --only STEM`). "
+        "Latencies are measured with Streamlit's AppTest on the CPU, so they include "
+        "AppTest's own overhead; budgets are from ../shared/GUIDE.md. No test asserts a "
+        "timing: this file is the record.",
+        "",
+        f"Machine: {_machine()}.",
+        "",
+        "## Page latency",
+        "",
+        "| page | cold first render (ms) | warm first render (ms) | budget | interaction | "
+        "median rerun (ms) | budget |",
+        "|---|---:|---:|---|---|---:|---|",
+    ]
     for r in results:
         warm_ok = _ok(r["warm_ms"], BUDGETS_MS["first_render_warm"])
-        first = (f"| {r['page']} | {r['cold_ms']:.0f} | {r['warm_ms']:.0f} | ≤ 1000 {warm_ok} ")
+        first = f"| {r['page']} | {r['cold_ms']:.0f} | {r['warm_ms']:.0f} | ≤ 1000 {warm_ok} "
         if not r["reruns"]:
             lines.append(first + "| – | – | – |")
         for k, it in enumerate(r["reruns"]):
             lead = first if k == 0 else "| | | | "
-            lines.append(lead + f"| {it['name']} | {it['median_ms']:.0f} | "
-                         f"≤ {it['budget_ms']:.0f} {_ok(it['median_ms'], it['budget_ms'])} |")
+            lines.append(
+                lead + f"| {it['name']} | {it['median_ms']:.0f} | "
+                f"≤ {it['budget_ms']:.0f} {_ok(it['median_ms'], it['budget_ms'])} |"
+            )
     for r in results:
         if not r["extra"] and not r["notes"]:
             continue
@@ -189,8 +222,10 @@ def render_markdown(results: list[dict]) -> str:
             lines += ["| benchmark | value | unit | budget | note |", "|---|---:|---|---|---|"]
             for e in r["extra"]:
                 mark = "" if e["passed"] is None else (" ✅" if e["passed"] else " ❌")
-                lines.append(f"| {e['name']} | {e['value']:.4g} | {e['unit']} | "
-                             f"{e['budget']}{mark} | {e['note']} |")
+                lines.append(
+                    f"| {e['name']} | {e['value']:.4g} | {e['unit']} | "
+                    f"{e['budget']}{mark} | {e['note']} |"
+                )
         if r["notes"]:
             lines += ["", r["notes"].strip()]
     return "\n".join(lines) + "\n"
@@ -217,8 +252,14 @@ def main(argv: list[str] | None = None) -> int:
             (RESULTS / f"{stem}.json").write_text(json.dumps(asdict(res), indent=2) + "\n")
     order = {s: i for i, s in enumerate(modules)}
     # Only page results (named after a benchmarks/pages module); topics may keep other JSON here.
-    results = sorted((json.loads((RESULTS / f"{s}.json").read_text()) for s in modules
-                      if (RESULTS / f"{s}.json").exists()), key=lambda r: order[r["stem"]])
+    results = sorted(
+        (
+            json.loads((RESULTS / f"{s}.json").read_text())
+            for s in modules
+            if (RESULTS / f"{s}.json").exists()
+        ),
+        key=lambda r: order[r["stem"]],
+    )
     OUTPUT.write_text(render_markdown(results))
     print(f"wrote {OUTPUT.relative_to(ROOT)}")
     return 0

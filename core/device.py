@@ -8,6 +8,7 @@ the CPU on a GPU machine when comparing timings.
 sessions as threads of one process; each op spreading over every core would make them fight, so
 the default is min(2, cores) unless ``PLAYGROUND_THREADS`` says otherwise.
 """
+
 from __future__ import annotations
 
 import os

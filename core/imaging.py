@@ -5,6 +5,7 @@ the file name), a byte cap, a pixel cap checked from the header *before* decodin
 decompression bomb is refused without being expanded), and a full decode that turns a truncated
 or corrupt file into an `ImageError` with a clear message.
 """
+
 from __future__ import annotations
 
 import io
@@ -21,22 +22,28 @@ class ImageError(ValueError):
     """An image cannot be used; ``str(err)`` is a message fit to show the user."""
 
 
-def decode_image(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS,
-                 mode: str = "RGB") -> np.ndarray:
+def decode_image(
+    data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS, mode: str = "RGB"
+) -> np.ndarray:
     """Decode PNG/JPEG bytes to a uint8 array, (H, W, 3) for mode 'RGB' or (H, W) for 'L'."""
     if not data:
         raise ImageError("the file is empty")
     if len(data) > max_bytes:
-        raise ImageError(f"the file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB")
+        raise ImageError(
+            f"the file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB"
+        )
     try:
         with Image.open(io.BytesIO(data)) as im:  # reads the header only
             if im.format not in ALLOWED_FORMATS:
-                raise ImageError(f"{im.format or 'unknown'} images are not accepted; "
-                                 "upload a PNG or JPEG")
+                raise ImageError(
+                    f"{im.format or 'unknown'} images are not accepted; upload a PNG or JPEG"
+                )
             w, h = im.size
             if w * h > max_pixels:
-                raise ImageError(f"the image is {w}x{h} = {w * h:,} pixels; the limit is "
-                                 f"{max_pixels:,} (a very large or decompression-bomb image)")
+                raise ImageError(
+                    f"the image is {w}x{h} = {w * h:,} pixels; the limit is "
+                    f"{max_pixels:,} (a very large or decompression-bomb image)"
+                )
             if w < 1 or h < 1:
                 raise ImageError("the image has no pixels")
             im.load()  # full decode: truncated/corrupt data raises here
@@ -51,8 +58,9 @@ def decode_image(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = M
         raise ImageError(f"the image is corrupt or truncated ({e})")
 
 
-def make_grid(images: np.ndarray, nrow: int | None = None, pad: int = 1,
-              pad_value: float = 1.0) -> np.ndarray:
+def make_grid(
+    images: np.ndarray, nrow: int | None = None, pad: int = 1, pad_value: float = 1.0
+) -> np.ndarray:
     """Tile (N, H, W) or (N, C, H, W) images into one (H', W') or (H', W', C) array."""
     x = np.asarray(images, dtype=np.float32)
     if x.ndim == 3:
@@ -63,8 +71,11 @@ def make_grid(images: np.ndarray, nrow: int | None = None, pad: int = 1,
     grid = np.full((c, ncol_rows * (h + pad) + pad, nrow * (w + pad) + pad), pad_value, np.float32)
     for k in range(n):
         r, q = divmod(k, nrow)
-        grid[:, pad + r * (h + pad): pad + r * (h + pad) + h,
-             pad + q * (w + pad): pad + q * (w + pad) + w] = x[k]
+        grid[
+            :,
+            pad + r * (h + pad) : pad + r * (h + pad) + h,
+            pad + q * (w + pad) : pad + q * (w + pad) + w,
+        ] = x[k]
     return grid[0] if c == 1 else grid.transpose(1, 2, 0)
 
 
@@ -97,11 +108,12 @@ def to_mnist_style(gray: np.ndarray) -> np.ndarray:
         return np.zeros((28, 28), np.float32)
     g = g / g.max()
     rows, cols = np.flatnonzero(g.max(1) > 0.1), np.flatnonzero(g.max(0) > 0.1)
-    g = g[rows[0]: rows[-1] + 1, cols[0]: cols[-1] + 1]
+    g = g[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     h, w = g.shape
     s = 20.0 / max(h, w)
     im = Image.fromarray((g * 255).astype(np.uint8)).resize(
-        (max(1, round(w * s)), max(1, round(h * s))), Image.BILINEAR)
+        (max(1, round(w * s)), max(1, round(h * s))), Image.BILINEAR
+    )
     small = np.asarray(im, dtype=np.float32) / 255.0
     out = np.zeros((28, 28), np.float32)
     hh, ww = small.shape
@@ -110,5 +122,5 @@ def to_mnist_style(gray: np.ndarray) -> np.ndarray:
     cy, cx = (yy * small).sum() / m, (xx * small).sum() / m
     top = int(np.clip(round(14 - cy), 0, 28 - hh))
     left = int(np.clip(round(14 - cx), 0, 28 - ww))
-    out[top: top + hh, left: left + ww] = small
+    out[top : top + hh, left : left + ww] = small
     return out

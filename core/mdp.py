@@ -18,6 +18,7 @@ Dynamic programming (the model is known):
 Environments (gymnasium FrozenLake / CliffWalking, the editable gridworld) are built in
 `core.gridworlds`; tabular model-free learning is in `core.tabular_rl`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ import scipy.sparse as sp
 
 # Canonical action order of every MDP here (gym action codes differ per env: see gridworlds).
 ACTIONS = ("up", "right", "down", "left")
-DELTAS = ((-1, 0), (0, 1), (1, 0), (0, -1))   # (d_row, d_col) of each action
+DELTAS = ((-1, 0), (0, 1), (1, 0), (0, -1))  # (d_row, d_col) of each action
 ARROWS = ("↑", "→", "↓", "←")
 DENSE_MAX_STATES = 2048  # below this the operator uses a dense (S*A, S) matrix (BLAS is faster)
 
@@ -48,12 +49,12 @@ class MDP:
 
     name: str
     desc: tuple[str, ...]
-    next_state: np.ndarray      # (S, A, K) int64: k-th possible successor of (s, a)
-    prob: np.ndarray            # (S, A, K) float64: its probability (rows sum to 1)
-    reward: np.ndarray          # (S, A, K) float64: reward R(s, a, s') of that outcome
-    terminal: np.ndarray        # (S,) bool: absorbing, zero reward
-    goal: np.ndarray            # (S,) bool: terminal states that count as a success
-    start: int                  # the start state s_0
+    next_state: np.ndarray  # (S, A, K) int64: k-th possible successor of (s, a)
+    prob: np.ndarray  # (S, A, K) float64: its probability (rows sum to 1)
+    reward: np.ndarray  # (S, A, K) float64: reward R(s, a, s') of that outcome
+    terminal: np.ndarray  # (S,) bool: absorbing, zero reward
+    goal: np.ndarray  # (S,) bool: terminal states that count as a success
+    start: int  # the start state s_0
     max_steps: int | None = None  # episode time limit (FrozenLake: 100), None = unlimited
     cell_reward: np.ndarray | None = field(default=None)  # (S,) for display, editor only
 
@@ -97,7 +98,7 @@ class MDP:
         """P with rows a*S + s, shape (A*S, S), and r as (A, S): the layout value iteration
         uses, so max_a is an elementwise maximum of A contiguous rows (fast for small S)."""
         S, A = self.n_states, self.n_actions
-        order = (np.arange(S)[None, :] * A + np.arange(A)[:, None]).ravel()   # (A*S,)
+        order = (np.arange(S)[None, :] * A + np.arange(A)[:, None]).ravel()  # (A*S,)
         return self.P_flat[order], np.ascontiguousarray(self.r.T)
 
     @cached_property
@@ -139,15 +140,16 @@ def bellman_optimality(mdp: MDP, v: np.ndarray, gamma: float) -> np.ndarray:
     return q_values(mdp, v, gamma).max(axis=1)
 
 
-def greedy_policy(mdp: MDP, v: np.ndarray, gamma: float, prev: np.ndarray | None = None,
-                  rtol: float = 1e-10) -> np.ndarray:
+def greedy_policy(
+    mdp: MDP, v: np.ndarray, gamma: float, prev: np.ndarray | None = None, rtol: float = 1e-10
+) -> np.ndarray:
     """pi(s) in argmax_a Q(s, a); ties keep ``prev[s]`` (so policy iteration cannot cycle).
 
     Returns (S,) int64 actions.
     """
-    q = q_values(mdp, v, gamma)                                  # (S, A)
+    q = q_values(mdp, v, gamma)  # (S, A)
     best = q.max(axis=1, keepdims=True)
-    ties = q >= best - rtol * (1.0 + np.abs(best))               # (S, A) bool
+    ties = q >= best - rtol * (1.0 + np.abs(best))  # (S, A) bool
     pi = ties.argmax(axis=1)
     if prev is not None:
         keep = ties[np.arange(mdp.n_states), prev]
@@ -172,17 +174,22 @@ def _check_gamma(gamma: float) -> float:
 # ----------------------------------------------------------------------------- value iteration
 @dataclass
 class ValueIterationResult:
-    v: np.ndarray                  # (S,) final v_T
-    policy: np.ndarray             # (S,) greedy policy w.r.t. v_T
-    iterations: int                # T
-    converged: bool                # ||v_T - v_{T-1}||_inf <= tol within max_iter
-    residuals: np.ndarray          # (T,) Bellman residual ||v_{t+1} - v_t||_inf
-    history: np.ndarray | None     # (T+1, S) v_0 .. v_T (when keep_history)
+    v: np.ndarray  # (S,) final v_T
+    policy: np.ndarray  # (S,) greedy policy w.r.t. v_T
+    iterations: int  # T
+    converged: bool  # ||v_T - v_{T-1}||_inf <= tol within max_iter
+    residuals: np.ndarray  # (T,) Bellman residual ||v_{t+1} - v_t||_inf
+    history: np.ndarray | None  # (T+1, S) v_0 .. v_T (when keep_history)
 
 
-def value_iteration(mdp: MDP, gamma: float, tol: float = 1e-8, max_iter: int = 10_000,
-                    v0: np.ndarray | None = None, keep_history: bool = True
-                    ) -> ValueIterationResult:
+def value_iteration(
+    mdp: MDP,
+    gamma: float,
+    tol: float = 1e-8,
+    max_iter: int = 10_000,
+    v0: np.ndarray | None = None,
+    keep_history: bool = True,
+) -> ValueIterationResult:
     """Algorithm 4: v_{t+1} = T v_t from v_0 (default 0) until ||v_{t+1} - v_t||_inf <= tol.
 
     Vectorised: one (S*A, S) mat-vec and a max over actions per iteration, in preallocated
@@ -191,30 +198,30 @@ def value_iteration(mdp: MDP, gamma: float, tol: float = 1e-8, max_iter: int = 1
     gamma = _check_gamma(gamma)
     S, A = mdp.n_states, mdp.n_actions
     v = np.zeros(S) if v0 is None else np.asarray(v0, dtype=np.float64).copy()
-    P_am, r_am = mdp.P_action_major                               # (A*S, S), (A, S)
+    P_am, r_am = mdp.P_action_major  # (A*S, S), (A, S)
     # Q = [gamma P | r] @ [v; 1]: one mat-vec per sweep gives Q(s, a) for all s, a
     if isinstance(P_am, np.ndarray):
-        M_aug = np.hstack([gamma * P_am, r_am.reshape(A * S, 1)])    # (A*S, S+1) dense
+        M_aug = np.hstack([gamma * P_am, r_am.reshape(A * S, 1)])  # (A*S, S+1) dense
     else:
         M_aug = sp.hstack([gamma * P_am, sp.csr_matrix(r_am.reshape(A * S, 1))]).tocsr()
     dense = isinstance(M_aug, np.ndarray)
-    v_a, v_b = np.ones(S + 1), np.ones(S + 1)                     # [v; 1], two buffers
+    v_a, v_b = np.ones(S + 1), np.ones(S + 1)  # [v; 1], two buffers
     v_a[:S] = v
     q = np.empty(A * S)
-    q_as = q.reshape(A, S)                                        # Q(s, a) as rows per action
+    q_as = q.reshape(A, S)  # Q(s, a) as rows per action
     diff = np.empty(S + 1)
     history = [v.copy()] if keep_history else None
     residuals = np.empty(max_iter)
     converged, t = False, 0
     while t < max_iter:
         if dense:
-            np.dot(M_aug, v_a, out=q)                             # Q = r + gamma P v
+            np.dot(M_aug, v_a, out=q)  # Q = r + gamma P v
         else:
             q[:] = M_aug @ v_a
-        np.max(q_as, axis=0, out=v_b[:S])                         # v_{t+1} = max_a Q
+        np.max(q_as, axis=0, out=v_b[:S])  # v_{t+1} = max_a Q
         np.subtract(v_b, v_a, out=diff)
         np.abs(diff, out=diff)
-        res = diff.max()                                          # ||v_{t+1} - v_t||_inf
+        res = diff.max()  # ||v_{t+1} - v_t||_inf
         residuals[t] = res
         v_a, v_b = v_b, v_a
         t += 1
@@ -227,8 +234,13 @@ def value_iteration(mdp: MDP, gamma: float, tol: float = 1e-8, max_iter: int = 1
             break
     v = v_a[:S]
     return ValueIterationResult(
-        v=v.copy(), policy=greedy_policy(mdp, v, gamma), iterations=t, converged=converged,
-        residuals=residuals[:t].copy(), history=np.array(history) if keep_history else None)
+        v=v.copy(),
+        policy=greedy_policy(mdp, v, gamma),
+        iterations=t,
+        converged=converged,
+        residuals=residuals[:t].copy(),
+        history=np.array(history) if keep_history else None,
+    )
 
 
 def contraction_bound(v0: np.ndarray, v_star: np.ndarray, gamma: float, T: int) -> np.ndarray:
@@ -242,8 +254,8 @@ def policy_matrix(mdp: MDP, policy: np.ndarray) -> tuple[sp.csr_matrix, np.ndarr
     S, A, K = mdp.next_state.shape
     pi = np.asarray(policy)
     if pi.ndim == 1:
-        pi = np.eye(A)[pi]                                        # (S, A) one-hot
-    w = pi[:, :, None] * mdp.prob                                 # (S, A, K)
+        pi = np.eye(A)[pi]  # (S, A) one-hot
+    w = pi[:, :, None] * mdp.prob  # (S, A, K)
     rows = np.repeat(np.arange(S), A * K)
     P_pi = sp.csr_matrix((w.ravel(), (rows, mdp.next_state.ravel())), shape=(S, S))
     r_pi = (pi * mdp.r).sum(1)
@@ -279,7 +291,8 @@ def policy_evaluation(mdp: MDP, policy: np.ndarray, gamma: float) -> np.ndarray:
             raise NonTerminatingPolicyError(
                 f"At γ = 1 this policy never reaches a terminal state from {int(stuck.sum())} "
                 f"state(s) (e.g. state {int(np.flatnonzero(stuck)[0])}): its return is an "
-                "infinite sum, so I − P_π is singular and v_π has no unique value. Use γ < 1.")
+                "infinite sum, so I − P_π is singular and v_π has no unique value. Use γ < 1."
+            )
     idx = np.flatnonzero(nt)
     M = sp.identity(idx.size, format="csr") - gamma * P_pi[idx][:, idx]
     v = np.zeros(mdp.n_states)
@@ -287,22 +300,28 @@ def policy_evaluation(mdp: MDP, policy: np.ndarray, gamma: float) -> np.ndarray:
         v[idx] = np.linalg.solve(M.toarray(), r_pi[idx])
     else:
         from scipy.sparse.linalg import spsolve
+
         v[idx] = spsolve(M.tocsc(), r_pi[idx])
     return v
 
 
 @dataclass
 class PolicyIterationResult:
-    v: np.ndarray                  # (S,) v of the final policy
-    policy: np.ndarray             # (S,) final greedy policy
-    iterations: int                # number of evaluations (Algorithm 5 loop passes)
-    values: list[np.ndarray]       # v^{pi_t} for t = 0..T-1
-    policies: list[np.ndarray]     # pi_{t+1} = greedy(v^{pi_t}) for t = 0..T-1
-    changed: list[int]             # states whose action changed in each improvement
+    v: np.ndarray  # (S,) v of the final policy
+    policy: np.ndarray  # (S,) final greedy policy
+    iterations: int  # number of evaluations (Algorithm 5 loop passes)
+    values: list[np.ndarray]  # v^{pi_t} for t = 0..T-1
+    policies: list[np.ndarray]  # pi_{t+1} = greedy(v^{pi_t}) for t = 0..T-1
+    changed: list[int]  # states whose action changed in each improvement
 
 
-def policy_iteration(mdp: MDP, gamma: float, max_iter: int = 1000, tol: float = 0.0,
-                     policy0: np.ndarray | None = None) -> PolicyIterationResult:
+def policy_iteration(
+    mdp: MDP,
+    gamma: float,
+    max_iter: int = 1000,
+    tol: float = 0.0,
+    policy0: np.ndarray | None = None,
+) -> PolicyIterationResult:
     """Algorithm 5: pi_0 = uniform random; evaluate exactly, improve greedily, until stable.
 
     Stops when the greedy policy no longer changes or ||v^{pi_t} - v^{pi_{t-1}}||_inf <= tol.
@@ -315,8 +334,8 @@ def policy_iteration(mdp: MDP, gamma: float, max_iter: int = 1000, tol: float = 
     values, policies, changed = [], [], []
     v_prev = None
     for _ in range(max_iter):
-        v = policy_evaluation(mdp, pi, gamma)                     # policy evaluation
-        new = greedy_policy(mdp, v, gamma, prev=prev_det)         # policy improvement
+        v = policy_evaluation(mdp, pi, gamma)  # policy evaluation
+        new = greedy_policy(mdp, v, gamma, prev=prev_det)  # policy improvement
         values.append(v)
         policies.append(new)
         changed.append(S if prev_det is None else int((new != prev_det).sum()))
@@ -325,15 +344,22 @@ def policy_iteration(mdp: MDP, gamma: float, max_iter: int = 1000, tol: float = 
         if stable or small:
             break
         pi, prev_det, v_prev = new, new, v
-    return PolicyIterationResult(v=values[-1], policy=policies[-1], iterations=len(values),
-                                 values=values, policies=policies, changed=changed)
+    return PolicyIterationResult(
+        v=values[-1],
+        policy=policies[-1],
+        iterations=len(values),
+        values=values,
+        policies=policies,
+        changed=changed,
+    )
 
 
 # ----------------------------------------------------------------------------- rollouts
-def sample_step(mdp: MDP, s: np.ndarray, a: np.ndarray, rng: np.random.Generator
-                ) -> tuple[np.ndarray, np.ndarray]:
+def sample_step(
+    mdp: MDP, s: np.ndarray, a: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Sample s' ~ P(.|s, a) and R(s, a, s') for a batch: s, a (B,) -> (s', r) each (B,)."""
-    cdf = np.cumsum(mdp.prob[s, a], axis=1)                       # (B, K)
+    cdf = np.cumsum(mdp.prob[s, a], axis=1)  # (B, K)
     k = (rng.random(s.shape[0])[:, None] >= cdf).sum(1)
     k = np.minimum(k, cdf.shape[1] - 1)
     return mdp.next_state[s, a, k], mdp.reward[s, a, k]
@@ -341,14 +367,15 @@ def sample_step(mdp: MDP, s: np.ndarray, a: np.ndarray, rng: np.random.Generator
 
 @dataclass
 class Episodes:
-    success: np.ndarray   # (N,) bool: ended in a goal state within the limit
-    returns: np.ndarray   # (N,) undiscounted return
-    lengths: np.ndarray   # (N,) steps taken
-    path: np.ndarray      # (T+1,) states of episode 0 (for the animation)
+    success: np.ndarray  # (N,) bool: ended in a goal state within the limit
+    returns: np.ndarray  # (N,) undiscounted return
+    lengths: np.ndarray  # (N,) steps taken
+    path: np.ndarray  # (T+1,) states of episode 0 (for the animation)
 
 
-def run_episodes(mdp: MDP, policy: np.ndarray, n: int, seed: int = 0,
-                 max_steps: int | None = None) -> Episodes:
+def run_episodes(
+    mdp: MDP, policy: np.ndarray, n: int, seed: int = 0, max_steps: int | None = None
+) -> Episodes:
     """Roll out a deterministic policy from the start state for ``n`` episodes at once."""
     max_steps = max_steps or mdp.max_steps or 10 * mdp.n_states
     rng = np.random.default_rng(seed)
@@ -376,7 +403,7 @@ def success_probability(mdp: MDP, policy: np.ndarray, max_steps: int | None = No
         d[mdp.start] = 1.0
         PT = P_pi.T.tocsr()
         for _ in range(max_steps):
-            d = PT @ d                                            # d_{t+1} = P_pi^T d_t
+            d = PT @ d  # d_{t+1} = P_pi^T d_t
         return float(d[mdp.goal].sum())
     # absorption probability x = P_pi x on transient states, x = 1 on goals, 0 on other terminals
     ok = terminating_states(mdp, P_pi) & ~mdp.terminal

@@ -13,6 +13,7 @@ CLI::
     python -m core.pretrained train NAME [NAME ...]    # rebuild from the seed (tqdm progress)
     python -m core.pretrained sample NAME --n 64 --out grid.png   # generative models
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,10 +23,11 @@ import importlib
 import json
 import platform
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -124,8 +126,12 @@ def _config_dict(config: Any) -> dict:
 def versions() -> dict[str, str]:
     import safetensors
 
-    return {"python": platform.python_version(), "torch": torch.__version__,
-            "numpy": np.__version__, "safetensors": safetensors.__version__}
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "safetensors": safetensors.__version__,
+    }
 
 
 def save(spec: PretrainedSpec, result: TrainResult, directory: Path = PRETRAINED_DIR) -> dict:
@@ -158,17 +164,21 @@ def save(spec: PretrainedSpec, result: TrainResult, directory: Path = PRETRAINED
 def read_manifest(name: str, directory: Path = PRETRAINED_DIR) -> dict:
     path = directory / f"{name}.json"
     if not path.exists():
-        raise PretrainedError(f"pretrained model {name!r} is missing ({path.name} not found); "
-                              f"rebuild it with `{retrain_command(name)}`")
+        raise PretrainedError(
+            f"pretrained model {name!r} is missing ({path.name} not found); "
+            f"rebuild it with `{retrain_command(name)}`"
+        )
     try:
         return json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise PretrainedError(f"manifest {path.name} is corrupt ({e}); "
-                              f"rebuild it with `{retrain_command(name)}`")
+        raise PretrainedError(
+            f"manifest {path.name} is corrupt ({e}); rebuild it with `{retrain_command(name)}`"
+        )
 
 
-def load(name: str, device: torch.device | str = "cpu",
-         directory: Path = PRETRAINED_DIR) -> tuple[nn.Module, dict]:
+def load(
+    name: str, device: torch.device | str = "cpu", directory: Path = PRETRAINED_DIR
+) -> tuple[nn.Module, dict]:
     """Build ``name``, load its verified weights, move to ``device``; return (model.eval(), manifest).
 
     Raises `PretrainedError` (naming the rebuild command) when a file is missing, the sha256
@@ -183,11 +193,14 @@ def load(name: str, device: torch.device | str = "cpu",
     if not wpath.exists():
         raise PretrainedError(f"pretrained weights {wpath.name} are missing; {fix}")
     if sha256_file(wpath) != manifest.get("sha256"):
-        raise PretrainedError(f"pretrained weights {wpath.name} do not match the sha256 in "
-                              f"{name}.json (corrupt or replaced file); {fix}")
+        raise PretrainedError(
+            f"pretrained weights {wpath.name} do not match the sha256 in "
+            f"{name}.json (corrupt or replaced file); {fix}"
+        )
     if manifest.get("config") != _config_dict(spec.config):
-        raise PretrainedError(f"{name}.json was trained with a different config than the code "
-                              f"registers now; {fix}")
+        raise PretrainedError(
+            f"{name}.json was trained with a different config than the code registers now; {fix}"
+        )
     model = spec.build(spec.config)
     try:
         model.load_state_dict(load_file(str(wpath)), strict=True)
@@ -209,7 +222,7 @@ def train(name: str, directory: Path = PRETRAINED_DIR, seed: int | None = None) 
 # ----------------------------------------------------------------------------- CLI
 def _cmd_list(_args) -> int:
     print(f"{'name':28} {'params':>9}  {'steps':>7}  metrics")
-    for name, spec in registry().items():
+    for name, _spec in registry().items():
         try:
             m = read_manifest(name)
         except PretrainedError:
@@ -246,8 +259,11 @@ def _cmd_sample(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m core.pretrained", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m core.pretrained",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("list", help="list registered models and their measured metrics")
     t = sub.add_parser("train", help="train and save models")

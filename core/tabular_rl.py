@@ -14,6 +14,7 @@ so a learning curve averaged over seeds costs about as much as a single run.
 V <- V + alpha delta, where alpha is the step size, as in the notes' second line and Sutton &
 Barto.) Terminal states bootstrap from 0; an episode cut by the time limit still bootstraps.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,13 +35,13 @@ BOOK_EXAMPLE_6_6 = {"SARSA": -25.0, "Q-learning": -50.0}
 class TabularConfig:
     """One learning experiment (the same object keys the page's cache and live stepper)."""
 
-    method: str = "Q-learning"   # one of METHODS
-    alpha: float = 0.1           # step size alpha of the TD updates (Monte Carlo uses 1/N(s))
-    gamma: float = 0.99          # discount factor
-    epsilon: float = 0.1         # exploration rate of the epsilon-greedy behaviour policy
-    n_seeds: int = 8             # independent agents averaged in the learning curves
-    seed: int = 0                # seeds the one generator that drives all agents
-    target: str = TARGETS[0]     # the policy MC / TD(0) evaluate
+    method: str = "Q-learning"  # one of METHODS
+    alpha: float = 0.1  # step size alpha of the TD updates (Monte Carlo uses 1/N(s))
+    gamma: float = 0.99  # discount factor
+    epsilon: float = 0.1  # exploration rate of the epsilon-greedy behaviour policy
+    n_seeds: int = 8  # independent agents averaged in the learning curves
+    seed: int = 0  # seeds the one generator that drives all agents
+    target: str = TARGETS[0]  # the policy MC / TD(0) evaluate
     max_steps: int | None = None  # episode limit; None = the env's (FrozenLake 100) or 10,000
 
     def __post_init__(self):
@@ -55,7 +56,7 @@ def epsilon_greedy(q: np.ndarray, epsilon: float, rng: np.random.Generator) -> n
     (ties broken uniformly at random)."""
     B, A = q.shape
     noise = rng.random((B, A))
-    best = np.where(q >= q.max(1, keepdims=True), noise, -1.0).argmax(1)   # random tie-break
+    best = np.where(q >= q.max(1, keepdims=True), noise, -1.0).argmax(1)  # random tie-break
     explore = rng.random(B) < epsilon
     return np.where(explore, rng.integers(0, A, B), best)
 
@@ -67,24 +68,33 @@ class TabularLearner:
     ``target_policy`` (S, A) is the evaluated policy (MC / TD(0)).
     """
 
-    def __init__(self, mdp: MDP, cfg: TabularConfig, v_ref: np.ndarray | None = None,
-                 target_policy: np.ndarray | None = None, device=None):
+    def __init__(
+        self,
+        mdp: MDP,
+        cfg: TabularConfig,
+        v_ref: np.ndarray | None = None,
+        target_policy: np.ndarray | None = None,
+        device=None,
+    ):
         self.mdp, self.cfg, self.device = mdp, cfg, device  # numpy only; device kept for API
         B, S, A = cfg.n_seeds, mdp.n_states, mdp.n_actions
         self.rng = np.random.default_rng(cfg.seed)
         self.Q = np.zeros((B, S, A))
         self.V = np.zeros((B, S))
-        self.N = np.zeros((B, S))                       # first-visit counts (Monte Carlo)
+        self.N = np.zeros((B, S))  # first-visit counts (Monte Carlo)
         self.v_ref = v_ref
-        self.target = (np.full((S, A), 1.0 / A) if target_policy is None
-                       else np.asarray(target_policy, dtype=np.float64))
+        self.target = (
+            np.full((S, A), 1.0 / A)
+            if target_policy is None
+            else np.asarray(target_policy, dtype=np.float64)
+        )
         self.control = cfg.method in CONTROL
         self.max_steps = cfg.max_steps or mdp.max_steps or 10_000
         # exploring starts for evaluation, so every state's value is estimated
         self.starts = np.flatnonzero(mdp.reachable & ~mdp.terminal)
-        self.mask = mdp.reachable & ~mdp.terminal       # states compared with v_ref
-        self.returns: list[np.ndarray] = []             # per episode: (B,) undiscounted return
-        self.errors: list[np.ndarray] = []              # per episode: (B,) RMS |V - v_ref|
+        self.mask = mdp.reachable & ~mdp.terminal  # states compared with v_ref
+        self.returns: list[np.ndarray] = []  # per episode: (B,) undiscounted return
+        self.errors: list[np.ndarray] = []  # per episode: (B,) RMS |V - v_ref|
         self.steps_done = 0
         self.env_steps = 0
 
@@ -112,7 +122,7 @@ class TabularLearner:
             return np.full(b.size, np.nan)
         v = self.Q[b].max(2) if self.control else self.V[b]
         d = v[:, self.mask] - self.v_ref[self.mask]
-        return np.sqrt((d ** 2).mean(1)) if d.size else np.zeros(b.size)
+        return np.sqrt((d**2).mean(1)) if d.size else np.zeros(b.size)
 
     # -- the stepper -------------------------------------------------------------------------
     def step(self, n: int = 1) -> dict[str, float]:
@@ -135,7 +145,7 @@ class TabularLearner:
             if b.size == 0:
                 break
             sb, ab = s[b], a[b]
-            s2, r = sample_step(mdp, sb, ab, self.rng)                  # (n_b,), (n_b,)
+            s2, r = sample_step(mdp, sb, ab, self.rng)  # (n_b,), (n_b,)
             not_term = ~mdp.terminal[s2]
             self.env_steps += b.size
             if mc:
@@ -156,12 +166,12 @@ class TabularLearner:
                 delta = td_target - self.V[b, sb]
                 self.V[b, sb] += alpha * delta
             s[b], a[b] = s2, a2
-            e = b[~not_term | (ep_len[b] >= self.max_steps)]            # seeds whose episode ended
+            e = b[~not_term | (ep_len[b] >= self.max_steps)]  # seeds whose episode ended
             if e.size == 0:
                 continue
             if mc:
                 for bi in e:
-                    self._mc_update(bi, traj_s[bi, :ep_len[bi]], traj_r[bi, :ep_len[bi]])
+                    self._mc_update(bi, traj_s[bi, : ep_len[bi]], traj_r[bi, : ep_len[bi]])
             k = done_count[e]
             ep_ret_rec[e, k] = ep_ret[e]
             ep_err_rec[e, k] = self._rms(e)
@@ -173,18 +183,21 @@ class TabularLearner:
         self.returns.extend(ep_ret_rec.T)
         self.errors.extend(ep_err_rec.T)
         self.steps_done += n
-        return {"return": float(ep_ret_rec[:, -1].mean()), "rms_error": float(self._rms().mean()),
-                "env_steps": float(self.env_steps)}
+        return {
+            "return": float(ep_ret_rec[:, -1].mean()),
+            "rms_error": float(self._rms().mean()),
+            "env_steps": float(self.env_steps),
+        }
 
     def _mc_update(self, b: int, states: np.ndarray, rewards: np.ndarray) -> None:
         """First-visit Monte Carlo: V(s) <- mean of the returns after the first visit to s."""
         G, first, gamma = 0.0, {}, self.cfg.gamma
-        for s, r in zip(states[::-1].tolist(), rewards[::-1].tolist()):
-            G = r + gamma * G                                   # G_t = r_t + gamma G_{t+1}
-            first[s] = G                                        # overwritten until the first
+        for s, r in zip(states[::-1].tolist(), rewards[::-1].tolist(), strict=False):
+            G = r + gamma * G  # G_t = r_t + gamma G_{t+1}
+            first[s] = G  # overwritten until the first
         for s, G in first.items():
             self.N[b, s] += 1
-            self.V[b, s] += (G - self.V[b, s]) / self.N[b, s]   # incremental sample mean
+            self.V[b, s] += (G - self.V[b, s]) / self.N[b, s]  # incremental sample mean
 
     def expected_episode_steps(self) -> float:
         """Steps per episode and seed: measured once episodes have run, else predicted.
@@ -207,7 +220,7 @@ class TabularLearner:
         idx = np.flatnonzero(terminating_states(mdp, P_pi) & ~mdp.terminal)
         if idx.size:
             M = np.eye(idx.size) - P_pi[idx][:, idx].toarray()
-            t[idx] = np.linalg.solve(M, np.ones(idx.size))       # (I - P_pi) t = 1
+            t[idx] = np.linalg.solve(M, np.ones(idx.size))  # (I - P_pi) t = 1
         starts = self.starts if not self.control else np.array([mdp.start])
         return float(np.minimum(t[starts], self.max_steps).mean()) if starts.size else 1.0
 
@@ -224,8 +237,9 @@ def greedy_from_q(Q: np.ndarray) -> np.ndarray:
     return Q.argmax(1)
 
 
-def cliff_experiment(n_seeds: int = 50, episodes: int = 500, seed: int = 0,
-                     mdp: MDP | None = None) -> dict[str, TabularLearner]:
+def cliff_experiment(
+    n_seeds: int = 50, episodes: int = 500, seed: int = 0, mdp: MDP | None = None
+) -> dict[str, TabularLearner]:
     """Sutton & Barto Example 6.6: SARSA and Q-learning on CliffWalking with epsilon = 0.1,
     alpha = 0.5, gamma = 1, ``episodes`` episodes, ``n_seeds`` independent runs each."""
     from core.gridworlds import cliff_walking
@@ -233,8 +247,9 @@ def cliff_experiment(n_seeds: int = 50, episodes: int = 500, seed: int = 0,
     mdp = mdp or cliff_walking()
     out = {}
     for method in CONTROL:
-        cfg = TabularConfig(method=method, alpha=0.5, gamma=1.0, epsilon=0.1,
-                            n_seeds=n_seeds, seed=seed)
+        cfg = TabularConfig(
+            method=method, alpha=0.5, gamma=1.0, epsilon=0.1, n_seeds=n_seeds, seed=seed
+        )
         learner = TabularLearner(mdp, cfg)
         learner.step(episodes)
         out[method] = learner
@@ -243,7 +258,7 @@ def cliff_experiment(n_seeds: int = 50, episodes: int = 500, seed: int = 0,
 
 def average_return(returns: np.ndarray, first: int = 100, last: int = 500) -> float:
     """Mean return over episodes first..last (1-based, inclusive) and over seeds; (B, E)."""
-    return float(returns[:, first - 1:last].mean())
+    return float(returns[:, first - 1 : last].mean())
 
 
 def greedy_path(mdp: MDP, Q: np.ndarray, max_steps: int = 200) -> list[int]:

@@ -3,18 +3,19 @@
 On a shared machine the wall time includes waiting for a core; the process CPU time
 (``time.process_time``) is what the call itself costs, so both are reported.
 """
+
 from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)
 class Timing:
     wall_ms: float  # median wall-clock milliseconds per call
-    cpu_ms: float   # median process CPU milliseconds per call
+    cpu_ms: float  # median process CPU milliseconds per call
     best_ms: float  # fastest wall-clock call
 
 

@@ -4,6 +4,7 @@ the process.
 A page calls ``stepper.step(k)`` a few times per UI tick (see ``ui.live``); the CLI calls
 `run_stepper`, which drives the same object to the end with a tqdm progress bar.
 """
+
 from __future__ import annotations
 
 import math
@@ -30,21 +31,33 @@ def all_finite(metrics: dict[str, float]) -> bool:
     return all(math.isfinite(v) for v in metrics.values() if isinstance(v, (int, float)))
 
 
-def run_stepper(stepper: Stepper, total_steps: int, *, chunk: int = 50, desc: str = "training",
-                show: bool = True) -> dict[str, float]:
+def run_stepper(
+    stepper: Stepper,
+    total_steps: int,
+    *,
+    chunk: int = 50,
+    desc: str = "training",
+    show: bool = True,
+) -> dict[str, float]:
     """Advance ``stepper`` to ``total_steps`` in chunks with a progress bar; return the last metrics.
 
     Raises FloatingPointError if a metric becomes NaN or infinite.
     """
     metrics: dict[str, float] = {}
-    with tqdm(total=total_steps, initial=stepper.steps_done, desc=desc, disable=not show,
-              dynamic_ncols=True) as bar:
+    with tqdm(
+        total=total_steps,
+        initial=stepper.steps_done,
+        desc=desc,
+        disable=not show,
+        dynamic_ncols=True,
+    ) as bar:
         while stepper.steps_done < total_steps:
             n = min(chunk, total_steps - stepper.steps_done)
             metrics = stepper.step(n)
             if not all_finite(metrics):
-                raise FloatingPointError(f"{desc}: non-finite metrics after "
-                                         f"{stepper.steps_done} steps: {metrics}")
+                raise FloatingPointError(
+                    f"{desc}: non-finite metrics after {stepper.steps_done} steps: {metrics}"
+                )
             bar.update(n)
             bar.set_postfix({k: f"{v:.4g}" for k, v in list(metrics.items())[:3]})
     return metrics

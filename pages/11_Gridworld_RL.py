@@ -1,5 +1,6 @@
 """§11 Gridworld RL: value iteration you can step, policy iteration, rollouts and tabular TD
 learning on gymnasium's FrozenLake and CliffWalking and on an editable gridworld."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,33 +14,43 @@ from core import rl_figures as F
 from core import tabular_rl as T
 
 ctx = ui.page(
-    "Gridworld RL", "🧭", section="§11",
+    "Gridworld RL",
+    "🧭",
+    section="§11",
     intuition=(
         "An agent on a grid picks moves; the MDP's transition model P says where it may slip to "
         "and r what it earns. With the model known, **value iteration** applies the Bellman "
         "optimality operator 𝒯 until v stops changing: 𝒯 is a γ-contraction, so the error "
         "shrinks at least like γᵗ. **Policy iteration** alternates exact evaluation and greedy "
         "improvement. Without the model, **Monte Carlo, TD(0), SARSA and Q-learning** learn the "
-        "same values from sampled transitions."),
-    equation=(r"(\mathcal{T}v)(s)=\max_{a}\Big\{r(s,a)+\gamma\sum_{s'}P(s'\mid s,a)\,v(s')\Big\},"
-              r"\qquad \|v_t-v^*\|_\infty\le\gamma^t\|v_0-v^*\|_\infty"),
+        "same values from sampled transitions."
+    ),
+    equation=(
+        r"(\mathcal{T}v)(s)=\max_{a}\Big\{r(s,a)+\gamma\sum_{s'}P(s'\mid s,a)\,v(s')\Big\},"
+        r"\qquad \|v_t-v^*\|_\infty\le\gamma^t\|v_0-v^*\|_\infty"
+    ),
 )
 
-VIEWS = ("Value iteration", "Policy iteration", "Rollouts", "Model-free learning",
-         "Cliff: SARSA vs Q-learning")
+VIEWS = (
+    "Value iteration",
+    "Policy iteration",
+    "Rollouts",
+    "Model-free learning",
+    "Cliff: SARSA vs Q-learning",
+)
 VI_MAX_ITER = 5000
-STEP_ENV_STEPS = 600_000   # env steps (all seeds) one Step click may run: ~2 s at ~3 us/step
-CHUNK_ENV_STEPS = 30_000   # env steps per live-training chunk: ~0.1 s
+STEP_ENV_STEPS = 600_000  # env steps (all seeds) one Step click may run: ~2 s at ~3 us/step
+CHUNK_ENV_STEPS = 30_000  # env steps per live-training chunk: ~0.1 s
 GRID_KEY, GRID_VER = "rl_grid_cells", "rl_grid_version"
 UPDATE_RULES = {  # notes §11.1-11.2, in the delta form V <- V + alpha delta
     "Q-learning": r"\delta = r + \gamma \max_{a'} Q(s',a') - Q(s,a),\qquad "
-                  r"Q(s,a) \leftarrow Q(s,a) + \alpha\,\delta",
+    r"Q(s,a) \leftarrow Q(s,a) + \alpha\,\delta",
     "SARSA": r"\delta = r + \gamma\, Q(s',a') - Q(s,a),\ a' \sim \varepsilon\text{-greedy},"
-             r"\qquad Q(s,a) \leftarrow Q(s,a) + \alpha\,\delta",
+    r"\qquad Q(s,a) \leftarrow Q(s,a) + \alpha\,\delta",
     "TD(0) evaluation": r"\delta = r + \gamma V(s') - V(s),\qquad V(s) \leftarrow V(s) + "
-                        r"\alpha\,\delta",
+    r"\alpha\,\delta",
     "Monte Carlo evaluation": r"V^\pi(s) \approx \frac{1}{n}\sum_{i=1}^{n} G(s)^i,\qquad "
-                              r"G_t = r_t + \gamma G_{t+1}",
+    r"G_t = r_t + \gamma G_{t+1}",
 }
 
 
@@ -72,8 +83,9 @@ def solve(key: tuple, gamma: float) -> dict:
         out["bound"] = M.contraction_bound(vi.history[0], v_star, gamma, vi.iterations)
         out["policy"] = out["pi"].policy if out["pi"] is not None else vi.policy
         try:  # exact solve of v_pi for VI's greedy policy: must equal v*
-            out["exact_gap"] = float(np.abs(M.policy_evaluation(mdp, vi.policy, gamma)
-                                            - vi.v).max())
+            out["exact_gap"] = float(
+                np.abs(M.policy_evaluation(mdp, vi.policy, gamma) - vi.v).max()
+            )
         except M.NonTerminatingPolicyError as e:
             out["exact_error"] = str(e)
     return out
@@ -99,13 +111,18 @@ def rollouts(key: tuple, gamma: float, n: int, seed: int) -> dict:
     policy = sol.get("policy", sol["vi"].policy)
     ep = M.run_episodes(mdp, policy, n, seed=seed)
     limit = mdp.max_steps or 10 * mdp.n_states
-    return {"episodes": ep, "policy": policy, "limit": limit,
-            "exact": M.success_probability(mdp, policy, limit),
-            "exact_unlimited": M.success_probability(mdp, policy)}
+    return {
+        "episodes": ep,
+        "policy": policy,
+        "limit": limit,
+        "exact": M.success_probability(mdp, policy, limit),
+        "exact_unlimited": M.success_probability(mdp, policy),
+    }
 
 
-@st.cache_resource(show_spinner="Running SARSA and Q-learning on CliffWalking (cached)…",
-                   max_entries=4)
+@st.cache_resource(
+    show_spinner="Running SARSA and Q-learning on CliffWalking (cached)…", max_entries=4
+)
 def cliff_runs(n_seeds: int, seed: int) -> dict:
     return T.cliff_experiment(n_seeds=n_seeds, episodes=500, seed=seed)
 
@@ -116,7 +133,7 @@ def grid_editor(slip: float, step_reward: float, r_cells: float) -> tuple:
     if GRID_KEY not in st.session_state:  # the URL's map (rows '/', cells ',') or the default
         raw = st.query_params.get("rl_grid")
         cells = G.default_grid()
-        if raw and len(raw) <= 4 * G.MAX_GRID ** 2 * 4:
+        if raw and len(raw) <= 4 * G.MAX_GRID**2 * 4:
             cells = tuple(tuple(c for c in row.split(",")) for row in raw.split("/"))
         st.session_state[GRID_KEY] = cells
         st.session_state[GRID_VER] = 0
@@ -132,39 +149,45 @@ def grid_editor(slip: float, step_reward: float, r_cells: float) -> tuple:
 
     def from_text():
         lines = [ln for ln in st.session_state["rl_grid_text"].strip().splitlines() if ln.strip()]
-        set_cells([ln.split() if " " in ln.strip() else list(ln.strip()) for ln in lines],
-                  sync_text=False)
+        set_cells(
+            [ln.split() if " " in ln.strip() else list(ln.strip()) for ln in lines], sync_text=False
+        )
 
     b1, b2, b3, b4 = st.columns([1, 1, 1, 2])
     h = b1.number_input("rows", 2, G.MAX_GRID, 5, key="rl_grid_h")
     w = b2.number_input("columns", 2, G.MAX_GRID, 8, key="rl_grid_w")
     b3.button("Blank grid", key="rl_grid_blank", on_click=lambda: set_cells(G.blank_grid(h, w)))
-    b4.button("Default world", key="rl_grid_default",
-              on_click=lambda: set_cells(G.default_grid()))
+    b4.button("Default world", key="rl_grid_default", on_click=lambda: set_cells(G.default_grid()))
     cells = st.session_state[GRID_KEY]
     width = max(len(r) for r in cells) if cells else 0
-    shown = pd.DataFrame([list(r) + [""] * (width - len(r)) for r in cells],
-                         columns=[str(j) for j in range(width)])
-    edited = st.data_editor(shown, key=f"rl_grid_editor_{st.session_state[GRID_VER]}",
-                            num_rows="fixed", width="content")
+    shown = pd.DataFrame(
+        [list(r) + [""] * (width - len(r)) for r in cells], columns=[str(j) for j in range(width)]
+    )
+    edited = st.data_editor(
+        shown, key=f"rl_grid_editor_{st.session_state[GRID_VER]}", num_rows="fixed", width="content"
+    )
     if not edited.equals(shown):  # the user typed into a cell
-        cells = tuple(tuple("." if c is None or str(c).strip() == "" else str(c).strip()
-                            for c in row) for row in edited.itertuples(index=False))
+        cells = tuple(
+            tuple("." if c is None or str(c).strip() == "" else str(c).strip() for c in row)
+            for row in edited.itertuples(index=False)
+        )
         st.session_state[GRID_KEY] = cells
         st.session_state["rl_grid_text"] = as_text(cells)
     if "rl_grid_text" not in st.session_state:
         st.session_state["rl_grid_text"] = as_text(cells)
-    ui.prose("Click a cell and type a code (or edit the text below). In the default world, drag "
-             "**Reward of the R cells** from −1 to 0 and watch the policy switch from the detour "
-             "over the top to the corridor; above 0 it farms the R cells instead of finishing "
-             "(and at γ = 1 value iteration no longer converges).")
+    ui.prose(
+        "Click a cell and type a code (or edit the text below). In the default world, drag "
+        "**Reward of the R cells** from −1 to 0 and watch the policy switch from the detour "
+        "over the top to the corridor; above 0 it farms the R cells instead of finishing "
+        "(and at γ = 1 value iteration no longer converges)."
+    )
     with st.expander("Edit as text (one row per line; cells separated by spaces)"):
         st.text_area("grid", key="rl_grid_text", height=160, label_visibility="collapsed")
         st.button("Apply text", key="rl_grid_apply", on_click=from_text)
         st.caption(" · ".join(f"`{k}` {v}" for k, v in G.CELL_CODES.items()))
     url = "/".join(",".join(r) for r in cells)
     if st.query_params.get("rl_grid") != url:
-        st.query_params["rl_grid"] = url                  # bookmarkable edited map
+        st.query_params["rl_grid"] = url  # bookmarkable edited map
     return (tuple(tuple(r) for r in cells), slip, step_reward, r_cells)
 
 
@@ -184,16 +207,24 @@ if env_name.startswith("FrozenLake"):
         with c1:
             size = int(ui.url_slider("Map size", "rl_map_size", 4, 12, 8))
         with c2:
-            p_frozen = float(ui.url_slider("P(frozen cell)", "rl_map_p", 0.5, 0.95, 0.8,
-                                           step=0.05))
+            p_frozen = float(ui.url_slider("P(frozen cell)", "rl_map_p", 0.5, 0.95, 0.8, step=0.05))
 elif env_name == "Editable gridworld":
     with top[2]:
         slip = float(ui.url_slider("Slip probability", "rl_slip", 0.0, 1.0, 0.1, step=0.05))
     with top[3]:
-        step_reward = float(ui.url_slider("Reward per step", "rl_step_reward", -1.0, 1.0, -0.04,
-                                          step=0.01))
-    r_cells = float(ui.url_slider("Reward of the R cells (live reward editing: watch the "
-                                  "policy reroute)", "rl_r_cells", -5.0, 5.0, -1.0, step=0.25))
+        step_reward = float(
+            ui.url_slider("Reward per step", "rl_step_reward", -1.0, 1.0, -0.04, step=0.01)
+        )
+    r_cells = float(
+        ui.url_slider(
+            "Reward of the R cells (live reward editing: watch the policy reroute)",
+            "rl_r_cells",
+            -5.0,
+            5.0,
+            -1.0,
+            step=0.25,
+        )
+    )
     grid = grid_editor(slip, step_reward, r_cells)
 
 env_key = (env_name, bool(slippery), size, p_frozen, map_seed, grid)
@@ -204,21 +235,27 @@ except G.GridError as e:
     st.stop()
 
 if gamma == 0.0:
-    st.info("γ = 0: only the immediate reward counts. v* = maxₐ r(s, a) after one step of value "
-            "iteration, and the greedy policy is myopic (it cannot plan a path to a distant goal).")
+    st.info(
+        "γ = 0: only the immediate reward counts. v* = maxₐ r(s, a) after one step of value "
+        "iteration, and the greedy policy is myopic (it cannot plan a path to a distant goal)."
+    )
 elif gamma == 1.0:
-    st.info("γ = 1: 𝒯 is no longer a strict contraction. Value iteration still converges when "
-            "every good policy terminates, but a policy that never terminates has no finite v_π "
-            "and the exact linear solve I − P_π is singular; such cases are reported below.")
+    st.info(
+        "γ = 1: 𝒯 is no longer a strict contraction. Value iteration still converges when "
+        "every good policy terminates, but a policy that never terminates has no finite v_π "
+        "and the exact linear solve I − P_π is singular; such cases are reported below."
+    )
 
 view = ui.url_radio("View", "rl_view", VIEWS, horizontal=True, label_visibility="collapsed")
 sol = solve(env_key, gamma)
 vi, v_star = sol["vi"], sol["v_star"]
 if not vi.converged:
-    st.warning(f"Value iteration did not converge within {VI_MAX_ITER:,} iterations at γ = "
-               f"{gamma:g} (Bellman residual still {vi.residuals[-1]:.3g}): with γ = 1 and a "
-               "reward the agent can collect forever, values grow without bound. Lower γ or "
-               "remove the loop.")
+    st.warning(
+        f"Value iteration did not converge within {VI_MAX_ITER:,} iterations at γ = "
+        f"{gamma:g} (Bellman residual still {vi.residuals[-1]:.3g}): with γ = 1 and a "
+        "reward the agent can collect forever, values grow without bound. Lower γ or "
+        "remove the loop."
+    )
 if sol["pi_error"]:
     st.warning(f"Policy iteration stopped: {sol['pi_error']}")
 
@@ -241,7 +278,7 @@ def view_value_iteration():
         t = int(ui.url_slider("Value iteration step t", "rl_vi_step", 0, max(T_, 1), T_))
         t = min(t, T_)
         v_t = vi.history[t]
-        pi_t = M.greedy_actions(mdp, v_t, gamma)            # (S, A): ties show all arrows
+        pi_t = M.greedy_actions(mdp, v_t, gamma)  # (S, A): ties show all arrows
         lo = float(np.nanmin(vi.history[:, ~mdp.terminal])) if (~mdp.terminal).any() else 0.0
         hi = float(np.nanmax(vi.history[:, ~mdp.terminal])) if (~mdp.terminal).any() else 1.0
         m1, m2, m3, m4 = st.columns(4)
@@ -252,41 +289,72 @@ def view_value_iteration():
             m4.metric("bound γᵗ‖v₀ − v*‖∞", f"{sol['bound'][t]:.2e}")
         c1, c2 = st.columns([1, 1])
         with c1:
-            ui.figure(F.value_heatmap(mdp, v_t, pi_t, zrange=(lo, hi),
-                                      title=f"v_{t} and its greedy policy"), key="rl_vi_heat")
+            ui.figure(
+                F.value_heatmap(
+                    mdp, v_t, pi_t, zrange=(lo, hi), title=f"v_{t} and its greedy policy"
+                ),
+                key="rl_vi_heat",
+            )
         with c2:
-            ui.figure(F.convergence_plot(vi.residuals, sol.get("errors"), sol.get("bound"), t),
-                      key="rl_vi_conv")
+            ui.figure(
+                F.convergence_plot(vi.residuals, sol.get("errors"), sol.get("bound"), t),
+                key="rl_vi_conv",
+            )
+
     stepper()
-    ui.prose("**What to notice.** The error ‖v_t − v*‖∞ stays under the dashed contraction "
-             "bound γᵗ‖v₀ − v*‖∞ and falls on a straight line on the log axis (linear "
-             "convergence). The arrows usually settle long before the values do: the greedy "
-             "policy is optimal well before the residual is tiny. Lower γ and the line gets "
-             "steeper; at γ = 0 it is done after one step.")
-    checks = [ui.Check("𝒯 is a γ-contraction: max ‖𝒯u − 𝒯w‖ / ‖u − w‖ − γ, 20 random pairs",
-                       contraction_ratio(env_key, gamma, ctx.seed) - gamma, 1e-12)]
+    ui.prose(
+        "**What to notice.** The error ‖v_t − v*‖∞ stays under the dashed contraction "
+        "bound γᵗ‖v₀ − v*‖∞ and falls on a straight line on the log axis (linear "
+        "convergence). The arrows usually settle long before the values do: the greedy "
+        "policy is optimal well before the residual is tiny. Lower γ and the line gets "
+        "steeper; at γ = 0 it is done after one step."
+    )
+    checks = [
+        ui.Check(
+            "𝒯 is a γ-contraction: max ‖𝒯u − 𝒯w‖ / ‖u − w‖ − γ, 20 random pairs",
+            contraction_ratio(env_key, gamma, ctx.seed) - gamma,
+            1e-12,
+        )
+    ]
     if v_star is not None:
-        checks.append(ui.Check("‖v_t − v*‖∞ − γᵗ‖v₀ − v*‖∞, max over t (≤ 0: the bound holds)",
-                               float((sol["errors"] - sol["bound"]).max()), 1e-9,
-                               "notes §11 contraction argument"))
+        checks.append(
+            ui.Check(
+                "‖v_t − v*‖∞ − γᵗ‖v₀ − v*‖∞, max over t (≤ 0: the bound holds)",
+                float((sol["errors"] - sol["bound"]).max()),
+                1e-9,
+                "notes §11 contraction argument",
+            )
+        )
     if sol["exact_gap"] is not None:
-        checks.append(ui.Check("value iteration v vs exact linear solve of v_π (π greedy)",
-                               sol["exact_gap"], 1e-6, "(I − γP_π) v_π = r_π"))
+        checks.append(
+            ui.Check(
+                "value iteration v vs exact linear solve of v_π (π greedy)",
+                sol["exact_gap"],
+                1e-6,
+                "(I − γP_π) v_π = r_π",
+            )
+        )
     if sol["pi"] is not None:
-        checks.append(ui.Check("value iteration vs policy iteration: max |Δv|",
-                               float(np.abs(vi.v - sol["pi"].v).max()), 1e-6))
+        checks.append(
+            ui.Check(
+                "value iteration vs policy iteration: max |Δv|",
+                float(np.abs(vi.v - sol["pi"].v).max()),
+                1e-6,
+            )
+        )
     ui.show_checks(checks)
 
 
 def view_policy_iteration():
     pi = sol["pi"]
     if pi is None:
-        st.info("Policy iteration needs every policy it visits to terminate at γ = 1; choose "
-                "γ < 1 to run it here.")
+        st.info(
+            "Policy iteration needs every policy it visits to terminate at γ = 1; choose "
+            "γ < 1 to run it here."
+        )
         return
     n = pi.iterations
-    k = int(ui.url_slider("Policy iteration step", "rl_pi_step", 1, max(n, 2), 1)) if n > 1 \
-        else 1
+    k = int(ui.url_slider("Policy iteration step", "rl_pi_step", 1, max(n, 2), 1)) if n > 1 else 1
     k = min(k, n)
     m1, m2, m3 = st.columns(3)
     m1.metric("policy iteration: evaluations", n)
@@ -295,21 +363,36 @@ def view_policy_iteration():
     c1, c2 = st.columns(2)
     start = "uniform random π₀" if k == 1 else f"π_{k - 1}"
     with c1:
-        ui.figure(F.value_heatmap(mdp, pi.values[k - 1], None,
-                                  title=f"evaluation: v of {start} (exact linear solve)"),
-                  key="rl_pi_eval")
+        ui.figure(
+            F.value_heatmap(
+                mdp, pi.values[k - 1], None, title=f"evaluation: v of {start} (exact linear solve)"
+            ),
+            key="rl_pi_eval",
+        )
     with c2:
-        ui.figure(F.value_heatmap(mdp, pi.values[k - 1], pi.policies[k - 1],
-                                  title=f"improvement: greedy π_{k} w.r.t. it"), key="rl_pi_imp")
-    ui.prose("**What to notice.** Algorithm 5 starts from the uniform random policy, solves "
-             "(I − γP_π)v = r_π exactly, and acts greedily. It needs only a handful of "
-             f"iterations ({n} here) against {vi.iterations} value-iteration sweeps, but each "
-             "iteration is a linear solve instead of one mat-vec.")
+        ui.figure(
+            F.value_heatmap(
+                mdp,
+                pi.values[k - 1],
+                pi.policies[k - 1],
+                title=f"improvement: greedy π_{k} w.r.t. it",
+            ),
+            key="rl_pi_imp",
+        )
+    ui.prose(
+        "**What to notice.** Algorithm 5 starts from the uniform random policy, solves "
+        "(I − γP_π)v = r_π exactly, and acts greedily. It needs only a handful of "
+        f"iterations ({n} here) against {vi.iterations} value-iteration sweeps, but each "
+        "iteration is a linear solve instead of one mat-vec."
+    )
 
 
 def view_rollouts():
-    n = int(ui.url_select_slider("Episodes for the success rate", "rl_n_episodes",
-                                 [100, 1000, 10000], 1000))
+    n = int(
+        ui.url_select_slider(
+            "Episodes for the success rate", "rl_n_episodes", [100, 1000, 10000], 1000
+        )
+    )
     new = st.button("New random episode", key="rl_new_episode")
     if new:
         st.session_state["rl_episode_seed"] = st.session_state.get("rl_episode_seed", 0) + 1
@@ -324,20 +407,41 @@ def view_rollouts():
     m3.metric("exact, no step limit", f"{res['exact_unlimited']:.4f}")
     base = v_star if v_star is not None else vi.v
     end = int(ep.path[-1])
-    outcome = ("reached the goal" if mdp.goal[end] else "ended in a hole / pit"
-               if mdp.terminal[end] else "hit the step limit")
-    ui.figure(F.rollout_animation(mdp, ep.path, base, res["policy"],
-                                  title=f"one greedy episode: {outcome} after {len(ep.path) - 1} "
-                                        f"steps, return {ep.returns[0]:g} (press ▶ play)"),
-              key="rl_rollout")
-    ui.prose("**What to notice.** On slippery FrozenLake the optimal policy often walks *away* "
-             "from the goal to stay clear of holes; at γ = 0.99 it reaches the goal in about 74 % "
-             "of episodes within gymnasium's 100-step limit and about 82 % with no limit. The "
-             "Monte Carlo rate is checked against the exact probability from the Markov chain "
-             "P_π.")
-    ui.show_checks([ui.Check("|Monte Carlo success rate − exact probability| − 4 standard errors",
-                             abs(rate - res["exact"]) - 4 * se, 0.0,
-                             f"exact = Σ over goal states of (P_πᵀ)^{res['limit']} e_start")])
+    outcome = (
+        "reached the goal"
+        if mdp.goal[end]
+        else "ended in a hole / pit"
+        if mdp.terminal[end]
+        else "hit the step limit"
+    )
+    ui.figure(
+        F.rollout_animation(
+            mdp,
+            ep.path,
+            base,
+            res["policy"],
+            title=f"one greedy episode: {outcome} after {len(ep.path) - 1} "
+            f"steps, return {ep.returns[0]:g} (press ▶ play)",
+        ),
+        key="rl_rollout",
+    )
+    ui.prose(
+        "**What to notice.** On slippery FrozenLake the optimal policy often walks *away* "
+        "from the goal to stay clear of holes; at γ = 0.99 it reaches the goal in about 74 % "
+        "of episodes within gymnasium's 100-step limit and about 82 % with no limit. The "
+        "Monte Carlo rate is checked against the exact probability from the Markov chain "
+        "P_π."
+    )
+    ui.show_checks(
+        [
+            ui.Check(
+                "|Monte Carlo success rate − exact probability| − 4 standard errors",
+                abs(rate - res["exact"]) - 4 * se,
+                0.0,
+                f"exact = Σ over goal states of (P_πᵀ)^{res['limit']} e_start",
+            )
+        ]
+    )
 
 
 def view_model_free():
@@ -346,18 +450,32 @@ def view_model_free():
         method = ui.url_selectbox("Method", "rl_method", list(T.METHODS))
         n_seeds = int(ui.url_slider("Seeds (agents averaged)", "rl_seeds", 1, 20, 8))
     with c2:
-        eps = float(ui.url_select_slider("ε (exploration)", "rl_eps",
-                                         [0.0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0], 0.1))
-        alpha = float(ui.url_select_slider("α (step size)", "rl_alpha",
-                                           [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0], 0.1))
+        eps = float(
+            ui.url_select_slider(
+                "ε (exploration)", "rl_eps", [0.0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0], 0.1
+            )
+        )
+        alpha = float(
+            ui.url_select_slider(
+                "α (step size)", "rl_alpha", [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0], 0.1
+            )
+        )
     with c3:
-        per_click = int(ui.url_select_slider("Episodes per step", "rl_episodes",
-                                             [10, 50, 100, 500, 1000], 100))
+        per_click = int(
+            ui.url_select_slider("Episodes per step", "rl_episodes", [10, 50, 100, 500, 1000], 100)
+        )
         target = ui.url_radio("Policy evaluated (MC / TD(0))", "rl_target", list(T.TARGETS))
         smooth = int(ui.url_slider("Curve smoothing (episodes)", "rl_smooth", 1, 200, 20))
     st.latex(UPDATE_RULES[method])
-    cfg = T.TabularConfig(method=method, alpha=alpha, gamma=gamma, epsilon=eps,
-                          n_seeds=n_seeds, seed=ctx.seed, target=target)
+    cfg = T.TabularConfig(
+        method=method,
+        alpha=alpha,
+        gamma=gamma,
+        epsilon=eps,
+        n_seeds=n_seeds,
+        seed=ctx.seed,
+        target=target,
+    )
     control = method in T.CONTROL
     A = mdp.n_actions
     policy = sol.get("policy", vi.policy)
@@ -371,8 +489,9 @@ def view_model_free():
     if ref_msg:
         st.info(f"No exact v_π to compare with: {ref_msg}")
     if control and eps == 0.0:
-        st.info("ε = 0: the agent never explores; with Q initialised to 0 it may never find "
-                "the goal.")
+        st.info(
+            "ε = 0: the agent never explores; with Q initialised to 0 it may never find the goal."
+        )
 
     def render(learner: T.TabularLearner, metrics: dict):
         curves = learner.curves()
@@ -381,28 +500,37 @@ def view_model_free():
             return
         a, b = st.columns(2)
         with a:
-            ui.figure(F.learning_curves({method: curves["return"]}, smooth=smooth,
-                                        ylabel="return per episode"), key="rl_mf_curve")
+            ui.figure(
+                F.learning_curves(
+                    {method: curves["return"]}, smooth=smooth, ylabel="return per episode"
+                ),
+                key="rl_mf_curve",
+            )
         with b:
             if v_ref is not None:
-                ui.figure(F.learning_curves({"RMS(V − v_ref)": curves["rms_error"]},
-                                            smooth=1, ylabel="RMS error of V", log_y=True),
-                          key="rl_mf_err")
+                ui.figure(
+                    F.learning_curves(
+                        {"RMS(V − v_ref)": curves["rms_error"]},
+                        smooth=1,
+                        ylabel="RMS error of V",
+                        log_y=True,
+                    ),
+                    key="rl_mf_err",
+                )
         a, b = st.columns(2)
         V = learner.values.mean(0)
         with a:
             if control:
-                ui.figure(F.q_arrows(mdp, learner.Q[0], title="Q arrows (seed 1)"),
-                          key="rl_mf_q")
+                ui.figure(F.q_arrows(mdp, learner.Q[0], title="Q arrows (seed 1)"), key="rl_mf_q")
             else:
-                ui.figure(F.value_heatmap(mdp, V, title="learned V (mean over seeds)"),
-                          key="rl_mf_v")
+                ui.figure(
+                    F.value_heatmap(mdp, V, title="learned V (mean over seeds)"), key="rl_mf_v"
+                )
         with b:
             if v_ref is not None:
                 mask = learner.mask
                 label = "v* (value iteration)" if control else "v_π (exact linear solve)"
-                ui.figure(F.value_scatter(V[mask], v_ref[mask], xlabel=label),
-                          key="rl_mf_scatter")
+                ui.figure(F.value_scatter(V[mask], v_ref[mask], xlabel=label), key="rl_mf_scatter")
 
     def make():
         return T.TabularLearner(mdp, cfg, v_ref, target_pi, device=ctx.device)
@@ -412,56 +540,93 @@ def view_model_free():
     # ~1e8 environment steps (minutes) in one click.
     live = st.session_state.get("rl_live")
     probe = live.stepper if live is not None and live.signature == (env_key, cfg) else make()
-    batch = n_seeds * probe.expected_episode_steps()        # env steps per episode, all seeds
+    batch = n_seeds * probe.expected_episode_steps()  # env steps per episode, all seeds
     per_step = max(1, min(per_click, int(STEP_ENV_STEPS // batch)))
     if per_step < per_click:
-        st.info(f"Episodes here last about {batch / n_seeds:,.0f} steps, so ⏭ Step runs "
-                f"{per_step:,} episode(s) per seed instead of {per_click:,} to stay responsive; "
-                "▶ Play keeps going.")
-    ui.live_training("rl_live", make, signature=(env_key, cfg), render=render,
-                     steps_per_click=per_step,
-                     chunk=max(1, min(per_step, 50, int(CHUNK_ENV_STEPS // batch))),
-                     max_steps=100_000)
-    ui.prose("**What to notice.** Monte Carlo averages whole returns: unbiased, and with sample "
-             "means and exploring starts it reaches v_π quickly on these small grids. TD(0) "
-             "bootstraps from V(s′) and learns from every transition without waiting for the "
-             "episode to end, but with a constant α its error stalls at a noise floor set by α "
-             "(compare α = 0.02 and 0.5). Q-learning's greedy values approach v*; SARSA's approach "
-             "the value of the ε-greedy policy it follows, lower where exploring is dangerous.")
+        st.info(
+            f"Episodes here last about {batch / n_seeds:,.0f} steps, so ⏭ Step runs "
+            f"{per_step:,} episode(s) per seed instead of {per_click:,} to stay responsive; "
+            "▶ Play keeps going."
+        )
+    ui.live_training(
+        "rl_live",
+        make,
+        signature=(env_key, cfg),
+        render=render,
+        steps_per_click=per_step,
+        chunk=max(1, min(per_step, 50, int(CHUNK_ENV_STEPS // batch))),
+        max_steps=100_000,
+    )
+    ui.prose(
+        "**What to notice.** Monte Carlo averages whole returns: unbiased, and with sample "
+        "means and exploring starts it reaches v_π quickly on these small grids. TD(0) "
+        "bootstraps from V(s′) and learns from every transition without waiting for the "
+        "episode to end, but with a constant α its error stalls at a noise floor set by α "
+        "(compare α = 0.02 and 0.5). Q-learning's greedy values approach v*; SARSA's approach "
+        "the value of the ε-greedy policy it follows, lower where exploring is dangerous."
+    )
 
 
 def view_cliff():
     n_seeds = int(ui.url_select_slider("Independent runs", "rl_cliff_seeds", [10, 20, 50], 20))
     runs = cliff_runs(n_seeds, ctx.seed)
     curves = {m: runs[m].curves()["return"] for m in T.CONTROL}
-    st.caption("Sum of rewards per episode, 10-episode moving average, mean ± sd over runs; "
-               "dashed: the values read off the book's Figure 6.4.")
-    ui.figure(F.learning_curves(curves, smooth=10, ylabel="sum of rewards", yrange=(-100, 0),
-                                references={f"book {m} ≈ {T.BOOK_EXAMPLE_6_6[m]:g}":
-                                            T.BOOK_EXAMPLE_6_6[m] for m in T.CONTROL}),
-              key="rl_cliff_curves")
+    st.caption(
+        "Sum of rewards per episode, 10-episode moving average, mean ± sd over runs; "
+        "dashed: the values read off the book's Figure 6.4."
+    )
+    ui.figure(
+        F.learning_curves(
+            curves,
+            smooth=10,
+            ylabel="sum of rewards",
+            yrange=(-100, 0),
+            references={
+                f"book {m} ≈ {T.BOOK_EXAMPLE_6_6[m]:g}": T.BOOK_EXAMPLE_6_6[m] for m in T.CONTROL
+            },
+        ),
+        key="rl_cliff_curves",
+    )
     rows = []
     for m in T.CONTROL:
         per_seed = curves[m][:, 99:500].mean(1)
-        rows.append({"method": m, "ours: mean return, episodes 100–500":
-                     f"{per_seed.mean():.1f} ± {per_seed.std():.1f} (sd over {n_seeds} runs)",
-                     "Sutton & Barto Fig. 6.4 (read off)": f"≈ {T.BOOK_EXAMPLE_6_6[m]:g}"})
+        rows.append(
+            {
+                "method": m,
+                "ours: mean return, episodes 100–500": f"{per_seed.mean():.1f} ± {per_seed.std():.1f} (sd over {n_seeds} runs)",
+                "Sutton & Barto Fig. 6.4 (read off)": f"≈ {T.BOOK_EXAMPLE_6_6[m]:g}",
+            }
+        )
     st.dataframe(pd.DataFrame(rows), hide_index=True)
     cliff = runs["SARSA"].mdp
     for m in ("SARSA", "Q-learning"):
         Q = runs[m].Q.mean(0)
         path = T.greedy_path(cliff, Q)
-        ui.figure(F.value_heatmap(cliff, Q.max(1), T.greedy_from_q(Q), show_values=False,
-                                  path=path, colorbar_title="max Q",
-                                  title=f"{m}: greedy path, {len(path) - 1} steps "
-                                        "(Q averaged over runs)"),
-                  key=f"rl_cliff_{m}")
-    ui.prose("**What to notice.** ε = 0.1, α = 0.5, γ = 1, as in Sutton & Barto Example 6.6. "
-             "Q-learning learns the optimal path along the cliff edge but, exploring with ε, "
-             "falls off now and then: its online return is worse. SARSA learns the value of the "
-             "ε-greedy policy it actually follows and takes a safer path further from the edge.")
+        ui.figure(
+            F.value_heatmap(
+                cliff,
+                Q.max(1),
+                T.greedy_from_q(Q),
+                show_values=False,
+                path=path,
+                colorbar_title="max Q",
+                title=f"{m}: greedy path, {len(path) - 1} steps (Q averaged over runs)",
+            ),
+            key=f"rl_cliff_{m}",
+        )
+    ui.prose(
+        "**What to notice.** ε = 0.1, α = 0.5, γ = 1, as in Sutton & Barto Example 6.6. "
+        "Q-learning learns the optimal path along the cliff edge but, exploring with ε, "
+        "falls off now and then: its online return is worse. SARSA learns the value of the "
+        "ε-greedy policy it actually follows and takes a safer path further from the edge."
+    )
 
 
 with ui.error_boundary(f"the {view} view"):
-    {VIEWS[0]: view_value_iteration, VIEWS[1]: view_policy_iteration, VIEWS[2]: view_rollouts,
-     VIEWS[3]: view_model_free, VIEWS[4]: view_cliff}[view]()
+    {
+        VIEWS[0]: view_value_iteration,
+        VIEWS[1]: view_policy_iteration,
+        VIEWS[2]: view_rollouts,
+        VIEWS[3]: view_model_free,
+        VIEWS[4]: view_cliff,
+    }[view]()

@@ -1,4 +1,5 @@
 """Shared test setup: CPU only, few threads, repository root importable."""
+
 import os
 
 os.environ.setdefault("PLAYGROUND_DEVICE", "cpu")

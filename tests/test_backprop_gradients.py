@@ -1,4 +1,5 @@
 """Hand backprop (core.backprop.mlp, notes §1.3) == torch.autograd == central differences."""
+
 import itertools
 
 import numpy as np
@@ -6,13 +7,23 @@ import pytest
 
 from core.backprop.losses import targets
 from core.backprop.mlp import MLP, MLPConfig
-from core.backprop.verify import (autograd_grads, finite_difference_grads, gradient_check,
-                                  sample_indices)
+from core.backprop.verify import (
+    autograd_grads,
+    finite_difference_grads,
+    gradient_check,
+    sample_indices,
+)
 
 ACTS = ["linear", "step", "sigmoid", "tanh", "relu"]
 # (loss, head, n_out, task): every loss with the heads it is used with on the page
-LOSS_HEADS = [("bce", "sigmoid", 1), ("mse", "sigmoid", 1), ("mse", "identity", 1),
-              ("l1", "sigmoid", 1), ("l1", "identity", 1), ("softmax_ce", "softmax", 3)]
+LOSS_HEADS = [
+    ("bce", "sigmoid", 1),
+    ("mse", "sigmoid", 1),
+    ("mse", "identity", 1),
+    ("l1", "sigmoid", 1),
+    ("l1", "identity", 1),
+    ("softmax_ce", "softmax", 3),
+]
 REGS = ["none", "l1", "l2"]
 
 
@@ -38,7 +49,7 @@ def test_hand_equals_autograd(act, lh, reg):
         L, hand = net.loss_and_grads(x, t, loss, reg, 0.05)
         L_ref, ref = autograd_grads(net, x, t, loss, reg, 0.05)
         assert abs(L - L_ref) < 1e-12 * max(1.0, abs(L_ref))
-        for g, r in zip(hand, ref):
+        for g, r in zip(hand, ref, strict=False):
             assert g.shape == r.shape
             np.testing.assert_allclose(g, r, rtol=0, atol=1e-10)
 
@@ -79,8 +90,8 @@ def test_hand_and_autograd_equal_finite_differences(act, lh, reg):
 def test_step_activation_sends_no_gradient_below_the_output():
     net, x, t = _problem("step", "bce", "sigmoid", 1, 0)
     _, g = net.loss_and_grads(x, t, "bce")
-    assert all(np.all(gi == 0) for gi in g[:-2])      # W1, b1, W2, b2: exactly zero
-    assert np.abs(g[-2]).max() > 0                      # the output layer still learns
+    assert all(np.all(gi == 0) for gi in g[:-2])  # W1, b1, W2, b2: exactly zero
+    assert np.abs(g[-2]).max() > 0  # the output layer still learns
 
 
 def test_zero_hidden_layers_is_logistic_regression():
@@ -107,9 +118,13 @@ def test_gradient_check_report_and_indices():
 def test_a_wrong_gradient_is_caught(monkeypatch):
     """The check can fail: corrupt sigma' and autograd disagrees by far more than 1e-10."""
     from core.backprop import activations
+
     good = activations.ACTIVATIONS["tanh"]
-    monkeypatch.setitem(activations.ACTIVATIONS, "tanh",
-                        activations.Activation(good.f, lambda z, a: 1.0 - a, "broken"))
+    monkeypatch.setitem(
+        activations.ACTIVATIONS,
+        "tanh",
+        activations.Activation(good.f, lambda z, a: 1.0 - a, "broken"),
+    )
     net, x, t = _problem("tanh", "mse", "identity", 1, 0)
     c = gradient_check(net, x, t, "mse")
     assert c.max_abs_autograd > 1e-4 and c.max_abs_fd > 1e-4

@@ -1,4 +1,5 @@
 """§1.1 perceptron (Novikoff bound, XOR) and §1.5 universal approximation."""
+
 import numpy as np
 import pytest
 

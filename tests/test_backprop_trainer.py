@@ -1,4 +1,5 @@
 """The §1 training stepper, optimisers (vs torch.optim), losses, features, step-through."""
+
 import numpy as np
 import pytest
 import torch
@@ -19,17 +20,19 @@ def test_optimizers_match_torch_optim(name):
     rng = np.random.default_rng(0)
     p = [rng.normal(size=(3, 2)), rng.normal(size=2)]
     tp = [torch.tensor(a, requires_grad=True) for a in p]
-    ref = {"sgd": lambda ps: torch.optim.SGD(ps, lr=0.1),
-           "momentum": lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9),
-           "adam": lambda ps: torch.optim.Adam(ps, lr=0.1)}[name](tp)
+    ref = {
+        "sgd": lambda ps: torch.optim.SGD(ps, lr=0.1),
+        "momentum": lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9),
+        "adam": lambda ps: torch.optim.Adam(ps, lr=0.1),
+    }[name](tp)
     ours = make_optimizer(name, p, 0.1)
     for _ in range(12):
         grads = [rng.normal(size=a.shape) for a in p]
-        for t, g in zip(tp, grads):
+        for t, g in zip(tp, grads, strict=False):
             t.grad = torch.tensor(g)
         ref.step()
         ours.step(grads)
-    for a, t in zip(p, tp):
+    for a, t in zip(p, tp, strict=False):
         np.testing.assert_allclose(a, t.detach().numpy(), atol=1e-12)
 
 
@@ -78,8 +81,9 @@ def test_linear_model_cannot_learn_xor_but_the_x1x2_feature_can():
     data = make_dataset("xor", 300, 0.05, seed=0)
     lin = BackpropTrainer(TrainConfig(hidden=(), optimizer="adam", lr=0.05), data)
     lin.step(1500)
-    feat = BackpropTrainer(TrainConfig(features=("x1*x2",), hidden=(), optimizer="adam",
-                                       lr=0.05), data)
+    feat = BackpropTrainer(
+        TrainConfig(features=("x1*x2",), hidden=(), optimizer="adam", lr=0.05), data
+    )
     feat.step(1500)
     assert lin.evaluate()["test_accuracy"] < 0.7
     assert feat.evaluate()["test_accuracy"] > 0.9
@@ -94,16 +98,17 @@ def test_three_class_spiral_with_softmax():
     assert m["test_accuracy"] > 0.9
     C = tr.confusion()
     assert C.shape == (3, 3) and C.sum() == len(data.y_test)
-    np.testing.assert_array_equal(C, sk_confusion(data.y_test, tr.classify_logits(
-        tr.net.logits(tr.phi_test)), labels=[0, 1, 2]))
+    np.testing.assert_array_equal(
+        C,
+        sk_confusion(data.y_test, tr.classify_logits(tr.net.logits(tr.phi_test)), labels=[0, 1, 2]),
+    )
 
 
 def test_regression_losses_and_resolution():
     data = make_dataset("reg_sin1d", 200, 0.05, seed=0)
     assert resolve_loss("bce", data)[0] == "mse"
     for loss in ("mse", "l1"):
-        tr = BackpropTrainer(TrainConfig(loss=loss, hidden=(16,), optimizer="adam", lr=0.02),
-                             data)
+        tr = BackpropTrainer(TrainConfig(loss=loss, hidden=(16,), optimizer="adam", lr=0.02), data)
         assert tr.head == "identity"
         L0 = tr.evaluate()["loss"]
         m = tr.step(1500)
@@ -112,8 +117,9 @@ def test_regression_losses_and_resolution():
 
 def test_divergence_gives_nan_metrics_not_an_exception():
     data = make_dataset("reg_gaussian", 200, 0.1, seed=0)
-    tr = BackpropTrainer(TrainConfig(hidden=(8,) * 6, activation="sigmoid", lr=10.0,
-                                     loss="mse"), data)
+    tr = BackpropTrainer(
+        TrainConfig(hidden=(8,) * 6, activation="sigmoid", lr=10.0, loss="mse"), data
+    )
     m = tr.step(300)
     assert tr.diverged and np.isnan(m["loss"])
     assert np.isnan(tr.step(5)["loss"])  # stays diverged, never raises
@@ -132,8 +138,9 @@ def test_l2_shrinks_weights_and_l1_sparsifies():
     data = make_dataset("two_gaussians", 200, 0.0, seed=0)
     norms = {}
     for reg in ("none", "l2", "l1"):
-        tr = BackpropTrainer(TrainConfig(hidden=(8,), regularizer=reg, reg_rate=0.03,
-                                         optimizer="sgd", lr=0.1), data)
+        tr = BackpropTrainer(
+            TrainConfig(hidden=(8,), regularizer=reg, reg_rate=0.03, optimizer="sgd", lr=0.1), data
+        )
         tr.step(600)
         norms[reg] = sum(np.abs(W).sum() for W in tr.net.W)
     assert norms["l2"] < norms["none"] and norms["l1"] < norms["none"]
@@ -160,7 +167,7 @@ def test_step_through_matches_the_backward_pass():
     assert len(stages) == 2 * L + 2
     bw = net.backward(net.forward(x), t, "bce")
     last = stages[-1]
-    for E, dW in zip(last.edge_values, bw.dW):
+    for E, dW in zip(last.edge_values, bw.dW, strict=False):
         np.testing.assert_allclose(E, dW)
     np.testing.assert_allclose(last.node_values[1], bw.delta[1][0])
     # forward stages reveal one more layer each

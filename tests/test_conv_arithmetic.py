@@ -1,4 +1,5 @@
 """Output-size formulas == actual shapes; parameter counts; receptive field == gradient support."""
+
 import numpy as np
 import pytest
 import torch
@@ -11,17 +12,25 @@ from core.conv import kernels, ops
 @pytest.mark.parametrize("seed", range(30))
 def test_output_size_formulas_match_actual_shapes(seed):
     rng = np.random.default_rng(seed)
-    n, k, s, p, d = (int(rng.integers(12, 30)), int(rng.integers(1, 6)), int(rng.integers(1, 4)),
-                     int(rng.integers(0, 3)), int(rng.integers(1, 3)))
+    n, k, s, p, d = (
+        int(rng.integers(12, 30)),
+        int(rng.integers(1, 6)),
+        int(rng.integers(1, 4)),
+        int(rng.integers(0, 3)),
+        int(rng.integers(1, 3)),
+    )
     x = torch.zeros(1, 1, n, n + 1)
     w = torch.zeros(1, 1, k, k)
-    assert ops.conv2d(x, w, stride=s, padding=p, dilation=d).shape[-2:] == \
-        F.conv2d(x, w, stride=s, padding=p, dilation=d).shape[-2:] == \
-        (ar.conv_output_size(n, k, s, p, d), ar.conv_output_size(n + 1, k, s, p, d))
+    assert (
+        ops.conv2d(x, w, stride=s, padding=p, dilation=d).shape[-2:]
+        == F.conv2d(x, w, stride=s, padding=p, dilation=d).shape[-2:]
+        == (ar.conv_output_size(n, k, s, p, d), ar.conv_output_size(n + 1, k, s, p, d))
+    )
     a = int(rng.integers(0, s))
     y = torch.zeros(1, 1, n, n)
-    assert F.conv_transpose2d(y, w, stride=s, padding=0, output_padding=a).shape[-1] == \
-        ar.conv_transpose_output_size(n, k, s, 0, a)
+    assert F.conv_transpose2d(y, w, stride=s, padding=0, output_padding=a).shape[
+        -1
+    ] == ar.conv_transpose_output_size(n, k, s, 0, a)
     if 2 * p <= k:
         assert F.max_pool2d(x, k, s, p // 2).shape[-2] == ar.conv_output_size(n, k, s, p // 2)
 
@@ -38,17 +47,25 @@ def test_formula_text_contains_the_result():
     assert ar.conv_transpose_formula(4, 3, 2, 1, 1).endswith("= 8")
 
 
-@pytest.mark.parametrize("c_in,c_out,k,groups,bias", [(3, 16, 3, 1, True), (8, 8, 5, 4, False),
-                                                      (6, 12, 1, 3, True)])
+@pytest.mark.parametrize(
+    "c_in,c_out,k,groups,bias", [(3, 16, 3, 1, True), (8, 8, 5, 4, False), (6, 12, 1, 3, True)]
+)
 def test_param_count_matches_nn_conv2d(c_in, c_out, k, groups, bias):
     layer = torch.nn.Conv2d(c_in, c_out, k, groups=groups, bias=bias)
-    assert ar.conv_params(c_in, c_out, k, bias, groups) == sum(p.numel() for p in layer.parameters())
+    assert ar.conv_params(c_in, c_out, k, bias, groups) == sum(
+        p.numel() for p in layer.parameters()
+    )
 
 
 STACKS = [
     [ar.Layer("conv", 3, 1, 1), ar.Layer("conv", 3, 1, 1)],
-    [ar.Layer("conv", 3, 1, 0), ar.Layer("pool", 2, 2), ar.Layer("conv", 3, 1, 1, 2),
-     ar.Layer("pool", 2, 2), ar.Layer("conv", 3, 1, 0)],
+    [
+        ar.Layer("conv", 3, 1, 0),
+        ar.Layer("pool", 2, 2),
+        ar.Layer("conv", 3, 1, 1, 2),
+        ar.Layer("pool", 2, 2),
+        ar.Layer("conv", 3, 1, 0),
+    ],
     [ar.Layer("conv", 5, 2, 2), ar.Layer("conv", 3, 1, 2, 2), ar.Layer("conv", 3, 2, 1)],
 ]
 
@@ -60,23 +77,31 @@ def test_receptive_field_equals_gradient_support(stack):
     z = x + 1.0
     for L in stack:  # 1-D along the width; positive weights so nothing cancels
         if L.kind == "conv":
-            z = F.conv2d(z, torch.ones(1, 1, 1, L.k, dtype=torch.float64), stride=(1, L.s),
-                         padding=(0, L.p), dilation=(1, L.d))
+            z = F.conv2d(
+                z,
+                torch.ones(1, 1, 1, L.k, dtype=torch.float64),
+                stride=(1, L.s),
+                padding=(0, L.p),
+                dilation=(1, L.d),
+            )
         else:
             z = F.avg_pool2d(z, (1, L.k), (1, L.s), (0, L.p))
     rows = ar.receptive_field(stack, n)
     last = rows[-1]
     assert z.shape[-1] == last.n
     for i in (0, last.n // 2, last.n - 1):
-        g, = torch.autograd.grad(z[0, 0, 0, i], x, retain_graph=True)
+        (g,) = torch.autograd.grad(z[0, 0, 0, i], x, retain_graph=True)
         support = torch.nonzero(g[0, 0, 0]).flatten()
         lo, hi = ar.unit_window(last, i)
         assert support.min().item() == max(0, int(np.ceil(lo)))
         assert support.max().item() + 1 == min(n, int(np.floor(hi)))
-    interior = [i for i in range(last.n) if ar.unit_window(last, i)[0] >= 0
-                and ar.unit_window(last, i)[1] <= n]
+    interior = [
+        i
+        for i in range(last.n)
+        if ar.unit_window(last, i)[0] >= 0 and ar.unit_window(last, i)[1] <= n
+    ]
     if interior:
-        g, = torch.autograd.grad(z[0, 0, 0, interior[0]], x)
+        (g,) = torch.autograd.grad(z[0, 0, 0, interior[0]], x)
         assert int((g != 0).sum()) == last.r
 
 

@@ -1,4 +1,5 @@
 """Conv backprop (notes §2.2) vs torch.autograd; Toeplitz matrices (notes §2.1) vs convolution."""
+
 import numpy as np
 import pytest
 import torch
@@ -30,14 +31,17 @@ def test_conv_backprop_matches_autograd(seed):
 
 def test_weight_gradient_formula_elementwise():
     """dL/dw[m, n] = sum_ij delta[i, j] z[i - m, j - n] with centred indices (notes §2.2)."""
-    z_prev, W = _rand(1, 1, 7, 7, seed=1), _rand(1, 1, 3, 3, seed=2)
+    z_prev, _W = _rand(1, 1, 7, 7, seed=1), _rand(1, 1, 3, 3, seed=2)
     delta = _rand(1, 1, 5, 5, seed=3)
     g = backprop.weight_grad(delta, z_prev)[0, 0]
     # valid conv output (i, j) sits over input centre (i + 1, j + 1); kernel index m in -1..1
     for m in (-1, 0, 1):
         for n in (-1, 0, 1):
-            s = sum(delta[0, 0, i, j] * z_prev[0, 0, i + 1 - m, j + 1 - n]
-                    for i in range(5) for j in range(5))
+            s = sum(
+                delta[0, 0, i, j] * z_prev[0, 0, i + 1 - m, j + 1 - n]
+                for i in range(5)
+                for j in range(5)
+            )
             assert abs(float(s - g[m + 1, n + 1])) < 1e-10
 
 
@@ -59,6 +63,7 @@ def test_doubly_block_toeplitz_matches_conv(seed, mode):
     H, W = int(rng.integers(kh, 7)), int(rng.integers(kw, 7))
     K, img = _rand(kh, kw, seed=seed), _rand(H, W, seed=seed + 10)
     from scipy.signal import convolve2d, correlate2d
+
     T = toeplitz.doubly_block_toeplitz(K, H, W, mode)
     ref = convolve2d(img.numpy(), K.numpy(), mode=mode)
     assert np.abs((T @ img.reshape(-1)).numpy() - ref.reshape(-1)).max() < 1e-12
@@ -72,8 +77,9 @@ def test_doubly_block_toeplitz_matches_conv(seed, mode):
 
 def test_transposed_conv_is_the_transpose_of_the_conv_matrix():
     K, H, W, s = _rand(3, 3, seed=7), 7, 7, 2
-    C = toeplitz.linear_map_matrix(lambda e: F.conv2d(e[None, None], K[None, None], stride=s)[0, 0],
-                                   (H, W))
+    C = toeplitz.linear_map_matrix(
+        lambda e: F.conv2d(e[None, None], K[None, None], stride=s)[0, 0], (H, W)
+    )
     y = _rand(3, 3, seed=8)
     out = ops.conv_transpose2d(y[None, None], K[None, None], stride=s)[0, 0]
     assert out.shape == (H, W)

@@ -1,4 +1,5 @@
 """core.conv.ops against torch.nn.functional on random shapes (notes §2.1, §2.2, §3.1)."""
+
 import numpy as np
 import pytest
 import torch
@@ -23,8 +24,11 @@ def test_conv2d_matches_functional(seed):
     dilation = (int(rng.integers(1, 3)), int(rng.integers(1, 3)))
     padding = (int(rng.integers(0, 3)), int(rng.integers(0, 3)))
     h, w = int(rng.integers(9, 20)), int(rng.integers(9, 20))
-    x, wt, b = _rand(2, c_in, h, w, seed=seed), _rand(c_out, c_in // groups, kh, kw, seed=seed + 100), \
-        _rand(c_out, seed=seed + 200)
+    x, wt, b = (
+        _rand(2, c_in, h, w, seed=seed),
+        _rand(c_out, c_in // groups, kh, kw, seed=seed + 100),
+        _rand(c_out, seed=seed + 200),
+    )
     ref = F.conv2d(x, wt, b, stride=stride, padding=padding, dilation=dilation, groups=groups)
     out = ops.conv2d(x, wt, b, stride=stride, padding=padding, dilation=dilation, groups=groups)
     assert out.shape == ref.shape
@@ -47,10 +51,16 @@ def test_convolution_is_correlation_with_rotated_kernel_and_commutes():
     img, k = _rand(9, 9, seed=1), _rand(3, 3, seed=2)
     conv = ops.convolve2d(img, k)
     assert (conv - ops.correlate2d(img, torch.flip(k, (0, 1)))).abs().max() < TOL
-    from scipy.signal import convolve2d as sp_conv, correlate2d as sp_corr
+    from scipy.signal import convolve2d as sp_conv
+    from scipy.signal import correlate2d as sp_corr
+
     assert np.abs(conv.numpy() - sp_conv(img.numpy(), k.numpy(), mode="valid")).max() < TOL
-    assert np.abs(ops.correlate2d(img, k).numpy()
-                  - sp_corr(img.numpy(), k.numpy(), mode="valid")).max() < TOL
+    assert (
+        np.abs(
+            ops.correlate2d(img, k).numpy() - sp_corr(img.numpy(), k.numpy(), mode="valid")
+        ).max()
+        < TOL
+    )
     # full convolution commutes (notes footnote 4), correlation does not
     a, b = _rand(4, 4, seed=3), _rand(3, 3, seed=4)
     full_ab = ops.convolve2d(a, b, padding=2)
@@ -72,15 +82,18 @@ def test_conv_transpose2d_matches_functional(seed):
     x = _rand(2, c_in, int(rng.integers(3, 8)), int(rng.integers(3, 8)), seed=seed)
     wt, b = _rand(c_in, c_out // groups, k, k, seed=seed + 1), _rand(c_out, seed=seed + 2)
     try:
-        ref = F.conv_transpose2d(x, wt, b, stride=s, padding=p, output_padding=op, groups=groups,
-                                 dilation=d)
+        ref = F.conv_transpose2d(
+            x, wt, b, stride=s, padding=p, output_padding=op, groups=groups, dilation=d
+        )
     except RuntimeError:
         with pytest.raises(ValueError):
-            ops.conv_transpose2d(x, wt, b, stride=s, padding=p, output_padding=op, groups=groups,
-                                 dilation=d)
+            ops.conv_transpose2d(
+                x, wt, b, stride=s, padding=p, output_padding=op, groups=groups, dilation=d
+            )
         return
-    out = ops.conv_transpose2d(x, wt, b, stride=s, padding=p, output_padding=op, groups=groups,
-                               dilation=d)
+    out = ops.conv_transpose2d(
+        x, wt, b, stride=s, padding=p, output_padding=op, groups=groups, dilation=d
+    )
     assert out.shape == ref.shape
     assert (out - ref).abs().max() < TOL
 
@@ -88,7 +101,9 @@ def test_conv_transpose2d_matches_functional(seed):
 def test_transposed_conv_stamps_sum_to_output():
     x, k = _rand(3, 3, seed=5), _rand(3, 3, seed=6)
     stamps = ops.transposed_conv_stamps(x, k, stride=2, padding=1, output_padding=1)
-    ref = F.conv_transpose2d(x[None, None], k[None, None], stride=2, padding=1, output_padding=1)[0, 0]
+    ref = F.conv_transpose2d(x[None, None], k[None, None], stride=2, padding=1, output_padding=1)[
+        0, 0
+    ]
     assert stamps.shape == (9, *ref.shape)
     assert (stamps.sum(0) - ref).abs().max() < TOL
     # stamp of pixel (0, 0) is x00 * K placed at the origin (before cropping p = 1)
@@ -145,8 +160,9 @@ def test_bed_of_nails_is_transposed_conv_with_a_delta_kernel():
         delta[0, 0, 0, 0] = 1
         assert torch.equal(ops.bed_of_nails(x, s), F.conv_transpose2d(x, delta, stride=s))
         ones = torch.ones(1, 1, s, s, dtype=torch.float64)  # nearest = transposed conv with ones
-        assert torch.equal(ops.upsample_nearest(x, (4 * s, 5 * s)),
-                           F.conv_transpose2d(x, ones, stride=s))
+        assert torch.equal(
+            ops.upsample_nearest(x, (4 * s, 5 * s)), F.conv_transpose2d(x, ones, stride=s)
+        )
 
 
 def test_bad_arguments_raise_value_errors():

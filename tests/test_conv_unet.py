@@ -1,12 +1,21 @@
 """U-Net (notes §3.2): the shipped skip model beats its no-skip ablation on held-out IoU,
 recomputed here from the weights (not read from the manifests); task and trainer sanity."""
+
 import numpy as np
 import pytest
 import torch
 
 from core.conv import figures as cf
-from core.conv.unet import (NOSKIP_CONFIG, UNET_CONFIG, UNet, UNetTrainer, heldout_iou,
-                            heldout_set, iou, make_cluttered)
+from core.conv.unet import (
+    NOSKIP_CONFIG,
+    UNET_CONFIG,
+    UNet,
+    UNetTrainer,
+    heldout_iou,
+    heldout_set,
+    iou,
+    make_cluttered,
+)
 from core.pretrained import load, read_manifest
 
 

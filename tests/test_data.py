@@ -1,12 +1,27 @@
 """core.data: the seeded 2-D toys, the fixed MNIST split, small digits, photos and test patterns."""
+
 import numpy as np
 import pytest
 
-from core.data import (PATTERNS, PHOTOS, TOY_DATASETS, make_toy, mnist_split, photo,
-                       small_digits, to_grayscale, toy_names)
+from core.data import (
+    PATTERNS,
+    PHOTOS,
+    TOY_DATASETS,
+    make_toy,
+    mnist_split,
+    photo,
+    small_digits,
+    to_grayscale,
+    toy_names,
+)
 from core.data import test_pattern as make_pattern  # aliased: pytest would collect test_*
-from core.data.toy2d import (CHECKERBOARD_ENTROPY, GRID25_SIGMA, RING8_SIGMA, grid25_modes,
-                             ring8_modes)
+from core.data.toy2d import (
+    CHECKERBOARD_ENTROPY,
+    GRID25_SIGMA,
+    RING8_SIGMA,
+    grid25_modes,
+    ring8_modes,
+)
 
 ALL_TOYS = toy_names()
 
@@ -63,8 +78,9 @@ def test_unknown_toy_lists_the_choices():
     assert all(name in msg for name in ALL_TOYS)
 
 
-@pytest.mark.parametrize("kw", [dict(n=0), dict(n=-5), dict(n=10, noise=-0.1),
-                                dict(n=10, noise=float("nan"))])
+@pytest.mark.parametrize(
+    "kw", [dict(n=0), dict(n=-5), dict(n=10, noise=-0.1), dict(n=10, noise=float("nan"))]
+)
 def test_bad_toy_arguments(kw):
     with pytest.raises(ValueError):
         make_toy("moons", **kw)
@@ -85,10 +101,10 @@ def test_ring8_has_8_distinct_modes():
     assert pair.min() == pytest.approx(2 * np.sin(np.pi / 8), rel=1e-9)
     d = make_toy("ring8", 4000, seed=0)
     k, dist = _nearest(d.X.astype(np.float64), modes)
-    assert set(k) == set(range(8))                      # all 8 modes are hit
-    assert np.all(np.bincount(k, minlength=8) > 350)    # roughly 500 each
-    np.testing.assert_array_equal(k, d.y)               # labels are the mixture component
-    assert dist.max() < 6 * RING8_SIGMA * np.sqrt(2)    # tight clusters, sigma 0.01
+    assert set(k) == set(range(8))  # all 8 modes are hit
+    assert np.all(np.bincount(k, minlength=8) > 350)  # roughly 500 each
+    np.testing.assert_array_equal(k, d.y)  # labels are the mixture component
+    assert dist.max() < 6 * RING8_SIGMA * np.sqrt(2)  # tight clusters, sigma 0.01
     assert np.std(d.X - modes[d.y]) == pytest.approx(RING8_SIGMA, rel=0.1)
 
 

@@ -1,4 +1,5 @@
 """core.device: the device choice and its environment override, thread settings."""
+
 import os
 
 import pytest
@@ -14,8 +15,11 @@ def test_env_override_cpu(monkeypatch):
 
 def test_default_order_on_this_machine(monkeypatch):
     monkeypatch.delenv(D.ENV_DEVICE, raising=False)
-    expected = "cuda" if torch.cuda.is_available() else (
-        "mps" if torch.backends.mps.is_available() else "cpu")
+    expected = (
+        "cuda"
+        if torch.cuda.is_available()
+        else ("mps" if torch.backends.mps.is_available() else "cpu")
+    )
     assert D.get_device().type == expected
 
 

@@ -1,14 +1,13 @@
 """Diffusion core vs references (notes §10.1-10.4): schedules, closed form vs iterated chain,
 posterior vs the product of Gaussians, DDIM(eta=1, S=T) vs DDPM, guidance at rho = 0."""
+
 import math
 
-import numpy as np
 import pytest
 import torch
 
 from core.diffusion.forward import closed_form_moments, q_chain, q_sample
-from core.diffusion.posterior import (eps_from_x0, mean_from_eps, posterior_mean_variance,
-                                      predict_x0)
+from core.diffusion.posterior import eps_from_x0, mean_from_eps, posterior_mean_variance, predict_x0
 from core.diffusion.samplers import ddim_sample, ddim_timesteps, ddpm_sample, guided_eps, sample
 from core.diffusion.schedules import SCHEDULES, make_schedule
 from core.diffusion.unet import UNet, UNetConfig
@@ -21,11 +20,11 @@ def test_alpha_bar_monotone_in_unit_interval(name, T):
     assert s.betas.shape == (T,)
     assert torch.all((s.betas > 0) & (s.betas < 1))
     assert torch.all((s.alpha_bar > 0) & (s.alpha_bar < 1))
-    assert torch.all(s.alpha_bar[1:] < s.alpha_bar[:-1])          # strictly decreasing
+    assert torch.all(s.alpha_bar[1:] < s.alpha_bar[:-1])  # strictly decreasing
     assert torch.allclose(s.alpha_bar, torch.cumprod(1 - s.betas, 0))
     assert torch.all(s.snr[1:] < s.snr[:-1])
     if T >= 100:
-        assert s.alpha_bar[-1] < 0.01                              # x_T is (nearly) pure noise
+        assert s.alpha_bar[-1] < 0.01  # x_T is (nearly) pure noise
 
 
 def test_unknown_schedule_raises():
@@ -62,7 +61,10 @@ def test_posterior_matches_product_of_gaussians(t):
     """q(x_{t-1}|x_t,x_0) ∝ N(x_t; sqrt(a_t) x_{t-1}, b_t) N(x_{t-1}; sqrt(ab_{t-1}) x0, 1-ab_{t-1})."""
     sched = make_schedule("cosine", 20)
     g = torch.Generator().manual_seed(1)
-    x0, xt = torch.randn(5, 3, generator=g, dtype=torch.float64), torch.randn(5, 3, generator=g, dtype=torch.float64)
+    x0, xt = (
+        torch.randn(5, 3, generator=g, dtype=torch.float64),
+        torch.randn(5, 3, generator=g, dtype=torch.float64),
+    )
     a, b = float(sched.alphas[t - 1]), float(sched.betas[t - 1])
     ab_prev = float(sched.alpha_bar[t - 2])
     precision = a / b + 1 / (1 - ab_prev)
@@ -84,11 +86,15 @@ def test_posterior_matches_monte_carlo():
     x0 = torch.full((n, 1), 0.7, dtype=torch.float64)
     x_prev = q_sample(sched, x0, t - 1, generator=g)
     beta = float(sched.betas[t - 1])
-    x_t = math.sqrt(1 - beta) * x_prev + math.sqrt(beta) * torch.randn(n, 1, generator=g, dtype=torch.float64)
+    x_t = math.sqrt(1 - beta) * x_prev + math.sqrt(beta) * torch.randn(
+        n, 1, generator=g, dtype=torch.float64
+    )
     A = torch.cat([x_t, torch.ones_like(x_t)], 1)
     coef = torch.linalg.lstsq(A, x_prev).solution
     resid_var = float((x_prev - A @ coef).var())
-    mean, var = posterior_mean_variance(sched, x0[:2], torch.tensor([[0.0], [1.0]], dtype=torch.float64), t)
+    mean, var = posterior_mean_variance(
+        sched, x0[:2], torch.tensor([[0.0], [1.0]], dtype=torch.float64), t
+    )
     slope, intercept = float(mean[1] - mean[0]), float(mean[0])
     assert float(coef[0]) == pytest.approx(slope, abs=0.01)
     assert float(coef[1]) == pytest.approx(intercept, abs=0.01)
@@ -97,9 +103,11 @@ def test_posterior_matches_monte_carlo():
 
 def _gaussian_eps_model(sched, m: float, s: float):
     """The exact eps-model for data N(m, s^2 I): E[eps | x_t]."""
+
     def eps_model(x, t, y=None):
         ab = sched.alpha_bar.float()[t - 1].reshape(-1, *([1] * (x.ndim - 1)))
         return (1 - ab).sqrt() * (x - ab.sqrt() * m) / (ab * s * s + 1 - ab)
+
     return eps_model
 
 
@@ -110,17 +118,33 @@ def test_ddim_eta1_full_steps_equals_ddpm_in_distribution():
     eps_model = _gaussian_eps_model(sched, m, s)
     n = 20_000
     x_T = torch.randn(n, 2, generator=torch.Generator().manual_seed(3))
-    a = ddpm_sample(eps_model, sched, x_T, generator=torch.Generator().manual_seed(4), record=False).sample
-    b = ddim_sample(eps_model, sched, x_T, S=200, eta=1.0, generator=torch.Generator().manual_seed(5),
-                    record=False).sample
+    a = ddpm_sample(
+        eps_model, sched, x_T, generator=torch.Generator().manual_seed(4), record=False
+    ).sample
+    b = ddim_sample(
+        eps_model,
+        sched,
+        x_T,
+        S=200,
+        eta=1.0,
+        generator=torch.Generator().manual_seed(5),
+        record=False,
+    ).sample
     for x in (a, b):
         assert torch.allclose(x.mean(0), torch.full((2,), m), atol=0.03)
         assert torch.allclose(x.std(0), torch.full((2,), s), atol=0.03)
     assert torch.allclose(a.mean(0), b.mean(0), atol=0.03)
     assert torch.allclose(a.std(0), b.std(0), rtol=0.04)
     # same noise -> same path: DDIM(eta=1, S=T) is DDPM with sigma^2 = beta_tilde, step for step
-    c = ddim_sample(eps_model, sched, x_T, S=200, eta=1.0, generator=torch.Generator().manual_seed(4),
-                    record=False).sample
+    c = ddim_sample(
+        eps_model,
+        sched,
+        x_T,
+        S=200,
+        eta=1.0,
+        generator=torch.Generator().manual_seed(4),
+        record=False,
+    ).sample
     assert torch.allclose(a, c, atol=1e-4)
 
 
@@ -128,8 +152,12 @@ def test_ddim_eta0_is_deterministic_and_hits_target():
     sched = make_schedule("cosine", 100)
     eps_model = _gaussian_eps_model(sched, -0.5, 0.8)
     x_T = torch.randn(20_000, 1, generator=torch.Generator().manual_seed(6))
-    a = ddim_sample(eps_model, sched, x_T, S=100, eta=0.0, generator=torch.Generator().manual_seed(7))
-    b = ddim_sample(eps_model, sched, x_T, S=100, eta=0.0, generator=torch.Generator().manual_seed(8))
+    a = ddim_sample(
+        eps_model, sched, x_T, S=100, eta=0.0, generator=torch.Generator().manual_seed(7)
+    )
+    b = ddim_sample(
+        eps_model, sched, x_T, S=100, eta=0.0, generator=torch.Generator().manual_seed(8)
+    )
     assert torch.equal(a.sample, b.sample)
     assert float(a.sample.mean()) == pytest.approx(-0.5, abs=0.03)
     assert float(a.sample.std()) == pytest.approx(0.8, abs=0.04)

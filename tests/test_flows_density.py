@@ -1,5 +1,6 @@
 """Exact densities of fitted flows (notes §8.3–8.4): they integrate to 1, per-step log-dets add
 up, warps end where the flow ends, and no fit beats the checkerboard's entropy ln 32."""
+
 import math
 
 import numpy as np
@@ -19,8 +20,13 @@ from core.pretrained import PretrainedError, load
 def moons_trainer():
     x_tr = make_toy("moons_density", 4000, seed=0).X
     x_te = make_toy("moons_density", 2000, seed=1).X
-    tr = FlowTrainer(FlowConfig(kind="glow", n_steps=4, hidden=32), x_tr, x_te,
-                     TrainConfig(lr=5e-3, batch_size=256), seed=0)
+    tr = FlowTrainer(
+        FlowConfig(kind="glow", n_steps=4, hidden=32),
+        x_tr,
+        x_te,
+        TrainConfig(lr=5e-3, batch_size=256),
+        seed=0,
+    )
     first = tr.step(1)
     for _ in range(4):
         last = tr.step(50)
@@ -46,8 +52,9 @@ def test_fitted_density_integrates_to_one(moons_trainer):
     xs, ys, pts = D.grid_points(box, 60)
     with torch.inference_mode():
         one_batch = flow.log_prob(pts).numpy().reshape(60, 60)
-    np.testing.assert_allclose(D.log_density_grid(flow, box, 60, chunk=97)[2], one_batch,
-                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        D.log_density_grid(flow, box, 60, chunk=97)[2], one_batch, rtol=1e-6, atol=1e-6
+    )
 
 
 def test_step_log_dets_add_up_to_the_flow(moons_trainer):
@@ -90,8 +97,13 @@ def test_checkerboard_nll_never_below_entropy():
     on 100k fresh points may dip below only by its sampling error (allow 4 standard errors)."""
     x_tr = make_toy("checkerboard", 20000, seed=0).X
     x_te = make_toy("checkerboard", 2000, seed=1).X
-    tr = FlowTrainer(FlowConfig(kind="realnvp", n_steps=6, hidden=48), x_tr, x_te,
-                     TrainConfig(lr=5e-3, batch_size=256), seed=0)
+    tr = FlowTrainer(
+        FlowConfig(kind="realnvp", n_steps=6, hidden=48),
+        x_tr,
+        x_te,
+        TrainConfig(lr=5e-3, batch_size=256),
+        seed=0,
+    )
     for _ in range(6):
         tr.step(50)
     flow = tr.flow.eval()
@@ -105,14 +117,17 @@ def test_checkerboard_nll_never_below_entropy():
         pytest.skip("pretrained checkerboard flow not built")
     mean_nll, se = _checkerboard_bound(pre)
     assert CHECKERBOARD_ENTROPY - 4 * se <= mean_nll < CHECKERBOARD_ENTROPY + 0.3
-    assert manifest["metrics"]["test_nll"] >= CHECKERBOARD_ENTROPY - 4 * manifest["metrics"][
-        "test_nll_se"]
+    assert (
+        manifest["metrics"]["test_nll"]
+        >= CHECKERBOARD_ENTROPY - 4 * manifest["metrics"]["test_nll_se"]
+    )
 
 
 def test_huge_learning_rate_blows_up_the_nll():
     x = make_toy("moons_density", 2000, seed=0).X
-    tr = FlowTrainer(FlowConfig(kind="realnvp", n_steps=4, hidden=32), x, x[:500],
-                     TrainConfig(lr=10.0), seed=0)
+    tr = FlowTrainer(
+        FlowConfig(kind="realnvp", n_steps=4, hidden=32), x, x[:500], TrainConfig(lr=10.0), seed=0
+    )
     m = {}
     for _ in range(5):
         m = tr.step(10)

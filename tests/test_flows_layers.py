@@ -1,10 +1,18 @@
 """Every flow layer and composite: invertible to float precision, log|det J| equal to the
 determinant of the autograd Jacobian (notes §8.2–8.5)."""
+
 import pytest
 import torch
 
-from core.flows.layers import (ActNorm, AdditiveCoupling, AffineCoupling, InvertibleLinear,
-                               Permute, Scaling, brute_force_log_det)
+from core.flows.layers import (
+    ActNorm,
+    AdditiveCoupling,
+    AffineCoupling,
+    InvertibleLinear,
+    Permute,
+    Scaling,
+    brute_force_log_det,
+)
 from core.flows.models import FLOW_BUILDERS, FlowConfig, build_flow
 
 
@@ -30,7 +38,8 @@ def _layers():
         "realnvp": lambda: build_flow(FlowConfig(kind="realnvp", n_steps=4, hidden=16)),
         "glow": lambda: build_flow(FlowConfig(kind="glow", n_steps=3, hidden=16)),
         "realnvp_random_perm": lambda: build_flow(
-            FlowConfig(kind="realnvp", n_steps=3, hidden=16, permutation="random", seed=5)),
+            FlowConfig(kind="realnvp", n_steps=3, hidden=16, permutation="random", seed=5)
+        ),
     }
 
 
@@ -102,8 +111,7 @@ def test_invertible_linear_lu_parameterisation():
 
 
 def test_none_permutation_leaves_one_coordinate_gaussian_input():
-    flow = _perturb(build_flow(FlowConfig(kind="realnvp", n_steps=4, hidden=8,
-                                          permutation="none")))
+    flow = _perturb(build_flow(FlowConfig(kind="realnvp", n_steps=4, hidden=8, permutation="none")))
     x = torch.randn(32, 2)
     z, _ = flow(x)
     assert torch.equal(z[:, 1], x[:, 1])  # x_B is never transformed

@@ -1,11 +1,17 @@
 """§8.1 1-D change of variables against closed forms and sampling; §8.5 masks and squeeze."""
+
 import numpy as np
 import pytest
 import torch
 from scipy.stats import norm
 
-from core.flows.image_masks import (channel_mask, checkerboard_mask, partition_views, squeeze,
-                                    unsqueeze)
+from core.flows.image_masks import (
+    channel_mask,
+    checkerboard_mask,
+    partition_views,
+    squeeze,
+    unsqueeze,
+)
 from core.flows.one_d import MONOTONE_MAPS, get_map, one_d_checks, one_d_density
 
 

@@ -1,16 +1,29 @@
 """Objectives, gradient penalty and R1 against autograd / hand-written references."""
-import torch
-import torch.nn.functional as F
-import pytest
 
-from core.gan.objectives import (LOSSES, OBJECTIVES, clip_weights, d_loss, g_loss, get_objective,
-                                 gradient_penalty, r1_penalty)
+import pytest
+import torch
+
+from core.gan.objectives import (
+    LOSSES,
+    OBJECTIVES,
+    clip_weights,
+    d_loss,
+    g_loss,
+    get_objective,
+    gradient_penalty,
+    r1_penalty,
+)
 
 
 def _critic(seed=0):
     torch.manual_seed(seed)
-    net = torch.nn.Sequential(torch.nn.Linear(2, 32), torch.nn.Tanh(), torch.nn.Linear(32, 32),
-                              torch.nn.Tanh(), torch.nn.Linear(32, 1)).double()
+    net = torch.nn.Sequential(
+        torch.nn.Linear(2, 32),
+        torch.nn.Tanh(),
+        torch.nn.Linear(32, 32),
+        torch.nn.Tanh(),
+        torch.nn.Linear(32, 1),
+    ).double()
     return lambda x: net(x).squeeze(-1), net
 
 
@@ -22,8 +35,9 @@ def test_losses_match_their_equations():
         assert torch.allclose(d_loss(loss, lr, lf), ref_d)
     assert torch.allclose(g_loss("minimax", lf), torch.log(1 - D_f).mean())
     assert torch.allclose(g_loss("non_saturating", lf), -torch.log(D_f).mean())
-    assert torch.allclose(d_loss("least_squares", lr, lf),
-                          0.5 * ((lr - 1) ** 2).mean() + 0.5 * (lf ** 2).mean())
+    assert torch.allclose(
+        d_loss("least_squares", lr, lf), 0.5 * ((lr - 1) ** 2).mean() + 0.5 * (lf**2).mean()
+    )
     assert torch.allclose(d_loss("wasserstein", lr, lf), lf.mean() - lr.mean())
     with pytest.raises(ValueError, match="choose from"):
         d_loss("hinge", lr, lf)
@@ -48,7 +62,7 @@ def test_gradient_penalty_vs_per_sample_autograd_reference():
     gp = gradient_penalty(f, xr, xf, eps)
     ref = []
     for i in range(16):  # one jacobian per interpolate, independently of the batched code
-        xh = (eps[i] * xr[i] + (1 - eps[i]) * xf[i])
+        xh = eps[i] * xr[i] + (1 - eps[i]) * xf[i]
         jac = torch.autograd.functional.jacobian(lambda t: f(t[None])[0], xh)
         ref.append((jac.norm() - 1) ** 2)
     assert torch.allclose(gp, torch.stack(ref).mean(), rtol=1e-10)
@@ -60,8 +74,9 @@ def test_r1_vs_finite_differences_and_trains_d():
     x = torch.randn(32, 2, dtype=torch.float64)
     r1 = r1_penalty(f, x)
     h = 1e-6
-    fd = torch.stack([(f(x + h * e) - f(x - h * e)) / (2 * h)
-                      for e in torch.eye(2, dtype=torch.float64)], 1)   # (B, 2)
+    fd = torch.stack(
+        [(f(x + h * e) - f(x - h * e)) / (2 * h) for e in torch.eye(2, dtype=torch.float64)], 1
+    )  # (B, 2)
     assert torch.allclose(r1, fd.pow(2).sum(1).mean(), rtol=1e-7)
     r1.backward()
     assert net[0].weight.grad is not None and net[0].weight.grad.abs().sum() > 0  # trains D

@@ -1,12 +1,20 @@
 """Theory of §9.1 against known densities (core/gan/theory.py)."""
+
 import math
 
 import numpy as np
 import pytest
 from scipy.stats import multivariate_normal, norm
 
-from core.gan.theory import (LOG4, dstar_grid, js_estimate, kde_log_density,
-                             optimal_discriminator, optimal_discriminator_log, value_at_optimum)
+from core.gan.theory import (
+    LOG4,
+    dstar_grid,
+    js_estimate,
+    kde_log_density,
+    optimal_discriminator,
+    optimal_discriminator_log,
+    value_at_optimum,
+)
 
 
 def test_dstar_on_known_gaussians():
@@ -15,8 +23,9 @@ def test_dstar_on_known_gaussians():
     p, q = norm.pdf(x, 0, 1), norm.pdf(x, 1, 1)
     expected = 1 / (1 + np.exp(x - 0.5))
     np.testing.assert_allclose(optimal_discriminator(p, q), expected, rtol=1e-10)
-    np.testing.assert_allclose(optimal_discriminator_log(norm.logpdf(x, 0, 1), norm.logpdf(x, 1, 1)),
-                               expected, rtol=1e-10)
+    np.testing.assert_allclose(
+        optimal_discriminator_log(norm.logpdf(x, 0, 1), norm.logpdf(x, 1, 1)), expected, rtol=1e-10
+    )
     assert optimal_discriminator(np.array([0.0]), np.array([0.0]))[0] == 0.5
 
 
@@ -37,7 +46,9 @@ def test_value_at_optimum_is_minus_log4_when_equal_and_js_identity():
     # disjoint supports: V -> 0, JS -> log 2
     far = 40.0
     xq = rng.normal(far, 1, 4000)
-    v = value_at_optimum(norm.logpdf(xp), norm.logpdf(xp, far), norm.logpdf(xq), norm.logpdf(xq, far))
+    v = value_at_optimum(
+        norm.logpdf(xp), norm.logpdf(xp, far), norm.logpdf(xq), norm.logpdf(xq, far)
+    )
     assert v == pytest.approx(0.0, abs=1e-9)
 
 

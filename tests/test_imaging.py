@@ -1,4 +1,5 @@
 """core.imaging: the upload gate (decode_image), MNIST-style preprocessing, grids and PNG bytes."""
+
 import io
 import struct
 import zlib
@@ -7,8 +8,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.imaging import (MAX_PIXELS, ImageError, decode_image, make_grid, to_mnist_style,
-                          to_png_bytes)
+from core.imaging import (
+    MAX_PIXELS,
+    ImageError,
+    decode_image,
+    make_grid,
+    to_mnist_style,
+    to_png_bytes,
+)
 
 
 def _encode(arr: np.ndarray, fmt: str, **kw) -> bytes:
@@ -22,8 +29,12 @@ def _rgb(h=24, w=32, seed=0) -> np.ndarray:
 
 
 def _png_chunk(tag: bytes, payload: bytes) -> bytes:
-    return (struct.pack(">I", len(payload)) + tag + payload
-            + struct.pack(">I", zlib.crc32(tag + payload) & 0xFFFFFFFF))
+    return (
+        struct.pack(">I", len(payload))
+        + tag
+        + payload
+        + struct.pack(">I", zlib.crc32(tag + payload) & 0xFFFFFFFF)
+    )
 
 
 def _png_bomb(width: int, height: int, real_rows: int = 0) -> bytes:
@@ -32,8 +43,9 @@ def _png_bomb(width: int, height: int, real_rows: int = 0) -> bytes:
     With ``real_rows`` = 0 the IDAT holds one compressed row only (a header-level bomb);
     otherwise it holds ``real_rows`` full rows of zeros, which zlib squeezes ~1000:1.
     """
-    header = b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height,
-                                                                       8, 0, 0, 0, 0))
+    header = b"\x89PNG\r\n\x1a\n" + _png_chunk(
+        b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    )
     raw = (b"\x00" + b"\x00" * width) * max(real_rows, 1)  # filter byte + pixels per row
     return header + _png_chunk(b"IDAT", zlib.compress(raw, 9)) + _png_chunk(b"IEND", b"")
 
@@ -47,7 +59,7 @@ def test_png_rgb_round_trip_is_lossless():
 
 
 def test_png_greyscale_and_rgba_convert():
-    g = (np.arange(64, dtype=np.uint8).reshape(8, 8) * 4)
+    g = np.arange(64, dtype=np.uint8).reshape(8, 8) * 4
     out = decode_image(_encode(g, "PNG"), mode="L")
     assert out.shape == (8, 8)
     np.testing.assert_array_equal(out, g)
@@ -71,7 +83,7 @@ def test_refuses_empty_and_non_image():
 
 
 def test_refuses_text_file_renamed_png():
-    text = "x1,x2\n0,1\n2,3\n".encode()  # what a user uploads when they pick 'points.csv.png'
+    text = b"x1,x2\n0,1\n2,3\n"  # what a user uploads when they pick 'points.csv.png'
     with pytest.raises(ImageError, match="not a PNG or JPEG"):
         decode_image(text)
 
@@ -92,7 +104,7 @@ def test_refuses_truncated_jpeg():
 def test_refuses_png_with_corrupt_pixel_data():
     data = bytearray(_encode(_rgb(32, 32), "PNG"))
     start = data.index(b"IDAT") + 20
-    data[start:start + 40] = b"\xff" * 40  # garbage in the deflate stream (CRC now wrong too)
+    data[start : start + 40] = b"\xff" * 40  # garbage in the deflate stream (CRC now wrong too)
     with pytest.raises(ImageError):
         decode_image(bytes(data))
 
@@ -137,8 +149,8 @@ def test_pixel_cap_is_a_parameter():
 def _drawn_digit(h=120, w=90) -> np.ndarray:
     """A black 'L' stroke on white paper, off-centre, like a photographed drawing (uint8)."""
     img = np.full((h, w), 255, np.uint8)
-    img[10:90, 10:22] = 0   # vertical bar
-    img[78:90, 10:60] = 0   # foot
+    img[10:90, 10:22] = 0  # vertical bar
+    img[78:90, 10:60] = 0  # foot
     return img
 
 
@@ -149,7 +161,7 @@ def test_to_mnist_style_inverts_centres_and_boxes():
     assert out[0].max() == 0 and out[:, 0].max() == 0  # background is black (inverted)
     rows, cols = np.flatnonzero(out.max(1) > 0.1), np.flatnonzero(out.max(0) > 0.1)
     assert rows[-1] - rows[0] + 1 <= 20 and cols[-1] - cols[0] + 1 <= 20  # fits the 20x20 box
-    assert max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 >= 19       # and fills it
+    assert max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 >= 19  # and fills it
     yy, xx = np.mgrid[0:28, 0:28]
     cy, cx = (yy * out).sum() / out.sum(), (xx * out).sum() / out.sum()
     assert abs(cy - 14) < 1.0 and abs(cx - 14) < 1.0  # centred by centre of mass
@@ -163,8 +175,9 @@ def test_to_mnist_style_dark_background_and_float_input_agree():
 
 
 def test_to_mnist_style_blank_image_is_all_zero():
-    np.testing.assert_array_equal(to_mnist_style(np.full((50, 50), 255, np.uint8)),
-                                  np.zeros((28, 28), np.float32))
+    np.testing.assert_array_equal(
+        to_mnist_style(np.full((50, 50), 255, np.uint8)), np.zeros((28, 28), np.float32)
+    )
 
 
 def test_to_mnist_style_of_a_real_digit_keeps_its_class():
@@ -176,9 +189,12 @@ def test_to_mnist_style_of_a_real_digit_keeps_its_class():
     s = mnist_split()
     judge, _ = load("judge")
     idx = [int(np.flatnonzero(s.y_test == c)[0]) for c in range(10)]
-    scans = [255 - np.kron((s.x_test[i, 0] * 255).astype(np.uint8), np.ones((4, 4), np.uint8))
-             for i in idx]  # 112x112 black-on-white
+    scans = [
+        255 - np.kron((s.x_test[i, 0] * 255).astype(np.uint8), np.ones((4, 4), np.uint8))
+        for i in idx
+    ]  # 112x112 black-on-white
     import torch
+
     x = torch.from_numpy(np.stack([to_mnist_style(im) for im in scans])[:, None])
     probs, _ = predict(judge, x)
     assert (probs.argmax(1).numpy() == np.arange(10)).mean() >= 0.9
@@ -191,8 +207,9 @@ def test_make_grid_grey_layout():
     assert g.shape == (2 * (3 + 1) + 1, 3 * (4 + 1) + 1)
     for k in range(5):
         r, q = divmod(k, 3)
-        np.testing.assert_array_equal(g[1 + r * 4: 1 + r * 4 + 3, 1 + q * 5: 1 + q * 5 + 4],
-                                      np.float32(k / 10))
+        np.testing.assert_array_equal(
+            g[1 + r * 4 : 1 + r * 4 + 3, 1 + q * 5 : 1 + q * 5 + 4], np.float32(k / 10)
+        )
     assert g[0].min() == 1.0 and g[-4:-1, -5:-1].min() == 1.0  # padding and the empty 6th cell
 
 

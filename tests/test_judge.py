@@ -1,4 +1,5 @@
 """core.judge: the shipped classifier meets its bar, and judge_scores measures what it claims."""
+
 import json
 
 import numpy as np
@@ -7,8 +8,15 @@ import scipy.linalg
 import torch
 
 from core.data import mnist_split
-from core.judge import (JudgeCNN, JudgeConfig, JudgeTrainer, frechet_distance, heldout_accuracy,
-                        judge_scores, predict)
+from core.judge import (
+    JudgeCNN,
+    JudgeConfig,
+    JudgeTrainer,
+    frechet_distance,
+    heldout_accuracy,
+    judge_scores,
+    predict,
+)
 from core.pretrained import PRETRAINED_DIR, load
 
 LN10 = float(np.log(10))
@@ -120,8 +128,7 @@ def test_judge_scores_input_handling(judge, split):
 def test_default_judge_is_the_shipped_one(judge, split):
     model, _ = judge
     x = np.array(split.x_test[:50])
-    assert judge_scores(x).frechet == pytest.approx(judge_scores(x, judge=model).frechet,
-                                                    rel=1e-6)
+    assert judge_scores(x).frechet == pytest.approx(judge_scores(x, judge=model).frechet, rel=1e-6)
 
 
 # ------------------------------------------------------------------ Frechet distance
@@ -143,7 +150,8 @@ def test_frechet_matches_scipy_sqrtm(d):
     mu1, mu2 = rng.normal(size=d), rng.normal(size=d)
     s1, s2 = _random_spd(rng, d), _random_spd(rng, d)
     assert frechet_distance(mu1, s1, mu2, s2) == pytest.approx(
-        _frechet_reference(mu1, s1, mu2, s2), rel=1e-6, abs=1e-8)
+        _frechet_reference(mu1, s1, mu2, s2), rel=1e-6, abs=1e-8
+    )
 
 
 def test_frechet_rank_deficient_covariances():
@@ -152,7 +160,8 @@ def test_frechet_rank_deficient_covariances():
     s1, s2 = _random_spd(rng, 32, rank=5), _random_spd(rng, 32, rank=7)
     mu = np.zeros(32)
     assert frechet_distance(mu, s1, mu, s2) == pytest.approx(
-        _frechet_reference(mu, s1, mu, s2), rel=1e-4, abs=1e-6)
+        _frechet_reference(mu, s1, mu, s2), rel=1e-4, abs=1e-6
+    )
 
 
 def test_frechet_properties():
@@ -161,12 +170,14 @@ def test_frechet_properties():
     s1, s2 = _random_spd(rng, 8), _random_spd(rng, 8)
     assert frechet_distance(mu1, s1, mu1, s1) == pytest.approx(0, abs=1e-9)
     assert frechet_distance(mu1, s1, mu2, s2) == pytest.approx(
-        frechet_distance(mu2, s2, mu1, s1), rel=1e-9)
+        frechet_distance(mu2, s2, mu1, s1), rel=1e-9
+    )
     # equal covariances: only the means count
     assert frechet_distance(mu1, s1, mu2, s1) == pytest.approx(((mu1 - mu2) ** 2).sum(), rel=1e-7)
     # 1-D Gaussians: (m1 - m2)^2 + (sigma1 - sigma2)^2
-    assert frechet_distance(np.array([1.0]), np.array([[4.0]]), np.array([3.0]),
-                            np.array([[9.0]])) == pytest.approx(4 + 1)
+    assert frechet_distance(
+        np.array([1.0]), np.array([[4.0]]), np.array([3.0]), np.array([[9.0]])
+    ) == pytest.approx(4 + 1)
 
 
 def test_trainer_is_a_seeded_stepper():

@@ -1,5 +1,6 @@
 """Dynamic programming (notes §11) against references: the contraction property on random MDPs,
 value iteration == policy iteration == exact linear solve, and published FrozenLake values."""
+
 import numpy as np
 import pytest
 
@@ -17,8 +18,9 @@ def test_bellman_operator_is_gamma_contraction_and_monotone(seed, gamma):
         lhs = np.abs(M.bellman_optimality(mdp, u, gamma) - M.bellman_optimality(mdp, w, gamma))
         assert lhs.max() <= gamma * np.abs(u - w).max() + 1e-12
         hi = u + np.abs(rng.normal(size=mdp.n_states))  # u <= hi  =>  T u <= T hi
-        assert (M.bellman_optimality(mdp, u, gamma)
-                <= M.bellman_optimality(mdp, hi, gamma) + 1e-12).all()
+        assert (
+            M.bellman_optimality(mdp, u, gamma) <= M.bellman_optimality(mdp, hi, gamma) + 1e-12
+        ).all()
 
 
 def test_operator_matches_dense_tensor_formula():
@@ -47,8 +49,15 @@ def test_vi_equals_pi_equals_exact_solve_random(seed):
     assert (err <= bound + 1e-9).all()
 
 
-@pytest.mark.parametrize("name,gamma", [("FrozenLake 8×8", 0.99), ("CliffWalking", 0.9),
-                                        ("CliffWalking", 1.0), ("Editable gridworld", 0.95)])
+@pytest.mark.parametrize(
+    "name,gamma",
+    [
+        ("FrozenLake 8×8", 0.99),
+        ("CliffWalking", 0.9),
+        ("CliffWalking", 1.0),
+        ("Editable gridworld", 0.95),
+    ],
+)
 def test_vi_equals_pi_equals_exact_solve_envs(name, gamma):
     mdp = G.make_env(name)
     vi = M.value_iteration(mdp, gamma, tol=1e-11)
@@ -65,8 +74,15 @@ def _naive_gym_vi(env, gamma, tol=1e-12):
     S, A = len(P), len(P[0])
     v = np.zeros(S)
     while True:
-        q = np.array([[sum(p * (r + gamma * (0.0 if d else v[s2])) for p, s2, r, d in P[s][a])
-                       for a in range(A)] for s in range(S)])
+        q = np.array(
+            [
+                [
+                    sum(p * (r + gamma * (0.0 if d else v[s2])) for p, s2, r, d in P[s][a])
+                    for a in range(A)
+                ]
+                for s in range(S)
+            ]
+        )
         v_new = q.max(1)
         if np.abs(v_new - v).max() < tol:
             return v_new
@@ -137,14 +153,17 @@ def test_gamma_zero_and_one():
         M.value_iteration(fl, 1.5)
 
 
-@pytest.mark.parametrize("cells,match", [
-    ((".", ".", "G"), "no start"),
-    (("S", "S", "G"), "2 start"),
-    (("S", "#", "G"), "No terminal"),
-    (("S", "500", "G"), "out of range"),
-    (("S", "?", "G"), "unknown code"),
-    (("S", "Gx", "G"), "cannot read"),
-])
+@pytest.mark.parametrize(
+    "cells,match",
+    [
+        ((".", ".", "G"), "no start"),
+        (("S", "S", "G"), "2 start"),
+        (("S", "#", "G"), "No terminal"),
+        (("S", "500", "G"), "out of range"),
+        (("S", "?", "G"), "unknown code"),
+        (("S", "Gx", "G"), "cannot read"),
+    ],
+)
 def test_grid_validation(cells, match):
     with pytest.raises(G.GridError, match=match):
         G.parse_grid(G.GridSpec((cells,)))
@@ -157,8 +176,8 @@ def test_grid_other_errors_and_semantics():
         G.parse_grid(G.GridSpec(()))
     g = G.parse_grid(G.GridSpec((("S", "R", "G=3"),), slip=0.0, step_reward=-0.5, r_cells=-2))
     right = M.ACTIONS.index("right")
-    assert g.reward[0, right, 0] == pytest.approx(-2.5)      # step + entering R
-    assert g.reward[1, right, 0] == pytest.approx(2.5)       # step + goal reward 3
+    assert g.reward[0, right, 0] == pytest.approx(-2.5)  # step + entering R
+    assert g.reward[1, right, 0] == pytest.approx(2.5)  # step + goal reward 3
     assert np.allclose(g.prob.sum(-1), 1.0)
     slip = G.parse_grid(G.GridSpec((("S", ".", "G"),), slip=0.4))
     assert slip.prob[0, 0].tolist() == pytest.approx([0.6, 0.2, 0.2])
@@ -188,11 +207,11 @@ def test_large_grid_sparse_path():
 def test_greedy_actions_mark_ties():
     fl = G.frozen_lake("4x4", slippery=False)
     ties = M.greedy_actions(fl, np.zeros(fl.n_states), 0.9)
-    assert ties[fl.start].all()                      # v = 0: every action is greedy
+    assert ties[fl.start].all()  # v = 0: every action is greedy
     vi = M.value_iteration(fl, 0.9)
     ties = M.greedy_actions(fl, vi.v, 0.9)
     assert ties[np.arange(fl.n_states), vi.policy].all()
-    assert ties[fl.start].sum() == 2                 # right and down are both optimal
+    assert ties[fl.start].sum() == 2  # right and down are both optimal
 
 
 def _greedy_rows(mdp, policy, steps=30):
@@ -200,7 +219,7 @@ def _greedy_rows(mdp, policy, steps=30):
     for _ in range(steps):
         if mdp.terminal[s]:
             break
-        s = int(mdp.next_state[s, policy[s], 0])   # the intended move
+        s = int(mdp.next_state[s, policy[s], 0])  # the intended move
         rows.append(s // mdp.shape[1])
     return rows, bool(mdp.goal[s])
 
@@ -209,10 +228,10 @@ def test_live_reward_edit_reroutes_the_policy():
     grid = G.default_grid()
     detour = G.parse_grid(G.GridSpec(grid, slip=0.1, step_reward=-0.04, r_cells=-1.0))
     rows, ok = _greedy_rows(detour, M.value_iteration(detour, 0.95).policy)
-    assert ok and min(rows) == 0                    # round the top, away from the pit
+    assert ok and min(rows) == 0  # round the top, away from the pit
     cut = G.parse_grid(G.GridSpec(grid, slip=0.1, step_reward=-0.04, r_cells=0.0))
     rows, ok = _greedy_rows(cut, M.value_iteration(cut, 0.95).policy)
-    assert ok and set(rows) == {2}                  # straight through the R corridor
+    assert ok and set(rows) == {2}  # straight through the R corridor
     farm = G.parse_grid(G.GridSpec(grid, slip=0.1, step_reward=-0.04, r_cells=1.0))
     rows, ok = _greedy_rows(farm, M.value_iteration(farm, 0.95).policy)
-    assert not ok                                   # collects R rewards instead of finishing
+    assert not ok  # collects R rewards instead of finishing

@@ -1,4 +1,5 @@
 """AppTest of pages/01_Backpropagation.py: every control, training steps, bad inputs."""
+
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -58,7 +59,7 @@ def test_playground_controls_and_training():
     for d in ("gradient norms", "confusion matrix", "hidden neurons"):
         at.radio(key="bp_detail").set_value(d).run()
         _ok(at)
-    at.button(key="bp_live_play").click().run()   # one playing tick, then pause
+    at.button(key="bp_live_play").click().run()  # one playing tick, then pause
     at.button(key="bp_live_play").click().run()
     at.button(key="bp_live_reset").click().run()
     _ok(at)
@@ -139,9 +140,20 @@ def test_csv_upload_good_and_bad():
         at.run()
         _ok(at)
         assert any(name in e.value for e in at.error), (name, [e.value for e in at.error])
-    rows = "\n".join(f"{x:.3f},{y:.3f},{int(x * y > 0)}" for x, y in
-                     [(-1, -1), (1, 1), (-1, 1), (1, -1), (-0.5, -0.7), (0.6, 0.4), (-0.4, 0.8),
-                      (0.9, -0.3)] * 5)
+    rows = "\n".join(
+        f"{x:.3f},{y:.3f},{int(x * y > 0)}"
+        for x, y in [
+            (-1, -1),
+            (1, 1),
+            (-1, 1),
+            (1, -1),
+            (-0.5, -0.7),
+            (0.6, 0.4),
+            (-0.4, 0.8),
+            (0.9, -0.3),
+        ]
+        * 5
+    )
     good = ("x1,x2,label\n" + rows).encode()
     at.file_uploader(key="bp_upload").set_value(("good.csv", good, "text/csv"))
     at.run()
@@ -176,7 +188,7 @@ def test_step_through_perceptron_and_universal_views():
     at.button(key="bp_pc_live_step").click().run()
     _ok(at)
     assert at.session_state["bp_pc_live"].stepper.steps_done == 1
-    at.button(key="bp_pc_live_play").click().run()   # play: each tick reveals an update
+    at.button(key="bp_pc_live_play").click().run()  # play: each tick reveals an update
     for _ in range(30):
         if not at.session_state["bp_pc_live"].playing:
             break
@@ -185,7 +197,7 @@ def test_step_through_perceptron_and_universal_views():
     live = at.session_state["bp_pc_live"]
     assert live.stepper.steps_done == live.stepper.run.n_updates
     assert "Converged" in _texts(at)
-    assert not any("⚠️" in e.label for e in at.expander)   # within the Novikoff bound
+    assert not any("⚠️" in e.label for e in at.expander)  # within the Novikoff bound
     at.radio(key="bp_pc_data").set_value("xor").run()
     _ok(at)
     assert "never converges" in _texts(at)
@@ -211,7 +223,8 @@ def test_tiny_or_many_class_upload_and_diverged_step_through():
     at.radio(key="bp_view").set_value("Backprop step-through").run()
     _ok(at)
     assert at.dataframe and "only one in the training split" in " ".join(
-        c.value for c in at.caption)
+        c.value for c in at.caption
+    )
     at.radio(key="bp_view").set_value("Playground").run()
     many = "x1,x2,label\n" + "\n".join(f"{i / 50:.2f},{i % 7},{i}" for i in range(50))
     at.file_uploader(key="bp_upload").set_value(("many.csv", many.encode(), "text/csv"))
@@ -250,4 +263,4 @@ def test_swapped_upload_starts_a_new_run():
     _ok(at)
     live = at.session_state["bp_live"]
     assert live.stepper.steps_done == 0
-    assert abs(live.stepper.data.X_all[:, 0]).max() < 0.5   # the swapped points are in use
+    assert abs(live.stepper.data.X_all[:, 0]).max() < 0.5  # the swapped points are in use

@@ -1,4 +1,5 @@
 """AppTest of pages/02_Convolution_and_Upsampling.py: every part, every main control, bad uploads."""
+
 import io
 import struct
 import zlib
@@ -28,8 +29,12 @@ def _part(at, name):
 
 
 def _chunk(tag: bytes, payload: bytes) -> bytes:
-    return (struct.pack(">I", len(payload)) + tag + payload
-            + struct.pack(">I", zlib.crc32(tag + payload) & 0xFFFFFFFF))
+    return (
+        struct.pack(">I", len(payload))
+        + tag
+        + payload
+        + struct.pack(">I", zlib.crc32(tag + payload) & 0xFFFFFFFF)
+    )
 
 
 def _huge_1bit_png(side: int = 20_000) -> bytes:
@@ -38,7 +43,9 @@ def _huge_1bit_png(side: int = 20_000) -> bytes:
     row = b"\x00" * (1 + side // 8)  # filter byte + packed bits
     body = b"".join(comp.compress(row) for _ in range(side)) + comp.flush()
     ihdr = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", body) + _chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", body) + _chunk(b"IEND", b"")
+    )
 
 
 def _png(arr: np.ndarray) -> bytes:
@@ -97,9 +104,11 @@ def test_uploads_are_refused_with_a_message_or_used(at):
     at.selectbox(key="conv_input").set_value("upload").run()
     _ok(at)
     good = _png((np.random.default_rng(0).random((40, 50, 3)) * 255).astype(np.uint8))
-    bad = {"corrupt.png": good[:60] + b"\x00garbage" * 20,
-           "notes.png": b"this is a text file, not an image\n" * 10,
-           "huge.png": _huge_1bit_png()}
+    bad = {
+        "corrupt.png": good[:60] + b"\x00garbage" * 20,
+        "notes.png": b"this is a text file, not an image\n" * 10,
+        "huge.png": _huge_1bit_png(),
+    }
     for name, content in bad.items():
         at.file_uploader(key="conv_upload").set_value((name, content, "image/png"))
         at.run()
@@ -113,7 +122,9 @@ def test_uploads_are_refused_with_a_message_or_used(at):
     _ok(at)
     assert not at.error
     # the formulas now use the uploaded image's 40 x 50 size
-    assert any("{40 + 2" in l.value for l in at.latex) and any("{50 + 2" in l.value for l in at.latex)
+    assert any("{40 + 2" in l.value for l in at.latex) and any(
+        "{50 + 2" in l.value for l in at.latex
+    )
     at.selectbox(key="conv_input").set_value("photo: china").run()
     _ok(at)
 
@@ -187,8 +198,12 @@ def test_pooling_and_transposed(at):
 
 def test_receptive_field(at):
     _part(at, "Receptive field")
-    for preset in ["three 3×3 convs", "dilated 3×3, d = 1, 2, 4, 8", "strided 5×5 convs",
-                   "VGG-style (conv, conv, pool) × 2"]:
+    for preset in [
+        "three 3×3 convs",
+        "dilated 3×3, d = 1, 2, 4, 8",
+        "strided 5×5 convs",
+        "VGG-style (conv, conv, pool) × 2",
+    ]:
         at.selectbox(key="conv_rf_preset").set_value(preset).run()
         _ok(at)
     at.slider(key="conv_rf_y").set_value(0).run()
@@ -205,8 +220,10 @@ def test_real_networks(at):
     at.slider(key="conv_unet_idx").set_value(42).run()
     at.radio(key="conv_unet_maps").set_value("no skips").run()
     _ok(at)
-    assert [m.label for m in at.metric][:2] == ["U-Net held-out IoU (500 digits)",
-                                                 "no-skip held-out IoU"]
+    assert [m.label for m in at.metric][:2] == [
+        "U-Net held-out IoU (500 digits)",
+        "no-skip held-out IoU",
+    ]
 
 
 def _edited(key: str, part: str, **edits) -> AppTest:
@@ -231,7 +248,10 @@ def test_hostile_table_edits():
     app = _edited("conv_rf_table_judge CNN", "Receptive field", edited_rows={0: {"p": 10**9}})
     _ok(app)
     assert any("too large" in w.value for w in app.warning)
-    app = _edited("conv_rf_table_judge CNN", "Receptive field",
-                  added_rows=[{"kind": "pool", "k": 2, "s": 2, "p": 3, "d": 3}])
+    app = _edited(
+        "conv_rf_table_judge CNN",
+        "Receptive field",
+        added_rows=[{"kind": "pool", "k": 2, "s": 2, "p": 3, "d": 3}],
+    )
     _ok(app)
     assert any("Math checks" in e.label for e in app.expander)

@@ -1,4 +1,5 @@
 """AppTest of pages/06_Autoencoders_and_VAE.py: every view, every main control, bad uploads."""
+
 import io
 import re
 from pathlib import Path
@@ -56,7 +57,8 @@ def test_latent_map_sliders_and_uploads(at):
         assert any(message in e.value for e in at.error), (name, [e.value for e in at.error])
 
     at.file_uploader(key="vae_upload").set_value(
-        ("blank.png", _png(np.full((64, 64), 255, np.uint8)), "image/png")).run()
+        ("blank.png", _png(np.full((64, 64), 255, np.uint8)), "image/png")
+    ).run()
     _ok(at)
     assert any("empty" in w.value for w in at.warning), [w.value for w in at.warning]
 
@@ -144,8 +146,8 @@ def test_drawing_on_a_transparent_background_is_encoded_like_the_opaque_one(at):
 
     digit = (np.array(mnist_split().x_test[7, 0]) * 255).astype(np.uint8)
     ink = np.array(Image.fromarray(digit).resize((112, 112)))
-    opaque = np.dstack([255 - ink] * 3)                                   # dark ink on white
-    transparent = np.dstack([np.zeros_like(ink)] * 3 + [ink])             # black ink, alpha = ink
+    opaque = np.dstack([255 - ink] * 3)  # dark ink on white
+    transparent = np.dstack([np.zeros_like(ink)] * 3 + [ink])  # black ink, alpha = ink
 
     def encoded(name, a):
         buf = io.BytesIO()
@@ -166,15 +168,15 @@ def test_two_large_uploads_that_differ_only_off_streamlits_hash_sample_encode_di
     sampling 100,000 of its values once it has >= 500,000: two same-size photos differing only
     off that sample shared one cache entry. The key is now a hash of the file's bytes."""
     _view(at, "Latent map")
-    h = w = 1000                                                          # LA: 2,000,000 values
+    h = w = 1000  # LA: 2,000,000 values
     sampled = np.zeros(h * w * 2, bool)
     sampled[np.random.RandomState(0).choice(h * w * 2, size=100_000)] = True  # Streamlit's draw
-    free = ~sampled.reshape(h, w, 2).any(-1)                              # pixels never sampled
+    free = ~sampled.reshape(h, w, 2).any(-1)  # pixels never sampled
     a = np.full((h, w), 255, np.uint8)
-    a[150:850, 450:550] = 0                                               # a "1"
+    a[150:850, 450:550] = 0  # a "1"
     b = a.copy()
     block = np.zeros((h, w), bool)
-    block[150:300, 150:850] = True                                        # a bar on top: a "T"
+    block[150:300, 150:850] = True  # a bar on top: a "T"
     b[block & free] = 0
 
     def encoded(name, g):

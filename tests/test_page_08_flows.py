@@ -1,4 +1,5 @@
 """AppTest of pages/08_Normalizing_Flows.py: every control, live training, divergence, bad CSVs."""
+
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -133,9 +134,13 @@ def test_upload_in_pixel_units_trains_and_degenerate_points_are_refused():
     _ok(at)
     assert not any("diverged" in w.value.lower() for w in at.warning), [w.value for w in at.warning]
     assert any(c.value.startswith("step 50") for c in at.caption)
-    bad = {"same.csv": (b"x1,x2\n" + b"1.0,2.0\n" * 25, "distinct"),
-           "line.csv": (("x1,x2\n" + "\n".join(f"{t},{2 * t + 1}" for t in range(30))).encode(),
-                        "line")}
+    bad = {
+        "same.csv": (b"x1,x2\n" + b"1.0,2.0\n" * 25, "distinct"),
+        "line.csv": (
+            ("x1,x2\n" + "\n".join(f"{t},{2 * t + 1}" for t in range(30))).encode(),
+            "line",
+        ),
+    }
     for name, (data, expected) in bad.items():
         at.file_uploader(key="nf_upload").set_value((name, data, "text/csv")).run()
         _ok(at)

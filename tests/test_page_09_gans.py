@@ -1,5 +1,6 @@
 """AppTest for pages/09_GANs.py: every control, slow-motion buttons, timeline, benchmark with a
 tiny budget, a too-small CSV refused, and divergence pausing the run."""
+
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -43,25 +44,41 @@ def test_controls_step_buttons_timeline_and_panels():
     at.button(key="gan_gstep").click().run()
     _ok(at)
     assert "step 26" in " ".join(c.value for c in at.caption)
-    for obj, knob, value in (("unrolled", "gan_unroll", 2), ("pacgan", "gan_pack", 3),
-                             ("wgan-gp", "gan_gp", 1.0), ("r1", "gan_r1", 0.3),
-                             ("wgan", "gan_clip", 0.05), ("least-squares", None, None),
-                             ("minimax", None, None), ("non-saturating", None, None)):
+    for obj, knob, value in (
+        ("unrolled", "gan_unroll", 2),
+        ("pacgan", "gan_pack", 3),
+        ("wgan-gp", "gan_gp", 1.0),
+        ("r1", "gan_r1", 0.3),
+        ("wgan", "gan_clip", 0.05),
+        ("least-squares", None, None),
+        ("minimax", None, None),
+        ("non-saturating", None, None),
+    ):
         at.selectbox(key="gan_objective").set_value(obj)
         at.run()
         if knob:
-            w = at.slider(key=knob) if knob in ("gan_unroll", "gan_pack") else at.select_slider(key=knob)
+            w = (
+                at.slider(key=knob)
+                if knob in ("gan_unroll", "gan_pack")
+                else at.select_slider(key=knob)
+            )
             w.set_value(value)
         at.button(key="gan_live_step").click().run()
         _ok(at)
     for data in ("grid25", "moons"):
         at.selectbox(key="gan_data").set_value(data).run()
         _ok(at)
-    for k in ("gan_show_heat", "gan_show_real", "gan_show_fake", "gan_show_arrows", "gan_show_sheet"):
+    for k in (
+        "gan_show_heat",
+        "gan_show_real",
+        "gan_show_fake",
+        "gan_show_arrows",
+        "gan_show_sheet",
+    ):
         at.checkbox(key=k).set_value(not at.checkbox(key=k).value).run()
         _ok(at)
     at.button(key="gan_live_step").click().run()
-    at.button(key="gan_live_step").click().run()   # 50 steps -> snapshots at 0, 25, 50
+    at.button(key="gan_live_step").click().run()  # 50 steps -> snapshots at 0, 25, 50
     assert at.select_slider(key="gan_timeline").value == "live"
     at.select_slider(key="gan_timeline").set_value(25).run()
     _ok(at)
@@ -87,14 +104,16 @@ def test_benchmark_with_a_tiny_budget():
     _ok(at)
     tables = [df.value for df in at.dataframe]
     ours = [t for t in tables if "seeds with every mode" in t.columns]
-    assert ours and len(ours[0]) == 4                    # 2 datasets x 2 objectives
-    assert any("method" in t.columns for t in tables)    # the published table beside it
+    assert ours and len(ours[0]) == 4  # 2 datasets x 2 objectives
+    assert any("method" in t.columns for t in tables)  # the published table beside it
     assert any("98.9%" in m.value for m in at.markdown)
     # the published numbers are labelled as quoted from VEEGAN Table 1, not as our measurements
     pub = next(t for t in tables if "method" in t.columns)
     assert set(pub["source"]) == {"VEEGAN (Srivastava et al., 2017) Table 1 (quoted)"}
-    assert any("quoted from VEEGAN (Srivastava et al., 2017) Table 1, not measured here"
-               in m.value for m in at.markdown)
+    assert any(
+        "quoted from VEEGAN (Srivastava et al., 2017) Table 1, not measured here" in m.value
+        for m in at.markdown
+    )
 
 
 def test_too_few_csv_points_refused():
@@ -158,7 +177,8 @@ def test_extreme_cost_settings_warn():
     at.select_slider(key="gan_d_width").set_value(256)
     at.run()
     _ok(at)
-    assert any("the work of the defaults" in w.value for w in at.warning), \
-        [w.value for w in at.warning]
+    assert any("the work of the defaults" in w.value for w in at.warning), [
+        w.value for w in at.warning
+    ]
     # the defaults do not warn
     assert not any("the work of the defaults" in w.value for w in _new().warning)

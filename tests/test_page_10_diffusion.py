@@ -1,4 +1,5 @@
 """AppTest of pages/10_Diffusion.py: every control, bad uploads, T / S / rho extremes."""
+
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,7 @@ def test_forward_process_controls_and_bad_upload():
     at.selectbox(key="dif_schedule").set_value("linear")
     at.select_slider(key="dif_T").set_value(1).run()
     _ok(at)
-    assert any("not pure noise" in w.value for w in at.warning)       # T extreme
+    assert any("not pure noise" in w.value for w in at.warning)  # T extreme
     assert any("beyond T" in i.value for i in at.info)
     at.select_slider(key="dif_T").set_value(1000)
     at.slider(key="dif_t").set_value(1000).run()
@@ -46,7 +47,9 @@ def test_forward_process_controls_and_bad_upload():
     at.selectbox(key="dif_fwd_target").set_value("checkerboard").run()
     _ok(at)
     at.selectbox(key="dif_source").set_value("upload").run()
-    at.file_uploader(key="dif_upload").set_value(("fake.png", b"this is not a png", "image/png")).run()
+    at.file_uploader(key="dif_upload").set_value(
+        ("fake.png", b"this is not a png", "image/png")
+    ).run()
     _ok(at)
     assert any("Cannot use" in e.value for e in at.error)
     # every closed-form-vs-chain check passes on the page
@@ -74,7 +77,9 @@ def test_reverse_2d_training_step_and_controls():
     at.selectbox(key="dif2_schedule").set_value("cosine").run()
     _ok(at)
     at.selectbox(key="dif2_target").set_value("upload CSV").run()
-    at.file_uploader(key="dif2_csv").set_value(("p.csv", b"x1,x2\n1,2\nfoo,bar\n", "text/csv")).run()
+    at.file_uploader(key="dif2_csv").set_value(
+        ("p.csv", b"x1,x2\n1,2\nfoo,bar\n", "text/csv")
+    ).run()
     _ok(at)
     assert at.error and any("p.csv" in e.value for e in at.error)
     good = "x1,x2\n" + "\n".join(f"{i % 7},{(i * 3) % 11}" for i in range(60))
@@ -90,7 +95,7 @@ def test_degenerate_csv_checks_stay_finite():
     line = "x1,x2\n" + "\n".join(f"{i},0" for i in range(60))
     at.file_uploader(key="dif2_csv").set_value(("line.csv", line.encode(), "text/csv")).run()
     _ok(at)
-    for _ in range(5):                                   # 1,000 steps: the checks appear
+    for _ in range(5):  # 1,000 steps: the checks appear
         at.button(key="dif2_live_step").click().run()
     _ok(at)
     checks = [m.value for m in at.markdown if "samples vs data" in m.value]
@@ -130,7 +135,7 @@ def test_pretrained_mnist_controls_and_extremes():
     assert any("500 real training digits score" in m.value for m in at.markdown)
     at.slider(key="dif_S").set_value(1).run()
     _ok(at)
-    assert any("S = 1" in w.value for w in at.warning)                 # S extreme
+    assert any("S = 1" in w.value for w in at.warning)  # S extreme
     at.slider(key="dif_rho").set_value(10.0).run()
     _ok(at)
     assert any("very strong guidance" in w.value for w in at.warning)  # rho extreme

@@ -1,4 +1,5 @@
 """AppTest of pages/11_Gridworld_RL.py: every control, invalid edited maps, gamma = 0 and 1."""
+
 from pathlib import Path
 
 import pytest
@@ -76,13 +77,16 @@ def test_gamma_zero_and_one():
     assert "never reaches a terminal" in _texts(at.warning)
 
 
-@pytest.mark.parametrize("text,message", [
-    (". . G\n. . .", "no start"),
-    ("S 500 G", "out of range"),
-    ("S # G\n# # .", "No terminal"),
-    ("S ? G", "unknown code"),
-    ("S . G\n. .", "same number"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        (". . G\n. . .", "no start"),
+        ("S 500 G", "out of range"),
+        ("S # G\n# # .", "No terminal"),
+        ("S ? G", "unknown code"),
+        ("S . G\n. .", "same number"),
+    ],
+)
 def test_invalid_edited_maps(text, message):
     at = _app(**{"rl_env": "Editable gridworld"})
     at.text_area(key="rl_grid_text").set_value(text)
@@ -96,8 +100,13 @@ def test_invalid_edited_maps(text, message):
 
 def test_editable_grid_controls():
     at = _app(**{"rl_env": "Editable gridworld"})
-    for key, value in (("rl_slip", 0.3), ("rl_step_reward", -0.2), ("rl_r_cells", 2.0),
-                       ("rl_r_cells", -5.0), ("rl_gamma", 0.5)):
+    for key, value in (
+        ("rl_slip", 0.3),
+        ("rl_step_reward", -0.2),
+        ("rl_r_cells", 2.0),
+        ("rl_r_cells", -5.0),
+        ("rl_gamma", 0.5),
+    ):
         at.slider(key=key).set_value(value).run()
         _ok(at)
     at.number_input(key="rl_grid_h").set_value(4)
@@ -140,7 +149,7 @@ def test_model_free_every_method():
     _ok(at)
     at.button(key="rl_live_reset").click().run()
     _ok(at)
-    at.button(key="rl_live_play").click().run()     # one live tick runs inside the rerun
+    at.button(key="rl_live_play").click().run()  # one live tick runs inside the rerun
     _ok(at)
     assert "running" in _texts(at.caption)
     at.button(key="rl_live_play").click().run()
@@ -170,11 +179,10 @@ def test_edited_map_round_trips_through_the_url():
     assert at.text_area(key="rl_grid_text").value == "S . -2\n# . G"
     bad = AppTest.from_file(PAGE, default_timeout=120)
     bad.query_params["rl_env"] = "Editable gridworld"
-    bad.query_params["rl_grid"] = "S,.,.//G"   # ragged: a message, not a crash
+    bad.query_params["rl_grid"] = "S,.,.//G"  # ragged: a message, not a crash
     bad.run()
     _ok(bad)
     assert "same number" in _texts(bad.error)
-
 
 
 def test_long_episodes_keep_a_step_click_bounded():

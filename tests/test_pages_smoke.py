@@ -2,6 +2,7 @@
 
 Page-specific tests (controls, bad inputs) live in each topic's own test module.
 """
+
 from pathlib import Path
 
 import pytest

@@ -1,5 +1,6 @@
 """Tabular model-free RL (notes §11.1-11.2): Monte Carlo / TD(0) evaluation converge to the exact
 v_pi, Q-learning finds the optimum, and Sutton & Barto Example 6.6 (CliffWalking) is reproduced."""
+
 import numpy as np
 import pytest
 
@@ -78,7 +79,7 @@ def test_cliff_walking_example_6_6():
     s_path = T.greedy_path(cliff, runs["SARSA"].Q.mean(0))
     assert len(q_path) - 1 == 13 and all(s // W >= 2 for s in q_path)  # along the edge
     assert q_path[-1] == s_path[-1] == 47
-    assert min(s // W for s in s_path) <= 1 and len(s_path) > 15        # the safe detour
+    assert min(s // W for s in s_path) <= 1 and len(s_path) > 15  # the safe detour
 
 
 @pytest.mark.parametrize("method", ["Monte Carlo evaluation", "Q-learning"])

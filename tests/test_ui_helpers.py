@@ -1,4 +1,5 @@
 """ui helpers driven through Streamlit's AppTest: URL state, live training, error boundary, uploads."""
+
 import io
 
 import numpy as np
@@ -25,14 +26,35 @@ def url_script():
     num = ui.url_number("num", "t_num", 0.0, 5.0, 1.5)
     ms = ui.url_multiselect("multi", "t_ms", ["a", "b", "c"], ["a"])
     ir = ui.url_slider("int range", "t_ir", 0, 10, (2, 8))
-    st.session_state["VALUES"] = dict(lr=lr, n=n, rng=rng, ds=ds, flag=flag, tog=tog, k=k,
-                                      num=num, ms=ms, ir=ir)
+    st.session_state["VALUES"] = dict(
+        lr=lr, n=n, rng=rng, ds=ds, flag=flag, tog=tog, k=k, num=num, ms=ms, ir=ir
+    )
 
 
-DEFAULTS = dict(lr=0.01, n=5, rng=(0.2, 0.8), ds="moons", flag=False, tog=True, k=2, num=1.5,
-                ms=["a"], ir=(2, 8))
-DEFAULT_PARAMS = dict(t_lr="0.01", t_n="5", t_rng="[0.2,0.8]", t_ds="moons", t_flag="0",
-                      t_tog="1", t_k="2", t_num="1.5", t_ms='["a"]', t_ir="[2,8]")
+DEFAULTS = dict(
+    lr=0.01,
+    n=5,
+    rng=(0.2, 0.8),
+    ds="moons",
+    flag=False,
+    tog=True,
+    k=2,
+    num=1.5,
+    ms=["a"],
+    ir=(2, 8),
+)
+DEFAULT_PARAMS = dict(
+    t_lr="0.01",
+    t_n="5",
+    t_rng="[0.2,0.8]",
+    t_ds="moons",
+    t_flag="0",
+    t_tog="1",
+    t_k="2",
+    t_num="1.5",
+    t_ms='["a"]',
+    t_ir="[2,8]",
+)
 
 
 def _url_app(params=None) -> AppTest:
@@ -56,19 +78,40 @@ def test_url_defaults_are_written_to_the_query_string():
 
 
 def test_url_valid_params_are_taken():
-    params = dict(t_lr="0.1", t_n="7", t_rng="[0.1,0.5]", t_ds="xor", t_flag="1", t_tog="0",
-                  t_k="3", t_num="2.5", t_ms='["b","c"]', t_ir="[0,10]")
+    params = dict(
+        t_lr="0.1",
+        t_n="7",
+        t_rng="[0.1,0.5]",
+        t_ds="xor",
+        t_flag="1",
+        t_tog="0",
+        t_k="3",
+        t_num="2.5",
+        t_ms='["b","c"]',
+        t_ir="[0,10]",
+    )
     at = _url_app(params)
-    assert _values(at) == dict(lr=0.1, n=7, rng=(0.1, 0.5), ds="xor", flag=True, tog=False, k=3,
-                               num=2.5, ms=["b", "c"], ir=(0, 10))
+    assert _values(at) == dict(
+        lr=0.1,
+        n=7,
+        rng=(0.1, 0.5),
+        ds="xor",
+        flag=True,
+        tog=False,
+        k=3,
+        num=2.5,
+        ms=["b", "c"],
+        ir=(0, 10),
+    )
     assert at.slider(key="t_n").value == 7 and at.selectbox(key="t_ds").value == "xor"
     assert at.select_slider(key="t_lr").value == 0.1 and at.radio(key="t_k").value == 3
     assert {k: at.query_params[k] for k in params} == params  # unchanged, already canonical
 
 
 def test_url_equivalent_spellings_are_accepted():
-    at = _url_app(dict(t_lr="1e-3", t_n="7.0", t_flag="true", t_k="1", t_rng="[0,1]",
-                       t_ir="[1.0,3]"))
+    at = _url_app(
+        dict(t_lr="1e-3", t_n="7.0", t_flag="true", t_k="1", t_rng="[0,1]", t_ir="[1.0,3]")
+    )
     v = _values(at)
     assert (v["lr"], v["n"], v["flag"], v["k"]) == (0.001, 7, True, 1)
     assert at.query_params["t_lr"] == "0.001" and at.query_params["t_n"] == "7"
@@ -78,15 +121,48 @@ def test_url_equivalent_spellings_are_accepted():
     assert at.query_params["t_rng"] == "[0.0,1.0]" and at.query_params["t_ir"] == "[1,3]"
 
 
-@pytest.mark.parametrize("params", [
-    dict(t_lr="0.5", t_n="99", t_rng="[0.9,0.1]", t_ds="<script>alert(1)</script>",
-         t_flag="maybe", t_tog="2", t_k="7", t_num="nan", t_ms='["z"]', t_ir="[1.5,2]"),
-    dict(t_lr="abc", t_n="7.5", t_rng="[0.1,0.2,0.3]", t_ds="", t_flag="", t_tog="yes",
-         t_k="two", t_num="inf", t_ms="not json", t_ir="[1,2,3]"),
-    dict(t_lr="", t_n="-1e400", t_rng='{"a":1}', t_ds="MOONS", t_flag="[1]", t_tog="1.0",
-         t_k="2.5", t_num="9", t_ms='"a"', t_ir='[1e400,2]'),
-    dict(t_n="1e400", t_ir='[true,3]', t_rng='[null,0.5]', t_ms='[["a"]]', t_num="1e400"),
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(
+            t_lr="0.5",
+            t_n="99",
+            t_rng="[0.9,0.1]",
+            t_ds="<script>alert(1)</script>",
+            t_flag="maybe",
+            t_tog="2",
+            t_k="7",
+            t_num="nan",
+            t_ms='["z"]',
+            t_ir="[1.5,2]",
+        ),
+        dict(
+            t_lr="abc",
+            t_n="7.5",
+            t_rng="[0.1,0.2,0.3]",
+            t_ds="",
+            t_flag="",
+            t_tog="yes",
+            t_k="two",
+            t_num="inf",
+            t_ms="not json",
+            t_ir="[1,2,3]",
+        ),
+        dict(
+            t_lr="",
+            t_n="-1e400",
+            t_rng='{"a":1}',
+            t_ds="MOONS",
+            t_flag="[1]",
+            t_tog="1.0",
+            t_k="2.5",
+            t_num="9",
+            t_ms='"a"',
+            t_ir="[1e400,2]",
+        ),
+        dict(t_n="1e400", t_ir="[true,3]", t_rng="[null,0.5]", t_ms='[["a"]]', t_num="1e400"),
+    ],
+)
 def test_url_invalid_params_fall_back_to_defaults(params):
     at = _url_app(params)
     assert _values(at) == DEFAULTS
@@ -157,8 +233,9 @@ def live_script(kind="ok", max_steps=None):
         if metrics.get("loss") == 0.5:
             raise ValueError("a broken plot")  # must stay inside the training view
 
-    ui.live_training("toy", Toy, signature=("toy", width), render=render, steps_per_click=2,
-                     max_steps=max_steps)
+    ui.live_training(
+        "toy", Toy, signature=("toy", width), render=render, steps_per_click=2, max_steps=max_steps
+    )
 
 
 def _live_app(**kwargs) -> AppTest:
@@ -193,8 +270,10 @@ def test_live_render_error_is_contained():
     at = _live_app()
     at.button(key="toy_step").click().run()  # loss = 1/2: render raises
     assert not at.exception
-    assert any("went wrong in the training view" in e.value and "a broken plot" in e.value
-               for e in at.error)
+    assert any(
+        "went wrong in the training view" in e.value and "a broken plot" in e.value
+        for e in at.error
+    )
     assert at.button(key="toy_step").label.startswith("⏭")  # the controls are still there
 
 
@@ -281,8 +360,9 @@ def test_error_boundary_shows_a_friendly_message():
     assert not at.exception
     errors = [e.value for e in at.error]
     assert len(errors) == 3
-    assert errors[0].startswith("Something went wrong in the broken view: ZeroDivisionError: "
-                                "division by zero in a figure")
+    assert errors[0].startswith(
+        "Something went wrong in the broken view: ZeroDivisionError: division by zero in a figure"
+    )
     assert "rest of the page still works" in errors[0]
     assert errors[1] == "cannot use this CSV: 1 data rows; at least 2 are needed"  # user-facing
     assert "the decorated section: KeyError" in errors[2]
@@ -341,11 +421,14 @@ def test_image_upload_accepts_a_png():
     assert "IMAGE 20x30" in _md(at)
 
 
-@pytest.mark.parametrize("name, data, fragment", [
-    ("notes.png", b"this is a text file renamed to .png\n", "not a PNG or JPEG"),
-    ("cut.png", _png(64, 64)[:60], "corrupt or truncated"),
-    ("empty.jpg", b"", "empty"),
-])
+@pytest.mark.parametrize(
+    "name, data, fragment",
+    [
+        ("notes.png", b"this is a text file renamed to .png\n", "not a PNG or JPEG"),
+        ("cut.png", _png(64, 64)[:60], "corrupt or truncated"),
+        ("empty.jpg", b"", "empty"),
+    ],
+)
 def test_image_upload_refuses_bad_files_with_an_error(name, data, fragment):
     at = _upload_app()
     at.file_uploader(key="up").set_value((name, data, "image/png")).run()
@@ -358,8 +441,9 @@ def test_image_upload_refuses_bad_files_with_an_error(name, data, fragment):
 
 def test_points_upload_good_and_bad():
     at = _upload_app()
-    at.file_uploader(key="pts").set_value(("p.csv", b"x1,x2,label\n0,0,0\n1,1,1\n2,2,1\n",
-                                           "text/csv")).run()
+    at.file_uploader(key="pts").set_value(
+        ("p.csv", b"x1,x2,label\n0,0,0\n1,1,1\n2,2,1\n", "text/csv")
+    ).run()
     assert not at.error and "POINTS 3 classes=2" in _md(at)
     at.file_uploader(key="pts").set_value(("p.csv", b"x1,x2\n0,0\n1,1\n", "text/csv")).run()
     assert not at.exception

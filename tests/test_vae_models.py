@@ -1,4 +1,5 @@
 """§6.2–6.4 models, stepper and the shipped pretrained VAEs (the issue's bar, reproducibility)."""
+
 import pytest
 import torch
 
@@ -17,7 +18,7 @@ def test_registry_names_and_unknown_name():
         get_config("vae_3d")
     assert set(BETA_MODELS.values()) <= set(CONFIGS)
     arch = {k: v for k, v in vars(CONFIGS["vae_16d"]).items() if k != "beta"}
-    for name in BETA_MODELS.values():   # β-VAEs share one architecture and schedule
+    for name in BETA_MODELS.values():  # β-VAEs share one architecture and schedule
         assert {k: v for k, v in vars(CONFIGS[name]).items() if k != "beta"} == arch
 
 
@@ -58,16 +59,17 @@ def test_shipped_vae_beats_the_pytorch_examples_architecture():
     ours, ref = evaluate(ours_model, x, n_eps=8, seed=0), evaluate(ref_model, x, n_eps=8, seed=0)
     assert ours["neg_elbo"] <= ref["neg_elbo"], (ours["neg_elbo"], ref["neg_elbo"])
     # the manifest holds what this code measures (same eps seed -> same number)
-    assert ours["neg_elbo"] == pytest.approx(ours_manifest["metrics"]["heldout_neg_elbo_nats"],
-                                             rel=1e-4)
+    assert ours["neg_elbo"] == pytest.approx(
+        ours_manifest["metrics"]["heldout_neg_elbo_nats"], rel=1e-4
+    )
 
 
 def test_shipped_beta_vaes_trade_rate_for_distortion():
     pts = sorted((b, load(n)[1]["metrics"]) for b, n in BETA_MODELS.items())
     kls = [m["heldout_kl_nats"] for _, m in pts]
     recons = [m["heldout_recon_nats"] for _, m in pts]
-    assert kls == sorted(kls, reverse=True), kls        # larger β: lower rate ...
-    assert recons == sorted(recons), recons             # ... higher distortion
+    assert kls == sorted(kls, reverse=True), kls  # larger β: lower rate ...
+    assert recons == sorted(recons), recons  # ... higher distortion
 
 
 def test_shipped_samples_are_seeded():

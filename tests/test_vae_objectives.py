@@ -1,4 +1,5 @@
 """§6.3 objective pieces vs references: torch.distributions, Monte-Carlo, scipy, sklearn."""
+
 import numpy as np
 import pytest
 import torch
@@ -7,8 +8,15 @@ from torch.distributions import Bernoulli, Normal, kl_divergence
 
 from core.vae.interpolation import lerp, path, pixel_blend, slerp
 from core.vae.models import AEConfig, MLPAutoencoder, reparameterise, sample_prior
-from core.vae.objectives import (bernoulli_nll, beta_elbo_loss, kl_divergence as kl_closed,
-                                 kl_monte_carlo, kl_per_dim)
+from core.vae.objectives import (
+    bernoulli_nll,
+    beta_elbo_loss,
+    kl_monte_carlo,
+    kl_per_dim,
+)
+from core.vae.objectives import (
+    kl_divergence as kl_closed,
+)
 from core.vae.pca import fit_pca, pca_reconstruct, principal_angles, squared_error
 
 
@@ -21,8 +29,9 @@ def _posterior(b=6, d=5, seed=0):
 
 def test_kl_per_dim_matches_torch_distributions():
     mu, logvar = _posterior()
-    ref = kl_divergence(Normal(mu, torch.exp(0.5 * logvar)),
-                        Normal(torch.zeros_like(mu), torch.ones_like(mu)))
+    ref = kl_divergence(
+        Normal(mu, torch.exp(0.5 * logvar)), Normal(torch.zeros_like(mu), torch.ones_like(mu))
+    )
     torch.testing.assert_close(kl_per_dim(mu, logvar), ref)
     torch.testing.assert_close(kl_closed(mu, logvar), ref.sum(1))
 
@@ -33,11 +42,11 @@ def test_kl_closed_form_equals_monte_carlo():
     mc = kl_monte_carlo(mu, logvar, n, torch.Generator().manual_seed(1))
     closed = kl_closed(mu, logvar)
     # the MC estimator of KL(q||p) has variance Var_q[log q - log p]; 5 standard errors
-    eps = torch.randn(4000, *mu.shape, generator=torch.Generator().manual_seed(2),
-                      dtype=mu.dtype)
+    eps = torch.randn(4000, *mu.shape, generator=torch.Generator().manual_seed(2), dtype=mu.dtype)
     z = mu + torch.exp(0.5 * logvar) * eps
-    log_ratio = (Normal(mu, torch.exp(0.5 * logvar)).log_prob(z)
-                 - Normal(0.0, 1.0).log_prob(z)).sum(-1)
+    log_ratio = (
+        Normal(mu, torch.exp(0.5 * logvar)).log_prob(z) - Normal(0.0, 1.0).log_prob(z)
+    ).sum(-1)
     se = log_ratio.std(0) / np.sqrt(n)
     assert torch.all((mc - closed).abs() < 5 * se + 1e-9), (mc, closed, se)
 
@@ -74,10 +83,10 @@ def test_reparameterisation_moments_and_gradients():
     mu = torch.tensor([1.0, -2.0], requires_grad=True)
     logvar = torch.tensor([0.0, float(np.log(0.25))], requires_grad=True)
     eps = torch.randn(100_000, 2, generator=torch.Generator().manual_seed(0))
-    z = reparameterise(mu, logvar, eps)                               # z = mu + sigma ⊙ eps
+    z = reparameterise(mu, logvar, eps)  # z = mu + sigma ⊙ eps
     torch.testing.assert_close(z.mean(0), mu.detach(), atol=0.02, rtol=0)
     torch.testing.assert_close(z.std(0), torch.tensor([1.0, 0.5]), atol=0.02, rtol=0)
-    z.sum().backward()                                                # d z / d mu = 1
+    z.sum().backward()  # d z / d mu = 1
     torch.testing.assert_close(mu.grad, torch.full((2,), 100_000.0))
     assert logvar.grad.abs().min() > 0
 
@@ -99,10 +108,11 @@ def test_interpolation_paths():
     torch.testing.assert_close(lin[0], z0)
     torch.testing.assert_close(sph[-1], z1)
     torch.testing.assert_close(lin[2], torch.tensor([1.5, 1.5]))
-    torch.testing.assert_close(sph.norm(dim=1), torch.full((5,), 3.0))   # slerp keeps the norm
-    assert lin[2].norm() < 2.2                                           # lerp cuts the corner
-    torch.testing.assert_close(slerp(z0, 2 * z0, torch.tensor([0.5])), lerp(z0, 2 * z0,
-                                                                              torch.tensor([0.5])))
+    torch.testing.assert_close(sph.norm(dim=1), torch.full((5,), 3.0))  # slerp keeps the norm
+    assert lin[2].norm() < 2.2  # lerp cuts the corner
+    torch.testing.assert_close(
+        slerp(z0, 2 * z0, torch.tensor([0.5])), lerp(z0, 2 * z0, torch.tensor([0.5]))
+    )
     with pytest.raises(ValueError, match="unknown interpolation path"):
         path(z0, z1, 5, "cubic")
     blend = pixel_blend(np.zeros((2, 2)), np.ones((2, 2)), 3)
@@ -115,10 +125,12 @@ def test_principal_angles_match_scipy():
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=(50, 4)), rng.normal(size=(50, 4))
     b_close = a @ rng.normal(size=(4, 4)) + 1e-3 * rng.normal(size=(50, 4))
-    np.testing.assert_allclose(principal_angles(a, b), np.sort(np.degrees(subspace_angles(a, b))),
-                               atol=1e-8)
-    np.testing.assert_allclose(principal_angles(a, b_close),
-                               np.sort(np.degrees(subspace_angles(a, b_close))), atol=1e-6)
+    np.testing.assert_allclose(
+        principal_angles(a, b), np.sort(np.degrees(subspace_angles(a, b))), atol=1e-8
+    )
+    np.testing.assert_allclose(
+        principal_angles(a, b_close), np.sort(np.degrees(subspace_angles(a, b_close))), atol=1e-6
+    )
     assert principal_angles(a, b_close).max() < 0.5
 
 
@@ -130,7 +142,8 @@ def test_pca_matches_sklearn():
     p = fit_pca(x, 5)
     sk = SkPCA(5).fit(x)
     np.testing.assert_allclose(p.explained_variance, sk.explained_variance_, rtol=1e-8)
-    np.testing.assert_allclose(pca_reconstruct(p, x), sk.inverse_transform(sk.transform(x)),
-                               atol=1e-8)
+    np.testing.assert_allclose(
+        pca_reconstruct(p, x), sk.inverse_transform(sk.transform(x)), atol=1e-8
+    )
     assert principal_angles(p.components.T, sk.components_.T).max() < 1e-5
     assert squared_error(x, pca_reconstruct(p, x)) < squared_error(x, np.tile(x.mean(0), (300, 1)))

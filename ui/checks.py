@@ -1,4 +1,5 @@
 """'Math checks' block: the page verifies its own numbers against a reference, live."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,11 +21,14 @@ class Check:
         return bool(self.value <= self.tol)  # NaN fails
 
 
-def show_checks(checks: list[Check], title: str = "Math checks (computed live)",
-                expanded: bool = False) -> None:
+def show_checks(
+    checks: list[Check], title: str = "Math checks (computed live)", expanded: bool = False
+) -> None:
     ok = all(c.passed for c in checks)
     with st.expander(f"{'✅' if ok else '⚠️'} {title}", expanded=expanded or not ok):
         for c in checks:
             mark = "✅" if c.passed else "❌"
-            st.markdown(f"{mark} **{c.name}**: {c.value:.3g} (tolerance {c.tol:.0e})"
-                        + (f" — {c.detail}" if c.detail else ""))
+            st.markdown(
+                f"{mark} **{c.name}**: {c.value:.3g} (tolerance {c.tol:.0e})"
+                + (f" — {c.detail}" if c.detail else "")
+            )

@@ -2,6 +2,7 @@
 
 Streamlit's own control-flow exceptions (``st.rerun``, ``st.stop``) pass through untouched.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -23,8 +24,10 @@ def show_exception(e: BaseException, what: str = "this part of the page") -> Non
     if isinstance(e, USER_FACING):
         st.error(str(e))
         return
-    st.error(f"Something went wrong in {what}: {type(e).__name__}: {e}. "
-             "The rest of the page still works; change a setting or press Reset to continue.")
+    st.error(
+        f"Something went wrong in {what}: {type(e).__name__}: {e}. "
+        "The rest of the page still works; change a setting or press Reset to continue."
+    )
     with st.expander("Technical details", expanded=False):
         st.code("".join(traceback.format_exception(e)), language="text")
 
@@ -42,10 +45,13 @@ def error_boundary(what: str = "this part of the page"):
 
 def guarded(what: str):
     """Decorator form of `error_boundary` for section functions and fragments."""
+
     def deco(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             with error_boundary(what):
                 return fn(*args, **kwargs)
+
         return wrapper
+
     return deco

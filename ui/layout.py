@@ -8,6 +8,7 @@ Usage at the top of a page::
 Presentation mode (a lecturer projecting a demo) hides prose written with `prose`, enlarges
 fonts and makes plots taller. It and the global seed persist across pages for the session.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -67,24 +68,41 @@ def sidebar() -> PageContext:
     device = _device()
     with st.sidebar:
         st.caption(f"Device: **{describe(device)}**")
-        _persistent_widget(st.number_input, "Global seed", SEED, 0, min_value=0,
-                           max_value=2**31 - 1, step=1,
-                           help="Seeds every sampler and training run on every page.")
-        _persistent_widget(st.toggle, "Presentation mode", PRESENTATION, False,
-                           help="Hide prose, enlarge fonts and plots: for projecting in class.")
-    return PageContext(seed=int(st.session_state[SEED]), device=device,
-                       presentation=bool(st.session_state[PRESENTATION]))
+        _persistent_widget(
+            st.number_input,
+            "Global seed",
+            SEED,
+            0,
+            min_value=0,
+            max_value=2**31 - 1,
+            step=1,
+            help="Seeds every sampler and training run on every page.",
+        )
+        _persistent_widget(
+            st.toggle,
+            "Presentation mode",
+            PRESENTATION,
+            False,
+            help="Hide prose, enlarge fonts and plots: for projecting in class.",
+        )
+    return PageContext(
+        seed=int(st.session_state[SEED]),
+        device=device,
+        presentation=bool(st.session_state[PRESENTATION]),
+    )
 
 
 def presenting() -> bool:
     return bool(st.session_state.get(PRESENTATION, False))
 
 
-def page(title: str, icon: str, *, section: str, intuition: str = "",
-         equation: str | None = None) -> PageContext:
+def page(
+    title: str, icon: str, *, section: str, intuition: str = "", equation: str | None = None
+) -> PageContext:
     """Set up a topic page: config, sidebar, title, the notes section, intuition and equation."""
-    st.set_page_config(page_title=f"{title} · Machine Perception Playground", page_icon=icon,
-                       layout="wide")
+    st.set_page_config(
+        page_title=f"{title} · Machine Perception Playground", page_icon=icon, layout="wide"
+    )
     ctx = sidebar()
     if ctx.presentation:
         st.markdown(_PRESENTATION_CSS, unsafe_allow_html=True)

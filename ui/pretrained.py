@@ -1,4 +1,5 @@
 """Pretrained models in the UI: loaded once per process, shared read-only by all sessions."""
+
 from __future__ import annotations
 
 import streamlit as st

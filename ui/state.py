@@ -10,10 +10,12 @@ Each ``url_*`` widget:
 
 Keys are prefixed per page by the caller (``"bp_lr"``), and double as query-parameter names.
 """
+
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import streamlit as st
 
@@ -56,14 +58,16 @@ def _decode(raw: str, like: Any) -> Any:
     return raw
 
 
-def _initial(key: str, default: Any, valid: Callable[[Any], Any],
-             repair: Callable[[Any], Any] | None = None) -> None:
+def _initial(
+    key: str, default: Any, valid: Callable[[Any], Any], repair: Callable[[Any], Any] | None = None
+) -> None:
     """Put the starting value for widget ``key`` into session_state (see module docstring).
 
     A value that stopped being valid because the widget's range or options changed (a slider
     whose maximum depends on other controls) is repaired (e.g. clamped) or reset to the default,
     instead of letting Streamlit raise.
     """
+
     def fix(v):
         try:
             return valid(v)
@@ -105,6 +109,7 @@ def _in_range(lo, hi):
         elif not lo <= v <= hi:
             raise ValueError(v)
         return v
+
     return check
 
 
@@ -114,6 +119,7 @@ def _one_of(options: Sequence[Any]):
             if o == v or str(o) == str(v):
                 return o
         raise ValueError(v)
+
     return check
 
 
@@ -123,6 +129,7 @@ def _clamp(lo, hi):
             a, b = sorted(min(max(x, lo), hi) for x in v)
             return type(v)((a, b))
         return min(max(v, lo), hi)
+
     return repair
 
 

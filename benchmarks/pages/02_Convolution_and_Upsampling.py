@@ -1,5 +1,6 @@
 """§2–3 Convolution page: rerun latency per control (512-px photo), step-through slider, conv
 throughput of the core ops vs PyTorch, and the U-Net / no-skip held-out IoU."""
+
 from __future__ import annotations
 
 import os
@@ -18,37 +19,84 @@ def _in_part(part: str, set_control):
 
 EXPLORER = "Explorer"
 INTERACTIONS = [
-    Interaction("explorer (342×512 photo): kernel preset", _in_part(
-        EXPLORER, lambda at, i: at.selectbox(key="conv_kernel").set_value(
-            ["Sobel y", "Laplacian"][i % 2]))),
-    Interaction("explorer: stride", _in_part(
-        EXPLORER, lambda at, i: at.slider(key="conv_stride").set_value([2, 1][i % 2]))),
-    Interaction("explorer: padding", _in_part(
-        EXPLORER, lambda at, i: at.slider(key="conv_pad").set_value([2, 0][i % 2]))),
-    Interaction("explorer: zero / reflect padding", _in_part(
-        EXPLORER, lambda at, i: at.radio(key="conv_padmode").set_value(
-            ["reflect", "zeros"][i % 2]))),
-    Interaction("explorer: dilation", _in_part(
-        EXPLORER, lambda at, i: at.slider(key="conv_dil").set_value([2, 1][i % 2]))),
-    Interaction("explorer: correlation / convolution", _in_part(
-        EXPLORER, lambda at, i: at.toggle(key="conv_flip").set_value(i % 2 == 1))),
-    Interaction("sliding window: position slider", _in_part(
-        "Sliding window", lambda at, i: at.slider(key="conv_pos").set_value([3, 17][i % 2])),
-        budget_ms=50),
-    Interaction("as a matrix: image size", _in_part(
-        "As a matrix", lambda at, i: at.slider(key="conv_tsize").set_value([3, 4][i % 2]))),
-    Interaction("backprop: layer padding", _in_part(
-        "Layers & backprop", lambda at, i: at.slider(key="conv_bp_pad").set_value([1, 0][i % 2]))),
-    Interaction("pooling: pool size", _in_part(
-        "Pooling & unpooling", lambda at, i: at.slider(key="conv_pool_k").set_value([3, 2][i % 2]))),
-    Interaction("transposed conv: stride", _in_part(
-        "Transposed conv", lambda at, i: at.slider(key="conv_tc_s").set_value([3, 2][i % 2]))),
-    Interaction("receptive field: unit column", _in_part(
-        "Receptive field", lambda at, i: at.slider(key="conv_rf_x").set_value([20, 80][i % 2]))),
-    Interaction("judge CNN: digit", _in_part(
-        "Judge CNN", lambda at, i: at.slider(key="conv_judge_idx").set_value([11, 222][i % 2]))),
-    Interaction("U-Net: example", _in_part(
-        "U-Net", lambda at, i: at.slider(key="conv_unet_idx").set_value([5, 300][i % 2]))),
+    Interaction(
+        "explorer (342×512 photo): kernel preset",
+        _in_part(
+            EXPLORER,
+            lambda at, i: at.selectbox(key="conv_kernel").set_value(
+                ["Sobel y", "Laplacian"][i % 2]
+            ),
+        ),
+    ),
+    Interaction(
+        "explorer: stride",
+        _in_part(EXPLORER, lambda at, i: at.slider(key="conv_stride").set_value([2, 1][i % 2])),
+    ),
+    Interaction(
+        "explorer: padding",
+        _in_part(EXPLORER, lambda at, i: at.slider(key="conv_pad").set_value([2, 0][i % 2])),
+    ),
+    Interaction(
+        "explorer: zero / reflect padding",
+        _in_part(
+            EXPLORER,
+            lambda at, i: at.radio(key="conv_padmode").set_value(["reflect", "zeros"][i % 2]),
+        ),
+    ),
+    Interaction(
+        "explorer: dilation",
+        _in_part(EXPLORER, lambda at, i: at.slider(key="conv_dil").set_value([2, 1][i % 2])),
+    ),
+    Interaction(
+        "explorer: correlation / convolution",
+        _in_part(EXPLORER, lambda at, i: at.toggle(key="conv_flip").set_value(i % 2 == 1)),
+    ),
+    Interaction(
+        "sliding window: position slider",
+        _in_part(
+            "Sliding window", lambda at, i: at.slider(key="conv_pos").set_value([3, 17][i % 2])
+        ),
+        budget_ms=50,
+    ),
+    Interaction(
+        "as a matrix: image size",
+        _in_part("As a matrix", lambda at, i: at.slider(key="conv_tsize").set_value([3, 4][i % 2])),
+    ),
+    Interaction(
+        "backprop: layer padding",
+        _in_part(
+            "Layers & backprop", lambda at, i: at.slider(key="conv_bp_pad").set_value([1, 0][i % 2])
+        ),
+    ),
+    Interaction(
+        "pooling: pool size",
+        _in_part(
+            "Pooling & unpooling",
+            lambda at, i: at.slider(key="conv_pool_k").set_value([3, 2][i % 2]),
+        ),
+    ),
+    Interaction(
+        "transposed conv: stride",
+        _in_part(
+            "Transposed conv", lambda at, i: at.slider(key="conv_tc_s").set_value([3, 2][i % 2])
+        ),
+    ),
+    Interaction(
+        "receptive field: unit column",
+        _in_part(
+            "Receptive field", lambda at, i: at.slider(key="conv_rf_x").set_value([20, 80][i % 2])
+        ),
+    ),
+    Interaction(
+        "judge CNN: digit",
+        _in_part(
+            "Judge CNN", lambda at, i: at.slider(key="conv_judge_idx").set_value([11, 222][i % 2])
+        ),
+    ),
+    Interaction(
+        "U-Net: example",
+        _in_part("U-Net", lambda at, i: at.slider(key="conv_unet_idx").set_value([5, 300][i % 2])),
+    ),
 ]
 
 
@@ -89,39 +137,89 @@ def extra() -> list[Row]:
         w = torch.randn(1, 1, k, k)
         core = median_ms(lambda: ops.conv2d(x, w, padding=k // 2))
         ref = median_ms(lambda: F.conv2d(x, w, padding=k // 2))
-        rows.append(Row(f"core conv2d {k}×{k} on the 342×512 photo", core, "ms",
-                        note=f"F.conv2d: {ref:.2f} ms (loop over k² kernel offsets)"))
+        rows.append(
+            Row(
+                f"core conv2d {k}×{k} on the 342×512 photo",
+                core,
+                "ms",
+                note=f"F.conv2d: {ref:.2f} ms (loop over k² kernel offsets)",
+            )
+        )
     xb = torch.randn(8, 16, 64, 64)
     wb = torch.randn(32, 16, 3, 3)
-    rows.append(Row("core conv2d 16→32 ch, 3×3, batch 8 of 64×64",
-                    median_ms(lambda: ops.conv2d(xb, wb, padding=1), 7), "ms",
-                    note=f"F.conv2d: {median_ms(lambda: F.conv2d(xb, wb, padding=1), 7):.2f} ms"))
+    rows.append(
+        Row(
+            "core conv2d 16→32 ch, 3×3, batch 8 of 64×64",
+            median_ms(lambda: ops.conv2d(xb, wb, padding=1), 7),
+            "ms",
+            note=f"F.conv2d: {median_ms(lambda: F.conv2d(xb, wb, padding=1), 7):.2f} ms",
+        )
+    )
     xt = torch.randn(8, 32, 32, 32)
     wt = torch.randn(32, 16, 4, 4)
-    rows.append(Row("core conv_transpose2d 32→16 ch, k=4, s=2, batch 8 of 32×32",
-                    median_ms(lambda: ops.conv_transpose2d(xt, wt, stride=2, padding=1), 7), "ms",
-                    note=f"F.conv_transpose2d: {median_ms(lambda: F.conv_transpose2d(xt, wt, stride=2, padding=1), 7):.2f} ms"))
+    rows.append(
+        Row(
+            "core conv_transpose2d 32→16 ch, k=4, s=2, batch 8 of 32×32",
+            median_ms(lambda: ops.conv_transpose2d(xt, wt, stride=2, padding=1), 7),
+            "ms",
+            note=f"F.conv_transpose2d: {median_ms(lambda: F.conv_transpose2d(xt, wt, stride=2, padding=1), 7):.2f} ms",
+        )
+    )
     for name, part, budget, ctl in [
-        ("explorer: stride", EXPLORER, 100,
-         lambda at, i: at.slider(key="conv_stride").set_value([2, 1][i % 2])),
-        ("explorer: kernel preset", EXPLORER, 100,
-         lambda at, i: at.selectbox(key="conv_kernel").set_value(["Sobel y", "Laplacian"][i % 2])),
-        ("sliding window: position", "Sliding window", 50,
-         lambda at, i: at.slider(key="conv_pos").set_value([3, 17][i % 2])),
+        (
+            "explorer: stride",
+            EXPLORER,
+            100,
+            lambda at, i: at.slider(key="conv_stride").set_value([2, 1][i % 2]),
+        ),
+        (
+            "explorer: kernel preset",
+            EXPLORER,
+            100,
+            lambda at, i: at.selectbox(key="conv_kernel").set_value(
+                ["Sobel y", "Laplacian"][i % 2]
+            ),
+        ),
+        (
+            "sliding window: position",
+            "Sliding window",
+            50,
+            lambda at, i: at.slider(key="conv_pos").set_value([3, 17][i % 2]),
+        ),
     ]:
         v = _rerun_cpu_ms(part, ctl)
-        rows.append(Row(f"rerun CPU time, {name}", v, "ms CPU", f"<= {budget} ms", v <= budget,
-                        "process CPU time per AppTest rerun: far less sensitive than wall time to other processes on the shared cores"))
+        rows.append(
+            Row(
+                f"rerun CPU time, {name}",
+                v,
+                "ms CPU",
+                f"<= {budget} ms",
+                v <= budget,
+                "process CPU time per AppTest rerun: far less sensitive than wall time to other processes on the shared cores",
+            )
+        )
     hx, hy = heldout_set()
     base = iou(hx > 0.5, hy)
     skip, _ = load("conv_unet")
     noskip, _ = load("conv_unet_noskip")
     s, n = heldout_iou(skip)["heldout_iou"], heldout_iou(noskip)["heldout_iou"]
     rows += [
-        Row("U-Net (skips) held-out IoU, 500 test digits", s, "IoU", "> no-skip", s > n,
-            "recomputed from pretrained/conv_unet.safetensors"),
-        Row("same net without skips, held-out IoU", n, "IoU", "", None,
-            "pretrained/conv_unet_noskip.safetensors"),
+        Row(
+            "U-Net (skips) held-out IoU, 500 test digits",
+            s,
+            "IoU",
+            "> no-skip",
+            s > n,
+            "recomputed from pretrained/conv_unet.safetensors",
+        ),
+        Row(
+            "same net without skips, held-out IoU",
+            n,
+            "IoU",
+            "",
+            None,
+            "pretrained/conv_unet_noskip.safetensors",
+        ),
         Row("threshold the cluttered input at 0.5 (no learning)", base, "IoU"),
     ]
     return rows

@@ -1,5 +1,6 @@
 """§8 Normalizing flows: rerun latency, density/sampling speed, per-target NLLs, and our RealNVP
 side by side with zuko's (zuko is a benchmark-only dependency: requirements-bench.txt)."""
+
 from __future__ import annotations
 
 import json
@@ -14,17 +15,26 @@ from core.timing import measure
 PAGE = "pages/08_Normalizing_Flows.py"
 
 INTERACTIONS = [
-    Interaction("step slider (warping view)",
-                lambda at, i: at.slider(key="nf_step").set_value([2, 6][i % 2])),
-    Interaction("direction toggle (generate / normalize)",
-                lambda at, i: at.radio(key="nf_direction").set_value(
-                    ["normalize", "generate"][i % 2])),
-    Interaction("right panel (density / samples)",
-                lambda at, i: at.radio(key="nf_view").set_value(["samples", "density"][i % 2])),
-    Interaction("right panel log|det J| of step k",
-                lambda at, i: at.radio(key="nf_view").set_value(["logdet", "density"][i % 2])),
-    Interaction("part toggle (2-D flows / image masks)",
-                lambda at, i: at.radio(key="nf_section").set_value(["images", "2d"][i % 2])),
+    Interaction(
+        "step slider (warping view)",
+        lambda at, i: at.slider(key="nf_step").set_value([2, 6][i % 2]),
+    ),
+    Interaction(
+        "direction toggle (generate / normalize)",
+        lambda at, i: at.radio(key="nf_direction").set_value(["normalize", "generate"][i % 2]),
+    ),
+    Interaction(
+        "right panel (density / samples)",
+        lambda at, i: at.radio(key="nf_view").set_value(["samples", "density"][i % 2]),
+    ),
+    Interaction(
+        "right panel log|det J| of step k",
+        lambda at, i: at.radio(key="nf_view").set_value(["logdet", "density"][i % 2]),
+    ),
+    Interaction(
+        "part toggle (2-D flows / image masks)",
+        lambda at, i: at.radio(key="nf_section").set_value(["images", "2d"][i % 2]),
+    ),
 ]
 
 # The zuko comparison: identical data, batches, architecture sizes, optimiser and step count.
@@ -96,8 +106,9 @@ def _zuko(x, x_test, batches):
     import zuko
 
     torch.manual_seed(0)
-    flow = zuko.flows.RealNVP(2, transforms=ZUKO_TRANSFORMS,
-                              hidden_features=(ZUKO_HIDDEN, ZUKO_HIDDEN))
+    flow = zuko.flows.RealNVP(
+        2, transforms=ZUKO_TRANSFORMS, hidden_features=(ZUKO_HIDDEN, ZUKO_HIDDEN)
+    )
     secs = _fit(lambda b: flow().log_prob(b), flow.parameters(), x, batches)
     with torch.no_grad():
         return secs, float(-flow().log_prob(x_test).mean())
@@ -119,17 +130,40 @@ def zuko_rows(repeats: int = 3) -> list[Row]:
     c_ours, c_zuko = min(o[0][1] for o in ours), min(o[0][1] for o in theirs)
     runs = f"{ZUKO_STEPS} steps, 1 thread, min of {repeats} alternating runs"
     return [
-        Row("moons: held-out NLL, our RealNVP", nll_ours, "nats",
-            f"≤ zuko + 0.02 = {nll_zuko + 0.02:.3f}", nll_ours <= nll_zuko + 0.02,
-            f"{ZUKO_TRANSFORMS} couplings × 2×{ZUKO_HIDDEN}, {ZUKO_STEPS} Adam steps"),
+        Row(
+            "moons: held-out NLL, our RealNVP",
+            nll_ours,
+            "nats",
+            f"≤ zuko + 0.02 = {nll_zuko + 0.02:.3f}",
+            nll_ours <= nll_zuko + 0.02,
+            f"{ZUKO_TRANSFORMS} couplings × 2×{ZUKO_HIDDEN}, {ZUKO_STEPS} Adam steps",
+        ),
         Row("moons: held-out NLL, zuko.flows.RealNVP", nll_zuko, "nats", "", None, "zuko 1.6.0"),
-        Row("moons: training wall time, our RealNVP", w_ours, "s",
-            f"≤ 1.2 × zuko = {1.2 * w_zuko:.1f} s", w_ours <= 1.2 * w_zuko, runs),
+        Row(
+            "moons: training wall time, our RealNVP",
+            w_ours,
+            "s",
+            f"≤ 1.2 × zuko = {1.2 * w_zuko:.1f} s",
+            w_ours <= 1.2 * w_zuko,
+            runs,
+        ),
         Row("moons: training wall time, zuko.flows.RealNVP", w_zuko, "s", "", None, runs),
-        Row("wall-time ratio ours / zuko", w_ours / w_zuko, "×", "≤ 1.2",
-            w_ours / w_zuko <= 1.2, "shared 2-core machine: wall time includes waiting for a core"),
-        Row("CPU-time ratio ours / zuko", c_ours / c_zuko, "×", "≤ 1.2", c_ours / c_zuko <= 1.2,
-            f"process CPU seconds: ours {c_ours:.1f} s, zuko {c_zuko:.1f} s"),
+        Row(
+            "wall-time ratio ours / zuko",
+            w_ours / w_zuko,
+            "×",
+            "≤ 1.2",
+            w_ours / w_zuko <= 1.2,
+            "shared 2-core machine: wall time includes waiting for a core",
+        ),
+        Row(
+            "CPU-time ratio ours / zuko",
+            c_ours / c_zuko,
+            "×",
+            "≤ 1.2",
+            c_ours / c_zuko <= 1.2,
+            f"process CPU seconds: ours {c_ours:.1f} s, zuko {c_zuko:.1f} s",
+        ),
     ]
 
 
@@ -150,12 +184,24 @@ def speed_rows() -> list[Row]:
         cfg = manifest["config"]["flow"]
         arch = f"RealNVP {cfg['n_steps']}×{cfg['hidden']}, CPU"
         with torch.inference_mode():
-            for what, fn in ((f"{target}: density heatmap 200×200 (log p_X)",
-                              lambda: D.log_density_grid(flow, box, 200)),
-                             (f"{target}: sample 64 points", lambda: flow.sample(64))):
+            for what, fn in (
+                (
+                    f"{target}: density heatmap 200×200 (log p_X)",
+                    lambda: D.log_density_grid(flow, box, 200),
+                ),
+                (f"{target}: sample 64 points", lambda: flow.sample(64)),
+            ):
                 wall, cpu = _one_thread(lambda: _median_ms(fn))
-                rows.append(Row(what, wall, "ms", "≤ 100 ms", wall <= 100,
-                                f"{arch}, 1 thread; CPU time {cpu:.1f} ms"))
+                rows.append(
+                    Row(
+                        what,
+                        wall,
+                        "ms",
+                        "≤ 100 ms",
+                        wall <= 100,
+                        f"{arch}, 1 thread; CPU time {cpu:.1f} ms",
+                    )
+                )
     return rows
 
 
@@ -170,16 +216,19 @@ def target_rows() -> list[Row]:
             continue
         m = json.loads(path.read_text())
         met = m["metrics"]
-        note = (f"± {met['test_nll_se']:.3f} (SE); train {met['train_nll']:.3f}; "
-                f"{m['steps']:,} steps, RealNVP {m['config']['flow']['n_steps']}×"
-                f"{m['config']['flow']['hidden']}")
+        note = (
+            f"± {met['test_nll_se']:.3f} (SE); train {met['train_nll']:.3f}; "
+            f"{m['steps']:,} steps, RealNVP {m['config']['flow']['n_steps']}×"
+            f"{m['config']['flow']['hidden']}"
+        )
         budget, passed = "", None
         if "best_nll" in met:
             budget = f"≥ ln 32 = {met['best_nll']:.3f} (entropy)"
             passed = met["test_nll"] >= met["best_nll"] - 4 * met["test_nll_se"]
             note += f"; gap to ln 32: {met['gap_to_best']:+.3f}"
-        rows.append(Row(f"pretrained {target}: held-out NLL", met["test_nll"], "nats", budget,
-                        passed, note))
+        rows.append(
+            Row(f"pretrained {target}: held-out NLL", met["test_nll"], "nats", budget, passed, note)
+        )
     return rows
 
 
@@ -189,12 +238,20 @@ def live_rows() -> list[Row]:
     from core.flows.trainer import FlowTrainer, TrainConfig
 
     x_train, x_test = target_data("moons_density")
-    tr = FlowTrainer(FlowConfig(kind="realnvp", n_steps=6, hidden=64), x_train, x_test,
-                     TrainConfig(), seed=0)
+    tr = FlowTrainer(
+        FlowConfig(kind="realnvp", n_steps=6, hidden=64), x_train, x_test, TrainConfig(), seed=0
+    )
     wall, cpu = _one_thread(lambda: _median_ms(lambda: tr.step(10), repeats=7))
-    return [Row("live training: 10 Adam steps + held-out NLL (10k points)", wall, "ms",
-                "≤ 200 ms per tick", wall <= 200,
-                f"RealNVP 6×64, batch 512, page default, 1 thread; CPU time {cpu:.0f} ms")]
+    return [
+        Row(
+            "live training: 10 Adam steps + held-out NLL (10k points)",
+            wall,
+            "ms",
+            "≤ 200 ms per tick",
+            wall <= 200,
+            f"RealNVP 6×64, batch 512, page default, 1 thread; CPU time {cpu:.0f} ms",
+        )
+    ]
 
 
 def extra() -> list[Row]:

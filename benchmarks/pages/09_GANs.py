@@ -5,6 +5,7 @@ The seeded ring-of-8 runs are produced by ``python -m core.gan.benchmark`` (the 
 page's Benchmark button runs) into ``benchmarks/gan/ring8_runs.json``; `extra` reuses that
 file when its config matches the current code's defaults and reruns the seeds otherwise.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,10 @@ RUNS = Path(__file__).resolve().parent.parent / "gan" / "ring8_runs.json"
 # --processes 3 --out benchmarks/gan/grid25_runs.json (read if present, never rerun here)
 GRID_RUNS = Path(__file__).resolve().parent.parent / "gan" / "grid25_runs.json"
 ITERATIONS = 2500
-RUNS_CMD = ("python -m core.gan.benchmark --objectives minimax,r1 --datasets ring8 --seeds 5 "
-            f"--iterations {ITERATIONS} --processes 5 --out benchmarks/gan/ring8_runs.json")
+RUNS_CMD = (
+    "python -m core.gan.benchmark --objectives minimax,r1 --datasets ring8 --seeds 5 "
+    f"--iterations {ITERATIONS} --processes 5 --out benchmarks/gan/ring8_runs.json"
+)
 
 
 def _timeline(at, i):
@@ -33,12 +36,18 @@ def _timeline(at, i):
 
 
 INTERACTIONS = [
-    Interaction("view toggle: gradient arrows", lambda at, i: at.checkbox(key="gan_show_arrows")
-                .set_value(i % 2 == 1)),
-    Interaction("view toggle: noise grid", lambda at, i: at.checkbox(key="gan_show_sheet")
-                .set_value(i % 2 == 0)),
-    Interaction("view toggle: D(x) heatmap", lambda at, i: at.checkbox(key="gan_show_heat")
-                .set_value(i % 2 == 1)),
+    Interaction(
+        "view toggle: gradient arrows",
+        lambda at, i: at.checkbox(key="gan_show_arrows").set_value(i % 2 == 1),
+    ),
+    Interaction(
+        "view toggle: noise grid",
+        lambda at, i: at.checkbox(key="gan_show_sheet").set_value(i % 2 == 0),
+    ),
+    Interaction(
+        "view toggle: D(x) heatmap",
+        lambda at, i: at.checkbox(key="gan_show_heat").set_value(i % 2 == 1),
+    ),
     Interaction("timeline slider", _timeline),
 ]
 
@@ -48,8 +57,8 @@ def _live_tick_ms(repeats: int = 15) -> float:
     (chunks of 5 generator steps) plus the view computation of the redraw."""
     import torch
 
-    from core.gan.trainer import GANConfig, GANTrainer
     from core.gan import figures, views
+    from core.gan.trainer import GANConfig, GANTrainer
 
     torch.set_num_threads(1)
     t = GANTrainer(replace(GANConfig(), snapshot_every=25))
@@ -62,8 +71,16 @@ def _live_tick_ms(repeats: int = 15) -> float:
         box = views.bounds(t.data_np)
         xs, ys, Z = views.d_field(t.D, t.obj.loss, box)
         arrows = views.generator_arrows(t.G, t.D, t.obj.loss, t.z_eval[:120])
-        fig = figures.field_figure(xs, ys, Z, real=t.data_np[:600], fake=t.sample(800),
-                                   arrows=arrows, sheet=views.manifold(t.G), box=box)
+        fig = figures.field_figure(
+            xs,
+            ys,
+            Z,
+            real=t.data_np[:600],
+            fake=t.sample(800),
+            arrows=arrows,
+            sheet=views.manifold(t.G),
+            box=box,
+        )
         fig.to_json()
         times.append((time.perf_counter() - t0) * 1000)
     return statistics.median(times)
@@ -92,8 +109,9 @@ def _mnist_sample_ms(repeats: int = 21) -> float | None:
 def _ring_runs() -> dict:
     from core.gan.benchmark import BenchmarkConfig, config_dict, run_benchmark, summarize
 
-    cfg = BenchmarkConfig(objectives=("minimax", "r1"), datasets=("ring8",), seeds=5,
-                          iterations=ITERATIONS)
+    cfg = BenchmarkConfig(
+        objectives=("minimax", "r1"), datasets=("ring8",), seeds=5, iterations=ITERATIONS
+    )
     if RUNS.exists():
         stored = json.loads(RUNS.read_text())
         if stored.get("config") == config_dict(cfg):
@@ -105,8 +123,9 @@ def _ring_runs() -> dict:
 
 
 def extra() -> list[Row]:
-    rows = [Row("live tick (steps for 100 ms + field redraw)", _live_tick_ms(), "ms",
-                "<= 200 ms", None)]
+    rows = [
+        Row("live tick (steps for 100 ms + field redraw)", _live_tick_ms(), "ms", "<= 200 ms", None)
+    ]
     rows[-1].passed = rows[-1].value <= 200
     ms = _mnist_sample_ms()
     if ms is not None:
@@ -114,41 +133,98 @@ def extra() -> list[Row]:
         from core.pretrained import read_manifest
 
         m = read_manifest("gan_mnist_dcgan")["metrics"]
-        rows.append(Row("MNIST DCGAN: judged class entropy, 1,000 samples",
-                        m["judged_entropy_1000"], "nats", ">= 2.2",
-                        m["judged_entropy_1000"] >= 2.2, "uniform = ln 10 = 2.303"))
-        rows.append(Row("MNIST DCGAN: Frechet distance in judge features", m["frechet_1000"],
-                        "", "", None, "vs 500 held-out digits; see judge.json for real digits"))
+        rows.append(
+            Row(
+                "MNIST DCGAN: judged class entropy, 1,000 samples",
+                m["judged_entropy_1000"],
+                "nats",
+                ">= 2.2",
+                m["judged_entropy_1000"] >= 2.2,
+                "uniform = ln 10 = 2.303",
+            )
+        )
+        rows.append(
+            Row(
+                "MNIST DCGAN: Frechet distance in judge features",
+                m["frechet_1000"],
+                "",
+                "",
+                None,
+                "vs 500 held-out digits; see judge.json for real digits",
+            )
+        )
     runs = _ring_runs()
     by = {s["objective"]: s for s in runs["summary"]}
     r1 = by["r1"]
-    rows.append(Row("ring8, r1 (recommended): seeds with 8/8 modes", r1["all_modes_seeds"],
-                    f"of {r1['seeds']}", "all", r1["all_modes_seeds"] == r1["seeds"],
-                    f"modes {r1['modes_mean']:.1f} ± {r1['modes_sd']:.1f}"))
-    rows.append(Row("ring8, r1 (recommended): min % high-quality over seeds", r1["min_hq"], "%",
-                    ">= 80 %", r1["min_hq"] >= 80,
-                    f"mean {r1['hq_mean']:.1f} ± {r1['hq_sd']:.1f}; reverse KL "
-                    f"{r1['reverse_kl_mean']:.3f}"))
-    rows.append(Row("ring8, r1: CPU seconds per seed (max)", r1["cpu_seconds_max"], "s",
-                    "<= 60 s", r1["cpu_seconds_max"] <= 60,
-                    f"{ITERATIONS} generator steps; wall {r1['seconds_mean']:.0f} s mean on the "
-                    "shared, loaded machine"))
+    rows.append(
+        Row(
+            "ring8, r1 (recommended): seeds with 8/8 modes",
+            r1["all_modes_seeds"],
+            f"of {r1['seeds']}",
+            "all",
+            r1["all_modes_seeds"] == r1["seeds"],
+            f"modes {r1['modes_mean']:.1f} ± {r1['modes_sd']:.1f}",
+        )
+    )
+    rows.append(
+        Row(
+            "ring8, r1 (recommended): min % high-quality over seeds",
+            r1["min_hq"],
+            "%",
+            ">= 80 %",
+            r1["min_hq"] >= 80,
+            f"mean {r1['hq_mean']:.1f} ± {r1['hq_sd']:.1f}; reverse KL {r1['reverse_kl_mean']:.3f}",
+        )
+    )
+    rows.append(
+        Row(
+            "ring8, r1: CPU seconds per seed (max)",
+            r1["cpu_seconds_max"],
+            "s",
+            "<= 60 s",
+            r1["cpu_seconds_max"] <= 60,
+            f"{ITERATIONS} generator steps; wall {r1['seconds_mean']:.0f} s mean on the "
+            "shared, loaded machine",
+        )
+    )
     mm = by["minimax"]
-    rows.append(Row("ring8, minimax (vanilla): modes captured, mean", mm["modes_mean"], "of 8", "",
-                    None, f"± {mm['modes_sd']:.1f}; seeds with 8/8: {mm['all_modes_seeds']}/"
-                          f"{mm['seeds']}; per seed: "
-                          + ", ".join(f"{int(r['modes'])}" for r in runs["rows"]
-                                      if r["objective"] == "minimax")))
-    rows.append(Row("ring8, minimax (vanilla): % high-quality, mean", mm["hq_mean"], "%", "", None,
-                    f"± {mm['hq_sd']:.1f}; min {mm['min_hq']:.1f}"))
+    rows.append(
+        Row(
+            "ring8, minimax (vanilla): modes captured, mean",
+            mm["modes_mean"],
+            "of 8",
+            "",
+            None,
+            f"± {mm['modes_sd']:.1f}; seeds with 8/8: {mm['all_modes_seeds']}/"
+            f"{mm['seeds']}; per seed: "
+            + ", ".join(f"{int(r['modes'])}" for r in runs["rows"] if r["objective"] == "minimax"),
+        )
+    )
+    rows.append(
+        Row(
+            "ring8, minimax (vanilla): % high-quality, mean",
+            mm["hq_mean"],
+            "%",
+            "",
+            None,
+            f"± {mm['hq_sd']:.1f}; min {mm['min_hq']:.1f}",
+        )
+    )
     if GRID_RUNS.exists():
         g = json.loads(GRID_RUNS.read_text())
         it = g["config"]["iterations"]
         for s in g["summary"]:
-            rows.append(Row(f"grid25, {s['objective']}: modes captured (of 25), mean",
-                            s["modes_mean"], "modes", "", None,
-                            f"± {s['modes_sd']:.1f}; % HQ {s['hq_mean']:.1f} ± {s['hq_sd']:.1f}; "
-                            f"{s['seeds']} seeds, {it} steps, same default MLPs (informational)"))
+            rows.append(
+                Row(
+                    f"grid25, {s['objective']}: modes captured (of 25), mean",
+                    s["modes_mean"],
+                    "modes",
+                    "",
+                    None,
+                    f"± {s['modes_sd']:.1f}; % HQ {s['hq_mean']:.1f} ± {s['hq_sd']:.1f}; "
+                    f"{s['seeds']} seeds, {it} steps, same default MLPs (informational)",
+                )
+            )
     return rows
 
 

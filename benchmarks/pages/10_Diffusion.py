@@ -1,6 +1,7 @@
 """§10 Diffusion: control latency (forward t slider, cached trajectory scrubbing), DDIM/DDPM
 sampling throughput, the 2-D live-training tick, the pretrained models' measured bars and the
 latent-diffusion speed-up."""
+
 import time
 
 import numpy as np
@@ -76,12 +77,27 @@ def extra() -> list[Row]:
         loss_figure(np.asarray(tr.losses)).to_json()
         ticks.append((time.perf_counter() - t0) * 1000)
         steps.append(tr.steps_done - n0)
-    rows.append(Row("2-D live tick (steps + loss figure)", float(np.median(ticks)), "ms",
-                    "<= 200 ms", float(np.median(ticks)) <= 200,
-                    f"median of 10 ticks, {int(np.median(steps))} Adam steps per tick"))
+    rows.append(
+        Row(
+            "2-D live tick (steps + loss figure)",
+            float(np.median(ticks)),
+            "ms",
+            "<= 200 ms",
+            float(np.median(ticks)) <= 200,
+            f"median of 10 ticks, {int(np.median(steps))} Adam steps per tick",
+        )
+    )
     t_traj = best_of_s(lambda: tr.sample(800, seed=0))
-    rows.append(Row("2-D reverse trajectory, 800 particles, T = 100", t_traj * 1000, "ms", "", None,
-                    "computed once per training state, then the step slider indexes it"))
+    rows.append(
+        Row(
+            "2-D reverse trajectory, 800 particles, T = 100",
+            t_traj * 1000,
+            "ms",
+            "",
+            None,
+            "computed once per training state, then the step slider indexes it",
+        )
+    )
     try:
         model, manifest = load("diffusion_unet_mnist")
     except PretrainedError as e:
@@ -89,42 +105,133 @@ def extra() -> list[Row]:
         return rows
     cfg = MnistDiffusionConfig()
     labels = torch.arange(16) % 10
-    t_ddim = best_of_s(lambda: sample_digits(model, 16, 0, labels, "DDIM", S=50, rho=cfg.guidance, cfg=cfg))
-    rows.append(Row(f"DDIM 50 steps, 16 guided samples (ρ = {cfg.guidance:g}, 2 passes per step)", t_ddim, "s",
-                    "<= 3 s", t_ddim <= 3.0, "best of 3"))
+    t_ddim = best_of_s(
+        lambda: sample_digits(model, 16, 0, labels, "DDIM", S=50, rho=cfg.guidance, cfg=cfg)
+    )
+    rows.append(
+        Row(
+            f"DDIM 50 steps, 16 guided samples (ρ = {cfg.guidance:g}, 2 passes per step)",
+            t_ddim,
+            "s",
+            "<= 3 s",
+            t_ddim <= 3.0,
+            "best of 3",
+        )
+    )
     t_ddim0 = best_of_s(lambda: sample_digits(model, 16, 0, None, "DDIM", S=50, cfg=cfg))
-    rows.append(Row("DDIM 50 steps, 16 unconditional samples", t_ddim0, "s", "<= 3 s",
-                    t_ddim0 <= 3.0, "best of 3"))
-    t_ddpm = best_of_s(lambda: sample_digits(model, 16, 0, labels, "DDPM", rho=cfg.guidance, cfg=cfg), 1)
-    rows.append(Row(f"DDPM {cfg.T} steps, 16 guided samples", t_ddpm, "s", "", None,
-                    "progress bar on the page"))
+    rows.append(
+        Row(
+            "DDIM 50 steps, 16 unconditional samples",
+            t_ddim0,
+            "s",
+            "<= 3 s",
+            t_ddim0 <= 3.0,
+            "best of 3",
+        )
+    )
+    t_ddpm = best_of_s(
+        lambda: sample_digits(model, 16, 0, labels, "DDPM", rho=cfg.guidance, cfg=cfg), 1
+    )
+    rows.append(
+        Row(
+            f"DDPM {cfg.T} steps, 16 guided samples",
+            t_ddpm,
+            "s",
+            "",
+            None,
+            "progress bar on the page",
+        )
+    )
     m = manifest["metrics"]
-    rows.append(Row(f"judged class accuracy, DDIM-50, ρ = {cfg.guidance:g}", m["ddim50_accuracy"],
-                    "fraction", ">= 0.90", m["ddim50_accuracy"] >= 0.90,
-                    f"{m['ddim50_n']:.0f} samples, from the manifest (measured by the train function)"))
-    rows.append(Row(f"judged class accuracy, DDPM-{cfg.T}, ρ = {cfg.guidance:g}",
-                    m["ddpm_accuracy"], "fraction", ">= 0.90", m["ddpm_accuracy"] >= 0.90,
-                    f"{m['ddpm_n']:.0f} samples"))
-    rows.append(Row("Fréchet distance (judge features), DDIM-50", m["ddim50_frechet"], "", "", None,
-                    f"{m['ddim50_n']:.0f} samples; 500 real training digits: "
-                    f"{read_manifest('judge')['metrics']['real_train500_frechet']:.0f}"))
-    rows.append(Row(f"Fréchet distance (judge features), DDPM-{cfg.T}", m["ddpm_frechet"], "", "",
-                    None, f"{m['ddpm_n']:.0f} samples (FD grows as n shrinks)"))
+    rows.append(
+        Row(
+            f"judged class accuracy, DDIM-50, ρ = {cfg.guidance:g}",
+            m["ddim50_accuracy"],
+            "fraction",
+            ">= 0.90",
+            m["ddim50_accuracy"] >= 0.90,
+            f"{m['ddim50_n']:.0f} samples, from the manifest (measured by the train function)",
+        )
+    )
+    rows.append(
+        Row(
+            f"judged class accuracy, DDPM-{cfg.T}, ρ = {cfg.guidance:g}",
+            m["ddpm_accuracy"],
+            "fraction",
+            ">= 0.90",
+            m["ddpm_accuracy"] >= 0.90,
+            f"{m['ddpm_n']:.0f} samples",
+        )
+    )
+    rows.append(
+        Row(
+            "Fréchet distance (judge features), DDIM-50",
+            m["ddim50_frechet"],
+            "",
+            "",
+            None,
+            f"{m['ddim50_n']:.0f} samples; 500 real training digits: "
+            f"{read_manifest('judge')['metrics']['real_train500_frechet']:.0f}",
+        )
+    )
+    rows.append(
+        Row(
+            f"Fréchet distance (judge features), DDPM-{cfg.T}",
+            m["ddpm_frechet"],
+            "",
+            "",
+            None,
+            f"{m['ddpm_n']:.0f} samples (FD grows as n shrinks)",
+        )
+    )
     sw = manifest.get("guidance_sweep", {})
-    for rho, acc, div in zip(sw.get("rho", []), sw.get("accuracy", []), sw.get("diversity", [])):
-        rows.append(Row(f"guidance sweep ρ = {rho:g}: accuracy / within-class diversity", acc,
-                        "fraction", "", None, f"diversity {div:.2f}"))
+    for rho, acc, div in zip(sw.get("rho", []), sw.get("accuracy", []), sw.get("diversity", []), strict=False):
+        rows.append(
+            Row(
+                f"guidance sweep ρ = {rho:g}: accuracy / within-class diversity",
+                acc,
+                "fraction",
+                "",
+                None,
+                f"diversity {div:.2f}",
+            )
+        )
     try:
         from core.diffusion.latent import time_sampling
+
         lat, lman = load("diffusion_latent_mnist")
         sp = time_sampling(lat, model, n=16, S=50, rho=cfg.guidance)
-        rows.append(Row("latent diffusion: DDIM-50, 16 guided samples incl. decoding",
-                        sp["latent_seconds"] * 1000, "ms", "", None, "best of 3"))
-        rows.append(Row("latent vs pixel-space sampling speed-up", sp["speedup"], "×", "", None,
-                        f"pixel U-Net {sp['pixel_seconds']:.2f} s for the same job"))
+        rows.append(
+            Row(
+                "latent diffusion: DDIM-50, 16 guided samples incl. decoding",
+                sp["latent_seconds"] * 1000,
+                "ms",
+                "",
+                None,
+                "best of 3",
+            )
+        )
+        rows.append(
+            Row(
+                "latent vs pixel-space sampling speed-up",
+                sp["speedup"],
+                "×",
+                "",
+                None,
+                f"pixel U-Net {sp['pixel_seconds']:.2f} s for the same job",
+            )
+        )
         key = next(k for k in lman["metrics"] if k.endswith("_accuracy") and "rho2" in k)
-        rows.append(Row("latent diffusion judged accuracy (ρ = 2)", lman["metrics"][key],
-                        "fraction", "", None, "500 samples, from the manifest"))
+        rows.append(
+            Row(
+                "latent diffusion judged accuracy (ρ = 2)",
+                lman["metrics"][key],
+                "fraction",
+                "",
+                None,
+                "500 samples, from the manifest",
+            )
+        )
     except PretrainedError as e:
         rows.append(Row("latent diffusion", float("nan"), "", "", False, str(e)))
     return rows

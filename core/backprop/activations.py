@@ -12,10 +12,11 @@ Backpropagation (§1.3) needs only the derivative of each primitive. Each entry 
 The step's derivative is honest: zero wherever it exists, so backprop sends no gradient through a
 step layer (the perceptron needs its own learning rule, see `perceptron`).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -38,12 +39,16 @@ class Activation:
 
 ACTIVATIONS: dict[str, Activation] = {
     "linear": Activation(lambda z: z, lambda z, a: np.ones_like(z), "linear"),
-    "step": Activation(lambda z: (z > 0).astype(np.float64), lambda z, a: np.zeros_like(z),
-                       "step 1{z>0} (perceptron)"),
+    "step": Activation(
+        lambda z: (z > 0).astype(np.float64),
+        lambda z, a: np.zeros_like(z),
+        "step 1{z>0} (perceptron)",
+    ),
     "sigmoid": Activation(sigmoid, lambda z, a: a * (1.0 - a), "sigmoid"),
     "tanh": Activation(np.tanh, lambda z, a: 1.0 - a * a, "tanh"),
-    "relu": Activation(lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(np.float64),
-                       "ReLU"),
+    "relu": Activation(
+        lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(np.float64), "ReLU"
+    ),
 }
 
 

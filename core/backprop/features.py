@@ -9,9 +9,10 @@ With only x1, x2 a network without hidden layers is a linear classifier (the per
 limit, §1.1); adding x1*x2 makes XOR linearly separable in feature space, x1^2 + x2^2 does the
 same for circles.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -35,8 +36,7 @@ def check_features(names) -> tuple[str, ...]:
         if n not in FEATURES:
             raise ValueError(f"unknown feature: {n!r}; choose from {', '.join(FEATURES)}")
     if not names:
-        raise ValueError("no input feature selected; choose at least one of "
-                         + ", ".join(FEATURES))
+        raise ValueError("no input feature selected; choose at least one of " + ", ".join(FEATURES))
     return names
 
 

@@ -5,6 +5,7 @@ graph (edge colour = sign, width = |value|; also the step-through overlay), loss
 gradient norms per layer, confusion matrix, perceptron and universal-approximation views.
 Heavy arrays are sent as float32 and histories are downsampled.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,7 +13,7 @@ import plotly.graph_objects as go
 
 from core.theme import PALETTE
 
-POS, NEG = "#0072B2", "#E69F00"        # TFP-style: blue positive, orange negative
+POS, NEG = "#0072B2", "#E69F00"  # TFP-style: blue positive, orange negative
 CLASS_COLOURS = (NEG, POS, PALETTE[2], PALETTE[3], PALETTE[4], PALETTE[5])
 BINARY_SCALE = [[0.0, NEG], [0.5, "#f7f7f7"], [1.0, POS]]
 SIGNED_SCALE = [[0.0, NEG], [0.5, "#f7f7f7"], [1.0, POS]]
@@ -46,70 +47,157 @@ def _points(fig, X, y, name, symbol, task, n_classes, opacity=1.0):
     if task == "classification":
         for k in range(n_classes):
             m = y == k
-            fig.add_trace(go.Scattergl(
-                x=X[m, 0], y=X[m, 1], mode="markers", name=f"{name} class {k}",
-                marker=dict(color=CLASS_COLOURS[k % len(CLASS_COLOURS)], size=8, symbol=symbol,
-                            opacity=opacity, line=dict(color="white", width=1))))
+            fig.add_trace(
+                go.Scattergl(
+                    x=X[m, 0],
+                    y=X[m, 1],
+                    mode="markers",
+                    name=f"{name} class {k}",
+                    marker=dict(
+                        color=CLASS_COLOURS[k % len(CLASS_COLOURS)],
+                        size=8,
+                        symbol=symbol,
+                        opacity=opacity,
+                        line=dict(color="white", width=1),
+                    ),
+                )
+            )
     else:
-        fig.add_trace(go.Scattergl(
-            x=X[:, 0], y=X[:, 1], mode="markers", name=name,
-            marker=dict(color=np.asarray(y, np.float32), colorscale=SIGNED_SCALE, cmid=0,
-                        size=8, symbol=symbol, opacity=opacity, line=dict(color="white", width=1))))
+        fig.add_trace(
+            go.Scattergl(
+                x=X[:, 0],
+                y=X[:, 1],
+                mode="markers",
+                name=name,
+                marker=dict(
+                    color=np.asarray(y, np.float32),
+                    colorscale=SIGNED_SCALE,
+                    cmid=0,
+                    size=8,
+                    symbol=symbol,
+                    opacity=opacity,
+                    line=dict(color="white", width=1),
+                ),
+            )
+        )
 
 
-def decision_figure(xs, ys, out: np.ndarray, data, *, show_test: bool = True,
-                    discretize: bool = False, title: str = "") -> go.Figure:
+def decision_figure(
+    xs,
+    ys,
+    out: np.ndarray,
+    data,
+    *,
+    show_test: bool = True,
+    discretize: bool = False,
+    title: str = "",
+) -> go.Figure:
     """Heatmap of the network output over the plane with the train (•) and test (◇) points.
 
     ``out``: P(y=1) (G*G,), class probabilities (G*G, K) or regression y_hat (G*G,).
     """
     G = len(xs)
     fig = go.Figure()
-    if data.task == "classification" and out.ndim == 2:        # K-class: arg max, shaded by p
+    if data.task == "classification" and out.ndim == 2:  # K-class: arg max, shaded by p
         cls = out.argmax(axis=1).reshape(G, G)
         K = out.shape[1]
         scale = []
         for k in range(K):
             c = CLASS_COLOURS[k % len(CLASS_COLOURS)]
             scale += [[k / K, c], [(k + 1) / K, c]]
-        fig.add_trace(go.Heatmap(x=xs, y=ys, z=cls.astype(np.float32), zmin=-0.5, zmax=K - 0.5,
-                                 colorscale=scale, opacity=0.45 if discretize else 0.35,
-                                 showscale=False, hoverinfo="skip"))
+        fig.add_trace(
+            go.Heatmap(
+                x=xs,
+                y=ys,
+                z=cls.astype(np.float32),
+                zmin=-0.5,
+                zmax=K - 0.5,
+                colorscale=scale,
+                opacity=0.45 if discretize else 0.35,
+                showscale=False,
+                hoverinfo="skip",
+            )
+        )
     elif data.task == "classification":
         Z = out.reshape(G, G)
         if discretize:
             Z = (Z > 0.5).astype(np.float64)
-        fig.add_trace(go.Heatmap(x=xs, y=ys, z=Z.astype(np.float32), zmin=0, zmax=1,
-                                 colorscale=BINARY_SCALE, opacity=0.6,
-                                 colorbar=dict(title="P(y=1)", len=0.8)))
+        fig.add_trace(
+            go.Heatmap(
+                x=xs,
+                y=ys,
+                z=Z.astype(np.float32),
+                zmin=0,
+                zmax=1,
+                colorscale=BINARY_SCALE,
+                opacity=0.6,
+                colorbar=dict(title="P(y=1)", len=0.8),
+            )
+        )
     else:
         Z = out.reshape(G, G)
         lim = float(np.nanmax(np.abs(Z))) if np.isfinite(Z).any() else 1.0
-        fig.add_trace(go.Heatmap(x=xs, y=ys, z=Z.astype(np.float32), zmid=0,
-                                 zmin=-lim, zmax=lim, colorscale=SIGNED_SCALE, opacity=0.6,
-                                 colorbar=dict(title="ŷ", len=0.8)))
+        fig.add_trace(
+            go.Heatmap(
+                x=xs,
+                y=ys,
+                z=Z.astype(np.float32),
+                zmid=0,
+                zmin=-lim,
+                zmax=lim,
+                colorscale=SIGNED_SCALE,
+                opacity=0.6,
+                colorbar=dict(title="ŷ", len=0.8),
+            )
+        )
     _points(fig, data.X_train, data.y_train, "train", "circle", data.task, data.n_classes)
     if show_test:
         _points(fig, data.X_test, data.y_test, "test", "diamond-open", data.task, data.n_classes)
-    fig.update_layout(title=title, height=460, xaxis_title="x₁", yaxis_title="x₂",
-                      legend=dict(orientation="h", y=-0.15))
+    fig.update_layout(
+        title=title,
+        height=460,
+        xaxis_title="x₁",
+        yaxis_title="x₂",
+        legend=dict(orientation="h", y=-0.15),
+    )
     fig.update_xaxes(range=[xs[0], xs[-1]], constrain="domain")
     fig.update_yaxes(range=[ys[0], ys[-1]], scaleanchor="x", scaleratio=1)
     return fig
 
 
-def regression_1d_figure(x_line: np.ndarray, y_line: np.ndarray, data, *,
-                         show_test: bool = True) -> go.Figure:
+def regression_1d_figure(
+    x_line: np.ndarray, y_line: np.ndarray, data, *, show_test: bool = True
+) -> go.Figure:
     """1-D regression: the fitted curve y_hat(x1) over the train and test points."""
     fig = go.Figure()
-    fig.add_trace(go.Scattergl(x=data.X_train[:, 0], y=data.y_train, mode="markers", name="train",
-                               marker=dict(color=POS, size=7)))
+    fig.add_trace(
+        go.Scattergl(
+            x=data.X_train[:, 0],
+            y=data.y_train,
+            mode="markers",
+            name="train",
+            marker=dict(color=POS, size=7),
+        )
+    )
     if show_test:
-        fig.add_trace(go.Scattergl(x=data.X_test[:, 0], y=data.y_test, mode="markers",
-                                   name="test", marker=dict(color=NEG, size=7,
-                                                            symbol="diamond-open")))
-    fig.add_trace(go.Scatter(x=x_line, y=np.asarray(y_line, np.float32), mode="lines",
-                             name="network ŷ(x₁)", line=dict(color="black", width=3)))
+        fig.add_trace(
+            go.Scattergl(
+                x=data.X_test[:, 0],
+                y=data.y_test,
+                mode="markers",
+                name="test",
+                marker=dict(color=NEG, size=7, symbol="diamond-open"),
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=x_line,
+            y=np.asarray(y_line, np.float32),
+            mode="lines",
+            name="network ŷ(x₁)",
+            line=dict(color="black", width=3),
+        )
+    )
     fig.update_layout(height=420, xaxis_title="x₁", yaxis_title="y")
     return fig
 
@@ -133,12 +221,20 @@ def neuron_mosaic(maps: list[np.ndarray], titles: list[str] | None = None) -> go
             tile = tile / (s if s > 0 else 1.0)
             y0 = (len(maps) - 1 - r) * (g + gap)
             x0 = j * (g + gap)
-            canvas[y0:y0 + g, x0:x0 + g] = tile
-    fig = go.Figure(go.Heatmap(z=canvas, zmin=-1, zmax=1, colorscale=SIGNED_SCALE,
-                               showscale=False, hoverinfo="skip"))
+            canvas[y0 : y0 + g, x0 : x0 + g] = tile
+    fig = go.Figure(
+        go.Heatmap(
+            z=canvas, zmin=-1, zmax=1, colorscale=SIGNED_SCALE, showscale=False, hoverinfo="skip"
+        )
+    )
     for r, title in enumerate(titles or [f"layer {r + 1}" for r in range(len(maps))]):
-        fig.add_annotation(x=-1, y=(len(maps) - 1 - r) * (g + gap) + g / 2, text=title,
-                           xanchor="right", showarrow=False)
+        fig.add_annotation(
+            x=-1,
+            y=(len(maps) - 1 - r) * (g + gap) + g / 2,
+            text=title,
+            xanchor="right",
+            showarrow=False,
+        )
     fig.update_xaxes(visible=False, range=[-0.5 - 0.25 * Wd, Wd])
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
     fig.update_layout(height=max(160, 70 * len(maps) + 60), margin=dict(l=10, r=10, t=30, b=10))
@@ -149,13 +245,24 @@ def _node_xy(sizes) -> list[np.ndarray]:
     """(n_l, 2) positions: layer l at x = l, node 0 at the top, spread symmetrically in y."""
     top = max(sizes)
     gap = 2.0 / max(1, top - 1)
-    return [np.stack([np.full(n, float(l)), -(np.arange(n) - (n - 1) / 2) * gap], axis=1)
-            for l, n in enumerate(sizes)]
+    return [
+        np.stack([np.full(n, float(l)), -(np.arange(n) - (n - 1) / 2) * gap], axis=1)
+        for l, n in enumerate(sizes)
+    ]
 
 
-def network_figure(sizes, edge_values: list[np.ndarray], *, node_values=None, node_text=None,
-                   input_labels=None, active_layers=None, edge_name: str = "w",
-                   node_name: str = "a", title: str = "") -> go.Figure:
+def network_figure(
+    sizes,
+    edge_values: list[np.ndarray],
+    *,
+    node_values=None,
+    node_text=None,
+    input_labels=None,
+    active_layers=None,
+    edge_name: str = "w",
+    node_name: str = "a",
+    title: str = "",
+) -> go.Figure:
     """The MLP as a graph: edges coloured by sign and sized by |value| (weights or dL/dW).
 
     ``edge_values[l]``: (n_l, n_{l+1}) values on the edges into layer l+1; ``node_values[l]``:
@@ -189,10 +296,27 @@ def network_figure(sizes, edge_values: list[np.ndarray], *, node_values=None, no
     for (sign, b), (xl, yl) in groups.items():
         colour = {"pos": POS, "neg": NEG, "grey": "#d0d0d0"}[sign]
         width = 1.0 if sign == "grey" else 0.8 + 7.0 * (b + 0.5) / (len(bins) - 1)
-        fig.add_trace(go.Scatter(x=xl, y=yl, mode="lines", line=dict(color=colour, width=width),
-                                 hoverinfo="skip", showlegend=False))
-    fig.add_trace(go.Scatter(x=mids_x, y=mids_y, mode="markers", marker=dict(size=6, opacity=0),
-                             hovertext=mids_t, hoverinfo="text", showlegend=False))
+        fig.add_trace(
+            go.Scatter(
+                x=xl,
+                y=yl,
+                mode="lines",
+                line=dict(color=colour, width=width),
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=mids_x,
+            y=mids_y,
+            mode="markers",
+            marker=dict(size=6, opacity=0),
+            hovertext=mids_t,
+            hoverinfo="text",
+            showlegend=False,
+        )
+    )
     nx = np.concatenate([p[:, 0] for p in pos])
     ny = np.concatenate([p[:, 1] for p in pos])
     if node_values is None:
@@ -201,37 +325,76 @@ def network_figure(sizes, edge_values: list[np.ndarray], *, node_values=None, no
         colours = np.concatenate([np.asarray(v, np.float64) for v in node_values])
     fin = np.isfinite(colours)
     cmax = float(np.max(np.abs(colours[fin]))) if fin.any() else 1.0
-    texts = (np.concatenate([np.asarray(t, dtype=object) for t in node_text])
-             if node_text is not None else np.array([""] * len(nx), dtype=object))
+    texts = (
+        np.concatenate([np.asarray(t, dtype=object) for t in node_text])
+        if node_text is not None
+        else np.array([""] * len(nx), dtype=object)
+    )
     hover = []
     for l, n in enumerate(sizes):
         for j in range(n):
-            label = (input_labels[j] if (l == 0 and input_labels) else
-                     ("ŷ" + (f"{j}" if n > 1 else "") if l == len(sizes) - 1 else f"h{l}.{j}"))
+            label = (
+                input_labels[j]
+                if (l == 0 and input_labels)
+                else ("ŷ" + (f"{j}" if n > 1 else "") if l == len(sizes) - 1 else f"h{l}.{j}")
+            )
             hover.append(label)
     hover = np.array(hover, dtype=object)
-    fig.add_trace(go.Scatter(
-        x=nx[~fin], y=ny[~fin], mode="markers", hovertext=hover[~fin], hoverinfo="text",
-        marker=dict(size=40, color="#eeeeee", line=dict(color="#999", width=1)),
-        showlegend=False))
-    fig.add_trace(go.Scatter(
-        x=nx[fin], y=ny[fin], mode="markers+text", text=texts[fin], textposition="middle center",
-        hovertext=[f"{h}: {node_name} = {c:.4g}" for h, c in zip(hover[fin], colours[fin])],
-        hoverinfo="text",
-        textfont=dict(size=11, color=["white" if abs(c) > 0.55 * cmax else "#222"
-                                      for c in colours[fin]]),
-        marker=dict(size=40, color=colours[fin], colorscale=SIGNED_SCALE, cmin=-cmax, cmax=cmax,
-                    line=dict(color="#555", width=1),
-                    colorbar=dict(title=node_name, len=0.6) if node_values is not None else None,
-                    showscale=node_values is not None), showlegend=False))
+    fig.add_trace(
+        go.Scatter(
+            x=nx[~fin],
+            y=ny[~fin],
+            mode="markers",
+            hovertext=hover[~fin],
+            hoverinfo="text",
+            marker=dict(size=40, color="#eeeeee", line=dict(color="#999", width=1)),
+            showlegend=False,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=nx[fin],
+            y=ny[fin],
+            mode="markers+text",
+            text=texts[fin],
+            textposition="middle center",
+            hovertext=[f"{h}: {node_name} = {c:.4g}" for h, c in zip(hover[fin], colours[fin], strict=False)],
+            hoverinfo="text",
+            textfont=dict(
+                size=11, color=["white" if abs(c) > 0.55 * cmax else "#222" for c in colours[fin]]
+            ),
+            marker=dict(
+                size=40,
+                color=colours[fin],
+                colorscale=SIGNED_SCALE,
+                cmin=-cmax,
+                cmax=cmax,
+                line=dict(color="#555", width=1),
+                colorbar=dict(title=node_name, len=0.6) if node_values is not None else None,
+                showscale=node_values is not None,
+            ),
+            showlegend=False,
+        )
+    )
     if input_labels:
-        fig.add_trace(go.Scatter(x=pos[0][:, 0] - 0.35, y=pos[0][:, 1], mode="text",
-                                 text=list(input_labels), textposition="middle left",
-                                 hoverinfo="skip", showlegend=False))
+        fig.add_trace(
+            go.Scatter(
+                x=pos[0][:, 0] - 0.35,
+                y=pos[0][:, 1],
+                mode="text",
+                text=list(input_labels),
+                textposition="middle left",
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
     fig.update_xaxes(visible=False, range=[-1.0, len(sizes) - 0.5])
     fig.update_yaxes(visible=False)
-    fig.update_layout(title=title, height=max(320, 34 * max(sizes) + 80),
-                      margin=dict(l=10, r=10, t=40 if title else 10, b=10))
+    fig.update_layout(
+        title=title,
+        height=max(320, 34 * max(sizes) + 80),
+        margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+    )
     return fig
 
 
@@ -240,8 +403,13 @@ def loss_figure(history, title: str = "loss") -> go.Figure:
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=s, y=tr, mode="lines", name="train", line=dict(color=POS, width=3)))
     fig.add_trace(go.Scatter(x=s, y=te, mode="lines", name="test", line=dict(color=NEG, width=3)))
-    fig.update_layout(title=title, height=260, xaxis_title="step", yaxis_title="loss",
-                      legend=dict(orientation="h", y=1.15))
+    fig.update_layout(
+        title=title,
+        height=260,
+        xaxis_title="step",
+        yaxis_title="loss",
+        legend=dict(orientation="h", y=1.15),
+    )
     return fig
 
 
@@ -254,21 +422,43 @@ def grad_norm_figure(history) -> go.Figure:
         s_d, *cols = _downsample(s[1:], *[G[1:, l] for l in range(G.shape[1])])
         for l, col in enumerate(cols):
             col = np.where(col > 0, col, np.nan)
-            fig.add_trace(go.Scatter(x=s_d, y=col, mode="lines", name=f"W{l + 1}",
-                                     line=dict(width=2)))
+            fig.add_trace(
+                go.Scatter(x=s_d, y=col, mode="lines", name=f"W{l + 1}", line=dict(width=2))
+            )
     else:
-        fig.add_annotation(text="no training steps yet: press Step or Play", showarrow=False,
-                           x=0.5, y=0.5, xref="paper", yref="paper")
-    fig.update_layout(height=260, xaxis_title="step", yaxis_title="‖∂L/∂W_l‖",
-                      yaxis_type="log", legend=dict(orientation="h", y=1.15))
+        fig.add_annotation(
+            text="no training steps yet: press Step or Play",
+            showarrow=False,
+            x=0.5,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+        )
+    fig.update_layout(
+        height=260,
+        xaxis_title="step",
+        yaxis_title="‖∂L/∂W_l‖",
+        yaxis_type="log",
+        legend=dict(orientation="h", y=1.15),
+    )
     return fig
 
 
 def confusion_figure(C: np.ndarray) -> go.Figure:
     k = C.shape[0]
     labels = [f"class {i}" for i in range(k)]
-    fig = go.Figure(go.Heatmap(z=C, x=labels, y=labels, colorscale="Blues", showscale=False,
-                               text=C, texttemplate="%{text}", textfont=dict(size=18)))
+    fig = go.Figure(
+        go.Heatmap(
+            z=C,
+            x=labels,
+            y=labels,
+            colorscale="Blues",
+            showscale=False,
+            text=C,
+            texttemplate="%{text}",
+            textfont=dict(size=18),
+        )
+    )
     fig.update_layout(height=260, xaxis_title="predicted", yaxis_title="true")
     fig.update_yaxes(autorange="reversed")
     return fig
@@ -280,7 +470,7 @@ def _halfplane(theta, box):
     x0, x1, y0, y1 = box
     corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
     poly, cross = [], []
-    for k in range(4):                                 # Sutherland-Hodgman, one half-plane
+    for k in range(4):  # Sutherland-Hodgman, one half-plane
         P, Q = corners[k], corners[(k + 1) % 4]
         fp, fq = w1 * P[0] + w2 * P[1] + b, w1 * Q[0] + w2 * Q[1] + b
         if fp > 0:
@@ -300,12 +490,30 @@ def _perceptron_traces(X, theta, highlight, box):
     hx = [float(X[highlight, 0])] if highlight is not None else []
     hy = [float(X[highlight, 1])] if highlight is not None else []
     return [
-        go.Scatter(x=px, y=py, mode="lines", fill="toself", fillcolor="rgba(0,114,178,0.15)",
-                   line=dict(width=0), name="ŷ = 1 side", hoverinfo="skip"),
-        go.Scatter(x=[c[0] for c in cross], y=[c[1] for c in cross], mode="lines",
-                   name="wᵀx + b = 0", line=dict(color="black", width=3)),
-        go.Scatter(x=hx, y=hy, mode="markers", name="misclassified → update",
-                   marker=dict(size=22, color="rgba(0,0,0,0)", line=dict(color="black", width=3))),
+        go.Scatter(
+            x=px,
+            y=py,
+            mode="lines",
+            fill="toself",
+            fillcolor="rgba(0,114,178,0.15)",
+            line=dict(width=0),
+            name="ŷ = 1 side",
+            hoverinfo="skip",
+        ),
+        go.Scatter(
+            x=[c[0] for c in cross],
+            y=[c[1] for c in cross],
+            mode="lines",
+            name="wᵀx + b = 0",
+            line=dict(color="black", width=3),
+        ),
+        go.Scatter(
+            x=hx,
+            y=hy,
+            mode="markers",
+            name="misclassified → update",
+            marker=dict(size=22, color="rgba(0,0,0,0)", line=dict(color="black", width=3)),
+        ),
     ]
 
 
@@ -318,11 +526,20 @@ def perceptron_figure(X, y, thetas, who, u: int) -> go.Figure:
     fig = go.Figure(_perceptron_traces(X, thetas[u], highlight, box))
     for k in (0, 1):
         m = y == k
-        fig.add_trace(go.Scatter(x=X[m, 0], y=X[m, 1], mode="markers", name=f"y = {k}",
-                                 marker=dict(color=CLASS_COLOURS[k], size=10,
-                                             line=dict(color="white", width=1))))
-    fig.update_layout(title=f"after {u} of {len(thetas) - 1} updates", height=440,
-                      legend=dict(orientation="h", y=-0.15))
+        fig.add_trace(
+            go.Scatter(
+                x=X[m, 0],
+                y=X[m, 1],
+                mode="markers",
+                name=f"y = {k}",
+                marker=dict(color=CLASS_COLOURS[k], size=10, line=dict(color="white", width=1)),
+            )
+        )
+    fig.update_layout(
+        title=f"after {u} of {len(thetas) - 1} updates",
+        height=440,
+        legend=dict(orientation="h", y=-0.15),
+    )
     fig.update_xaxes(range=[box[0], box[1]], constrain="domain")
     fig.update_yaxes(range=[box[2], box[3]], scaleanchor="x", scaleratio=1)
     return fig
@@ -333,20 +550,43 @@ def perceptron_progress_figure(run, upto: int, bound: float | None) -> go.Figure
     per = np.asarray(run.mistakes_per_epoch)
     cum = np.cumsum(per)
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=np.arange(1, len(per) + 1), y=per, name="mistakes in epoch (right)",
-                         marker_color=NEG, opacity=0.6, yaxis="y2"))
-    fig.add_trace(go.Scatter(x=np.arange(1, len(per) + 1), y=cum, name="total updates",
-                             mode="lines+markers", line=dict(color=POS, width=3)))
+    fig.add_trace(
+        go.Bar(
+            x=np.arange(1, len(per) + 1),
+            y=per,
+            name="mistakes in epoch (right)",
+            marker_color=NEG,
+            opacity=0.6,
+            yaxis="y2",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=np.arange(1, len(per) + 1),
+            y=cum,
+            name="total updates",
+            mode="lines+markers",
+            line=dict(color=POS, width=3),
+        )
+    )
     if bound is not None and np.isfinite(bound):
-        fig.add_hline(y=bound, line=dict(color="black", dash="dash"),
-                      annotation_text=f"Novikoff bound (R/γ)² = {bound:.1f}")
+        fig.add_hline(
+            y=bound,
+            line=dict(color="black", dash="dash"),
+            annotation_text=f"Novikoff bound (R/γ)² = {bound:.1f}",
+        )
     if upto > 0 and len(run.who):
         ep = int(run.who[min(upto, len(run.who)) - 1, 0]) + 1
         fig.add_vline(x=ep, line=dict(color="grey", dash="dot"))
-    fig.update_layout(height=300, xaxis_title="epoch", yaxis_title="total updates",
-                      yaxis2=dict(overlaying="y", side="right", showgrid=False,
-                                  rangemode="tozero", title="mistakes"),
-                      legend=dict(orientation="h", y=1.2))
+    fig.update_layout(
+        height=300,
+        xaxis_title="epoch",
+        yaxis_title="total updates",
+        yaxis2=dict(
+            overlaying="y", side="right", showgrid=False, rangemode="tozero", title="mistakes"
+        ),
+        legend=dict(orientation="h", y=1.2),
+    )
     return fig
 
 
@@ -355,17 +595,38 @@ def universal_figure(fit, show_units: bool = True) -> go.Figure:
     fig = go.Figure()
     x = fit.x.astype(np.float32)
     if show_units:  # all n units as ONE trace broken by NaN gaps (n traces cost ~1.5 ms each)
-        units = fit.units[:64].astype(np.float32)                       # (n, G)
+        units = fit.units[:64].astype(np.float32)  # (n, G)
         gap = np.full((len(units), 1), np.nan, np.float32)
-        fig.add_trace(go.Scatter(x=np.tile(np.append(x, np.nan), len(units)),
-                                 y=np.hstack([units, gap]).ravel(), mode="lines",
-                                 line=dict(width=1, color=PALETTE[2]), opacity=0.6,
-                                 connectgaps=False, name="v_i σ(w_i x + b_i)",
-                                 hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=x, y=fit.g.astype(np.float32), mode="lines", name="target g(x)",
-                             line=dict(color="black", width=3, dash="dash")))
-    fig.add_trace(go.Scatter(x=x, y=fit.fit.astype(np.float32), mode="lines",
-                             name="f(x) = v₀ + Σ units", line=dict(color=POS, width=4)))
+        fig.add_trace(
+            go.Scatter(
+                x=np.tile(np.append(x, np.nan), len(units)),
+                y=np.hstack([units, gap]).ravel(),
+                mode="lines",
+                line=dict(width=1, color=PALETTE[2]),
+                opacity=0.6,
+                connectgaps=False,
+                name="v_i σ(w_i x + b_i)",
+                hoverinfo="skip",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=fit.g.astype(np.float32),
+            mode="lines",
+            name="target g(x)",
+            line=dict(color="black", width=3, dash="dash"),
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=fit.fit.astype(np.float32),
+            mode="lines",
+            name="f(x) = v₀ + Σ units",
+            line=dict(color=POS, width=4),
+        )
+    )
     lo = float(min(fit.g.min(), fit.fit.min()))
     hi = float(max(fit.g.max(), fit.fit.max()))
     pad = 0.25 * (hi - lo + 1e-9)
@@ -375,10 +636,22 @@ def universal_figure(fit, show_units: bool = True) -> go.Figure:
 
 
 def error_vs_n_figure(ns, errors, current: int | None = None) -> go.Figure:
-    fig = go.Figure(go.Scatter(x=list(ns), y=np.asarray(errors, np.float32), mode="lines+markers",
-                               line=dict(color=POS, width=3), name="max |f − g|"))
+    fig = go.Figure(
+        go.Scatter(
+            x=list(ns),
+            y=np.asarray(errors, np.float32),
+            mode="lines+markers",
+            line=dict(color=POS, width=3),
+            name="max |f − g|",
+        )
+    )
     if current is not None:
         fig.add_vline(x=current, line=dict(color="grey", dash="dot"))
-    fig.update_layout(height=300, xaxis_title="hidden units n", yaxis_title="max |f(x) − g(x)|",
-                      xaxis_type="log", yaxis_type="log")
+    fig.update_layout(
+        height=300,
+        xaxis_title="hidden units n",
+        yaxis_title="max |f(x) − g(x)|",
+        xaxis_type="log",
+        yaxis_type="log",
+    )
     return fig

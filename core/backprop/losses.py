@@ -17,6 +17,7 @@ Regularisation (MAP with a prior on the weights, §1.2), applied to weights, not
     L2  lambda * sum W^2    (Gaussian prior: ridge)      d/dW = 2 lambda W
     L1  lambda * sum |W|    (Laplace prior: sparsity)    d/dW = lambda sign(W)
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -19,6 +19,7 @@ which is exactly §1.3's dL/dw_k = (y - y_hat) sigma'(w^T h) h_k and dL/dh_k = (
 layer. Every intermediate (z, a, dL/da, sigma', delta) is returned so the page can show them per
 node; `core.backprop.verify` checks the gradients against torch.autograd and finite differences.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -74,12 +75,12 @@ class Forward:
 class Backward:
     """Per-node and per-edge quantities of a backward pass (index l as in `Forward`)."""
 
-    loss: float                      # data loss + penalty
+    loss: float  # data loss + penalty
     data_loss: float
-    dL_dyhat: np.ndarray             # (B, n_L)
-    dsigma: list[np.ndarray]         # sigma'(z_l) (hidden); head'(z_L) or nan for softmax
-    dL_da: list[np.ndarray]          # dL/da_l, l = 1..L-1 (hidden activations), [L] = dL/dy_hat
-    delta: list[np.ndarray]          # delta_l = dL/dz_l
+    dL_dyhat: np.ndarray  # (B, n_L)
+    dsigma: list[np.ndarray]  # sigma'(z_l) (hidden); head'(z_L) or nan for softmax
+    dL_da: list[np.ndarray]  # dL/da_l, l = 1..L-1 (hidden activations), [L] = dL/dy_hat
+    delta: list[np.ndarray]  # delta_l = dL/dz_l
     dW: list[np.ndarray] = field(default_factory=list)  # dL/dW_l (index l-1)
     db: list[np.ndarray] = field(default_factory=list)  # dL/db_l (index l-1)
 
@@ -89,7 +90,7 @@ def init_params(cfg: MLPConfig, seed: int = 0) -> tuple[list[np.ndarray], list[n
     rng = np.random.default_rng(seed)
     gain = np.sqrt(2.0) if cfg.activation == "relu" else 1.0
     Ws, bs = [], []
-    for fan_in, fan_out in zip(cfg.sizes[:-1], cfg.sizes[1:]):
+    for fan_in, fan_out in zip(cfg.sizes[:-1], cfg.sizes[1:], strict=False):
         Ws.append(rng.normal(0.0, gain / np.sqrt(fan_in), size=(fan_in, fan_out)))
         bs.append(np.zeros(fan_out))
     return Ws, bs
@@ -114,11 +115,11 @@ class MLP:
     def params(self) -> list[np.ndarray]:
         """[W_1, b_1, W_2, b_2, ...] (the same arrays, for in-place optimiser updates)."""
         out = []
-        for W, b in zip(self.W, self.b):
+        for W, b in zip(self.W, self.b, strict=False):
             out += [W, b]
         return out
 
-    def copy(self) -> "MLP":
+    def copy(self) -> MLP:
         return MLP(self.cfg, params=(self.W, self.b))
 
     def forward(self, x: np.ndarray) -> Forward:
@@ -140,8 +141,9 @@ class MLP:
         """z_L for inputs x (B, n_in). # (B, n_out)"""
         return self.forward(x).z[-1]
 
-    def backward(self, fw: Forward, t: np.ndarray, loss: str, reg: str = "none",
-                 lam: float = 0.0) -> Backward:
+    def backward(
+        self, fw: Forward, t: np.ndarray, loss: str, reg: str = "none", lam: float = 0.0
+    ) -> Backward:
         """Backpropagate L = mean ell(y_hat, t) + penalty through the cached forward pass ``fw``.
 
         ``t``: targets (B, n_out) (one-hot for softmax, see `losses.targets`).
@@ -151,8 +153,11 @@ class MLP:
             data_loss, _, dL_dyhat, delta_L = loss_and_delta(loss, self.cfg.head, fw.z[L], t)
             penalty = reg_value(self.W, reg, lam)
             y_hat = fw.a[L]
-            head_d = (np.full_like(y_hat, np.nan) if self.cfg.head == "softmax"  # not diagonal
-                      else head_derivative(self.cfg.head, fw.z[L], y_hat))
+            head_d = (
+                np.full_like(y_hat, np.nan)
+                if self.cfg.head == "softmax"  # not diagonal
+                else head_derivative(self.cfg.head, fw.z[L], y_hat)
+            )
             delta: list = [None] * (L + 1)
             dL_da: list = [None] * (L + 1)
             dsigma: list = [None] * (L + 1)
@@ -164,23 +169,33 @@ class MLP:
                 dW[l - 1] = fw.a[l - 1].T @ delta[l] + reg_grad(self.W[l - 1], reg, lam)
                 db[l - 1] = delta[l].sum(axis=0)
                 if l > 1:
-                    dL_da[l - 1] = delta[l] @ self.W[l - 1].T                 # (B, n_{l-1})
-                    dsigma[l - 1] = self.sigma.df(fw.z[l - 1], fw.a[l - 1])   # sigma'(z_{l-1})
-                    delta[l - 1] = dL_da[l - 1] * dsigma[l - 1]               # delta_{l-1}
-        return Backward(loss=data_loss + penalty, data_loss=data_loss, dL_dyhat=dL_dyhat,
-                        dsigma=dsigma, dL_da=dL_da, delta=delta, dW=dW, db=db)
+                    dL_da[l - 1] = delta[l] @ self.W[l - 1].T  # (B, n_{l-1})
+                    dsigma[l - 1] = self.sigma.df(fw.z[l - 1], fw.a[l - 1])  # sigma'(z_{l-1})
+                    delta[l - 1] = dL_da[l - 1] * dsigma[l - 1]  # delta_{l-1}
+        return Backward(
+            loss=data_loss + penalty,
+            data_loss=data_loss,
+            dL_dyhat=dL_dyhat,
+            dsigma=dsigma,
+            dL_da=dL_da,
+            delta=delta,
+            dW=dW,
+            db=db,
+        )
 
-    def loss_and_grads(self, x: np.ndarray, t: np.ndarray, loss: str, reg: str = "none",
-                       lam: float = 0.0) -> tuple[float, list[np.ndarray]]:
+    def loss_and_grads(
+        self, x: np.ndarray, t: np.ndarray, loss: str, reg: str = "none", lam: float = 0.0
+    ) -> tuple[float, list[np.ndarray]]:
         """(L, [dL/dW_1, dL/db_1, ...]) in the order of `params`."""
         bw = self.backward(self.forward(x), t, loss, reg, lam)
         grads = []
-        for gW, gb in zip(bw.dW, bw.db):
+        for gW, gb in zip(bw.dW, bw.db, strict=False):
             grads += [gW, gb]
         return bw.loss, grads
 
-    def loss_value(self, x: np.ndarray, t: np.ndarray, loss: str, reg: str = "none",
-                   lam: float = 0.0) -> float:
+    def loss_value(
+        self, x: np.ndarray, t: np.ndarray, loss: str, reg: str = "none", lam: float = 0.0
+    ) -> float:
         """L(theta) only (forward pass), e.g. for finite differences."""
         data_loss = loss_and_delta(loss, self.cfg.head, self.logits(x), t)[0]
         return data_loss + reg_value(self.W, reg, lam)

@@ -10,6 +10,7 @@ Gradient descent (§1.3) is theta <- theta - eta grad_theta L. Its two common re
 
 Updates are in place, so an `MLP`'s own arrays move.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,7 +23,7 @@ class SGD:
         self.params, self.lr = params, float(lr)
 
     def step(self, grads: list[np.ndarray]) -> None:
-        for p, g in zip(self.params, grads):
+        for p, g in zip(self.params, grads, strict=False):
             p -= self.lr * g
 
 
@@ -34,7 +35,7 @@ class Momentum:
         self.v = [np.zeros_like(p) for p in params]
 
     def step(self, grads: list[np.ndarray]) -> None:
-        for p, v, g in zip(self.params, self.v, grads):
+        for p, v, g in zip(self.params, self.v, grads, strict=False):
             v *= self.mu
             v += g
             p -= self.lr * v
@@ -43,8 +44,14 @@ class Momentum:
 class Adam:
     """Adam (Kingma & Ba 2015) with bias correction; defaults are the paper's."""
 
-    def __init__(self, params: list[np.ndarray], lr: float, beta1: float = 0.9,
-                 beta2: float = 0.999, eps: float = 1e-8):
+    def __init__(
+        self,
+        params: list[np.ndarray],
+        lr: float,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+    ):
         self.params, self.lr = params, float(lr)
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
         self.m = [np.zeros_like(p) for p in params]
@@ -53,13 +60,13 @@ class Adam:
 
     def step(self, grads: list[np.ndarray]) -> None:
         self.t += 1
-        c1 = 1.0 - self.beta1 ** self.t
-        c2 = 1.0 - self.beta2 ** self.t
-        for p, m, s, g in zip(self.params, self.m, self.s, grads):
+        c1 = 1.0 - self.beta1**self.t
+        c2 = 1.0 - self.beta2**self.t
+        for p, m, s, g in zip(self.params, self.m, self.s, grads, strict=False):
             m *= self.beta1
-            m += (1.0 - self.beta1) * g            # m = b1 m + (1 - b1) g
+            m += (1.0 - self.beta1) * g  # m = b1 m + (1 - b1) g
             s *= self.beta2
-            s += (1.0 - self.beta2) * g * g        # s = b2 s + (1 - b2) g^2
+            s += (1.0 - self.beta2) * g * g  # s = b2 s + (1 - b2) g^2
             p -= self.lr * (m / c1) / (np.sqrt(s / c2) + self.eps)
 
 

@@ -14,6 +14,7 @@ theta = 0 the rule makes at most (R / gamma)^2 mistakes (updates), for any eta >
 separating u gives a valid bound; `novikoff_bound` uses the max-margin one (tightest).
 On XOR no separating u exists and the rule never stops updating.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,8 +29,9 @@ def augment(X: np.ndarray) -> np.ndarray:
     return np.hstack([X, np.ones((len(X), 1))])
 
 
-def separable_set(n: int = 40, margin: float = 0.15,
-                  seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def separable_set(
+    n: int = 40, margin: float = 0.15, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """n points uniform on [-1, 1]^2 labelled by the line x1 + 0.3 x2 + 0.1 = 0, none closer
     than ``margin`` to it (rejection sampling, seeded): linearly separable by construction."""
     rng = np.random.default_rng(seed)
@@ -60,10 +62,11 @@ class PerceptronRun:
         return len(self.thetas) - 1
 
 
-def rosenblatt(X: np.ndarray, y: np.ndarray, eta: float = 1.0,
-               max_epochs: int = 100) -> PerceptronRun:
+def rosenblatt(
+    X: np.ndarray, y: np.ndarray, eta: float = 1.0, max_epochs: int = 100
+) -> PerceptronRun:
     """Run the perceptron rule from theta = 0 until an error-free epoch or ``max_epochs``."""
-    Xa = augment(X)                      # (n, 3)
+    Xa = augment(X)  # (n, 3)
     y = np.asarray(y, np.int64)
     theta = np.zeros(3)
     thetas, who, per_epoch = [theta.copy()], [], []
@@ -71,7 +74,7 @@ def rosenblatt(X: np.ndarray, y: np.ndarray, eta: float = 1.0,
     for epoch in range(max_epochs):
         mistakes = 0
         for i in range(len(Xa)):
-            y_hat = int(theta @ Xa[i] > 0)          # y_hat = 1{theta^T x~ > 0}
+            y_hat = int(theta @ Xa[i] > 0)  # y_hat = 1{theta^T x~ > 0}
             if y_hat != y[i]:
                 theta = theta + eta * (y[i] - y_hat) * Xa[i]
                 thetas.append(theta.copy())
@@ -81,8 +84,13 @@ def rosenblatt(X: np.ndarray, y: np.ndarray, eta: float = 1.0,
         if mistakes == 0:
             converged = True
             break
-    return PerceptronRun(np.array(thetas), np.array(who, dtype=np.int64).reshape(-1, 2),
-                         per_epoch, converged, len(per_epoch))
+    return PerceptronRun(
+        np.array(thetas),
+        np.array(who, dtype=np.int64).reshape(-1, 2),
+        per_epoch,
+        converged,
+        len(per_epoch),
+    )
 
 
 class PerceptronReplay:
@@ -104,8 +112,7 @@ class PerceptronReplay:
     def metrics(self) -> dict[str, float]:
         u = self.steps_done
         epoch = int(self.run.who[u - 1, 0]) + 1 if u > 0 else 0
-        return {"updates": float(u), "epoch": float(epoch),
-                "done": float(u >= self.run.n_updates)}
+        return {"updates": float(u), "epoch": float(epoch), "done": float(u >= self.run.n_updates)}
 
 
 @dataclass(frozen=True)
@@ -122,18 +129,24 @@ class NovikoffBound:
 def novikoff_bound(X: np.ndarray, y: np.ndarray) -> NovikoffBound:
     """R = max ||x~||; the max-margin u (hard-margin SVM through the origin of x~-space)."""
     Xa = augment(X)
-    s = 2.0 * np.asarray(y, np.float64) - 1.0          # labels in {-1, +1}
+    s = 2.0 * np.asarray(y, np.float64) - 1.0  # labels in {-1, +1}
     R = float(np.max(np.linalg.norm(Xa, axis=1)))
-    A = s[:, None] * Xa                                 # rows s_i x~_i
+    A = s[:, None] * Xa  # rows s_i x~_i
     # feasibility: is there u with s_i u^T x~_i >= 1 for all i?  (linear program)
-    lp = linprog(np.zeros(3), A_ub=-A, b_ub=-np.ones(len(A)), bounds=[(None, None)] * 3,
-                 method="highs")
+    lp = linprog(
+        np.zeros(3), A_ub=-A, b_ub=-np.ones(len(A)), bounds=[(None, None)] * 3, method="highs"
+    )
     if lp.status != 0:
         return NovikoffBound(False, R, float("nan"), float("inf"), np.zeros(3))
     # max margin: min 1/2 ||u||^2 s.t. A u >= 1, started from the feasible LP point
-    qp = minimize(lambda u: 0.5 * u @ u, lp.x, jac=lambda u: u, method="SLSQP",
-                  constraints=[{"type": "ineq", "fun": lambda u: A @ u - 1.0,
-                                "jac": lambda u: A}], options={"maxiter": 200, "ftol": 1e-12})
+    qp = minimize(
+        lambda u: 0.5 * u @ u,
+        lp.x,
+        jac=lambda u: u,
+        method="SLSQP",
+        constraints=[{"type": "ineq", "fun": lambda u: A @ u - 1.0, "jac": lambda u: A}],
+        options={"maxiter": 200, "ftol": 1e-12},
+    )
     u = qp.x if qp.success and np.min(A @ qp.x) > 0 else lp.x
     gamma = float(np.min(A @ u) / np.linalg.norm(u))  # margin of the unit vector u/||u||
     return NovikoffBound(True, R, gamma, (R / gamma) ** 2, u / np.linalg.norm(u))

@@ -13,6 +13,7 @@ Stages for a network with L weight layers (sizes n_0..n_L):
 values, and table rows. The numbers are the ones `MLP.backward` computes (B = 1, so the batch
 mean is the point's own loss; the penalty's gradient is included in dL/dW when regularising).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -43,8 +44,9 @@ def _fmt(v: float) -> str:
     return f"{v:.3g}" if np.isfinite(v) else "–"
 
 
-def step_through(net: MLP, x: np.ndarray, t: np.ndarray, loss: str, reg: str = "none",
-                 lam: float = 0.0) -> list[Stage]:
+def step_through(
+    net: MLP, x: np.ndarray, t: np.ndarray, loss: str, reg: str = "none", lam: float = 0.0
+) -> list[Stage]:
     """Forward then backward for one point ``x`` (1, n_0) with target ``t`` (1, n_L)."""
     fw = net.forward(x)
     bw = net.backward(fw, t, loss, reg, lam)
@@ -71,24 +73,46 @@ def step_through(net: MLP, x: np.ndarray, t: np.ndarray, loss: str, reg: str = "
                 rows.append({"node": nm, "a = x": fw.a[0][0, j]})
         else:
             kind = "head" if l == L else "σ"
-            title = (f"Forward, layer {l}: z{l} = a{l - 1} W{l} + b{l}, a{l} = "
-                     f"{'ŷ = ' + net.cfg.head if l == L else net.cfg.activation}(z{l})")
+            title = (
+                f"Forward, layer {l}: z{l} = a{l - 1} W{l} + b{l}, a{l} = "
+                f"{'ŷ = ' + net.cfg.head if l == L else net.cfg.activation}(z{l})"
+            )
             for j, nm in enumerate(names(l)):
                 rows.append({"node": nm, "z": fw.z[l][0, j], f"a = {kind}(z)": fw.a[l][0, j]})
-        stages.append(Stage(title, [v.copy() for v in vals],
-                            [[_fmt(v) for v in layer] for layer in vals],
-                            [W.copy() for W in net.W], tuple(range(l)), "a", "w", rows))
+        stages.append(
+            Stage(
+                title,
+                [v.copy() for v in vals],
+                [[_fmt(v) for v in layer] for layer in vals],
+                [W.copy() for W in net.W],
+                tuple(range(l)),
+                "a",
+                "w",
+                rows,
+            )
+        )
     # ---------------------------------------------------------------- loss
     grads = [v.copy() for v in nan_nodes]
     grads[L] = bw.dL_dyhat[0]
-    rows = [{"quantity": "loss L (incl. penalty)", "value": bw.loss},
-            {"quantity": "data loss ℓ(ŷ, y)", "value": bw.data_loss}]
+    rows = [
+        {"quantity": "loss L (incl. penalty)", "value": bw.loss},
+        {"quantity": "data loss ℓ(ŷ, y)", "value": bw.data_loss},
+    ]
     for j, nm in enumerate(names(L)):
         rows.append({"quantity": f"target y for {nm}", "value": float(t[0, j])})
         rows.append({"quantity": f"∂L/∂{nm}", "value": float(bw.dL_dyhat[0, j])})
-    stages.append(Stage(f"Loss: L = {loss}(ŷ, y) = {bw.loss:.4g}; ∂L/∂ŷ starts the backward pass",
-                        [g.copy() for g in grads], [[_fmt(v) for v in layer] for layer in grads],
-                        [W.copy() for W in net.W], (), "∂L/∂ŷ", "w", rows))
+    stages.append(
+        Stage(
+            f"Loss: L = {loss}(ŷ, y) = {bw.loss:.4g}; ∂L/∂ŷ starts the backward pass",
+            [g.copy() for g in grads],
+            [[_fmt(v) for v in layer] for layer in grads],
+            [W.copy() for W in net.W],
+            (),
+            "∂L/∂ŷ",
+            "w",
+            rows,
+        )
+    )
     # ---------------------------------------------------------------- backward
     edges = [np.full_like(W, np.nan) for W in net.W]
     deltas = [v.copy() for v in nan_nodes]
@@ -97,25 +121,44 @@ def step_through(net: MLP, x: np.ndarray, t: np.ndarray, loss: str, reg: str = "
         edges[l - 1] = bw.dW[l - 1]
         rows = []
         for j, nm in enumerate(names(l)):
-            rows.append({"node": nm, "∂L/∂a": float(bw.dL_da[l][0, j]),
-                         "σ'(z)": float(bw.dsigma[l][0, j]), "δ = ∂L/∂z": float(bw.delta[l][0, j]),
-                         "∂L/∂b": float(bw.db[l - 1][j])})
+            rows.append(
+                {
+                    "node": nm,
+                    "∂L/∂a": float(bw.dL_da[l][0, j]),
+                    "σ'(z)": float(bw.dsigma[l][0, j]),
+                    "δ = ∂L/∂z": float(bw.delta[l][0, j]),
+                    "∂L/∂b": float(bw.db[l - 1][j]),
+                }
+            )
         edge_rows = []
         for i, src in enumerate(names(l - 1)):
             for j, dst in enumerate(names(l)):
-                edge_rows.append({"edge": f"{src}→{dst}", "w": float(net.W[l - 1][i, j]),
-                                  "a (source)": float(fw.a[l - 1][0, i]),
-                             "δ = ∂L/∂z": float(bw.delta[l][0, j]),
-                             "∂L/∂w = a·δ (+reg)": float(bw.dW[l - 1][i, j])})
+                edge_rows.append(
+                    {
+                        "edge": f"{src}→{dst}",
+                        "w": float(net.W[l - 1][i, j]),
+                        "a (source)": float(fw.a[l - 1][0, i]),
+                        "δ = ∂L/∂z": float(bw.delta[l][0, j]),
+                        "∂L/∂w = a·δ (+reg)": float(bw.dW[l - 1][i, j]),
+                    }
+                )
         if l == L and net.cfg.head == "softmax":
             how = "δ_L = ŷ − y (softmax Jacobian folded in)"
         elif l == L:
             how = "δ_L = ∂L/∂ŷ · head'(z_L)"
         else:
             how = f"δ{l} = (δ{l + 1} W{l + 1}ᵀ) ⊙ σ'(z{l})"
-        stages.append(Stage(f"Backward, layer {l}: {how}; ∂L/∂W{l} = a{l - 1}ᵀ δ{l}",
-                            [d.copy() for d in deltas], [[_fmt(v) for v in layer]
-                                                         for layer in deltas],
-                            [E.copy() for E in edges], (l - 1,), "δ", "∂L/∂w", rows,
-                            edge_rows))
+        stages.append(
+            Stage(
+                f"Backward, layer {l}: {how}; ∂L/∂W{l} = a{l - 1}ᵀ δ{l}",
+                [d.copy() for d in deltas],
+                [[_fmt(v) for v in layer] for layer in deltas],
+                [E.copy() for E in edges],
+                (l - 1,),
+                "δ",
+                "∂L/∂w",
+                rows,
+                edge_rows,
+            )
+        )
     return stages

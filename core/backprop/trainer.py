@@ -11,6 +11,7 @@ Minibatches walk through a fresh seeded permutation each epoch. If the loss, a g
 weight becomes non-finite, or a weight or bias exceeds 1e8 in magnitude, the run is marked
 diverged and every later ``step`` returns NaN metrics (the UI pauses on NaN).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -57,8 +58,10 @@ def resolve_loss(loss: str, data: Split) -> tuple[str, str | None]:
     if data.task == "regression" and loss in ("bce", "softmax_ce"):
         return "mse", f"{loss} needs class labels; this regression set is trained with MSE."
     if data.task == "classification" and data.n_classes > 2 and loss != "softmax_ce":
-        return "softmax_ce", (f"{data.n_classes} classes need a categorical output; trained with "
-                              "softmax + cross-entropy.")
+        return "softmax_ce", (
+            f"{data.n_classes} classes need a categorical output; trained with "
+            "softmax + cross-entropy."
+        )
     return loss, None
 
 
@@ -91,12 +94,14 @@ class BackpropTrainer:
         check_features(cfg.features)
         self.head = head_for(self.loss, data.task)
         k = data.n_classes if self.head == "softmax" else 1
-        self.net = MLP(MLPConfig(len(cfg.features), tuple(cfg.hidden), k, cfg.activation,
-                                 self.head), seed=cfg.seed)
+        self.net = MLP(
+            MLPConfig(len(cfg.features), tuple(cfg.hidden), k, cfg.activation, self.head),
+            seed=cfg.seed,
+        )
         self.opt = make_optimizer(cfg.optimizer, self.net.params(), cfg.lr)
         self.phi_train = make_features(data.X_train, cfg.features)  # (n, d)
         self.phi_test = make_features(data.X_test, cfg.features)
-        self.t_train = targets(data.y_train, k, self.head)            # (n, k)
+        self.t_train = targets(data.y_train, k, self.head)  # (n, k)
         self.t_test = targets(data.y_test, k, self.head)
         self.batch_size = int(max(1, min(cfg.batch_size, len(self.phi_train))))
         self._rng = np.random.default_rng(cfg.seed + 7)
@@ -113,7 +118,7 @@ class BackpropTrainer:
         if self._pos + self.batch_size > len(self._perm):
             self._perm = self._rng.permutation(len(self.phi_train))
             self._pos = 0
-        idx = self._perm[self._pos:self._pos + self.batch_size]
+        idx = self._perm[self._pos : self._pos + self.batch_size]
         self._pos += self.batch_size
         return idx
 
@@ -125,8 +130,9 @@ class BackpropTrainer:
                 if self.diverged:
                     break
                 idx = self._next_batch()
-                L, grads = self.net.loss_and_grads(self.phi_train[idx], self.t_train[idx],
-                                                   self.loss, cfg.regularizer, cfg.reg_rate)
+                L, grads = self.net.loss_and_grads(
+                    self.phi_train[idx], self.t_train[idx], self.loss, cfg.regularizer, cfg.reg_rate
+                )
                 self.steps_done += 1
                 if not np.isfinite(L) or not all(np.isfinite(g).all() for g in grads):
                     self.diverged = f"the loss or a gradient overflowed at step {self.steps_done}"
@@ -135,8 +141,10 @@ class BackpropTrainer:
                 self.opt.step(grads)
                 big = max(float(np.max(np.abs(p))) for p in self.net.params())
                 if not np.isfinite(big) or big > WEIGHT_LIMIT:
-                    self.diverged = (f"a parameter reached {big:.3g} at step {self.steps_done} "
-                                     f"(limit {WEIGHT_LIMIT:.0e})")
+                    self.diverged = (
+                        f"a parameter reached {big:.3g} at step {self.steps_done} "
+                        f"(limit {WEIGHT_LIMIT:.0e})"
+                    )
         metrics = self.evaluate()
         self._record(metrics)
         return metrics

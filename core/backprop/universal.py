@@ -14,6 +14,7 @@ so max_x |f(x) - g(x)| shrinks with n for continuous g; at a jump (step, sawtoot
 it stays near half the jump, because the theorem needs g continuous. Targets come from a fixed
 list: no user code is evaluated.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,9 +25,12 @@ from core.backprop.activations import get_activation
 
 TARGETS = {
     "sin": ("sin 2πx", lambda x: np.sin(2 * np.pi * x)),
-    "gaussian_bump": ("Gaussian bump exp(−(x−½)²/0.02)", lambda x: np.exp(-(x - 0.5) ** 2 / 0.02)),
+    "gaussian_bump": (
+        "Gaussian bump exp(−(x−½)²/0.02)",
+        lambda x: np.exp(-((x - 0.5) ** 2) / 0.02),
+    ),
     "abs": ("|2x − 1|", lambda x: np.abs(2 * x - 1)),
-    "x_squared": ("x²", lambda x: x ** 2),
+    "x_squared": ("x²", lambda x: x**2),
     "step": ("step 1{x > ½}", lambda x: (x > 0.5).astype(np.float64)),
     "sawtooth": ("sawtooth 3x mod 1", lambda x: np.mod(3 * x, 1.0)),
     "square_wave": ("square wave sign sin 4πx", lambda x: np.sign(np.sin(4 * np.pi * x))),
@@ -59,29 +63,31 @@ class UAFit:
         return float(np.max(np.abs(self.fit - self.g)))
 
 
-def fit_universal(target: str, n: int, activation: str = "sigmoid", steepness: float = 4.0,
-                  n_grid: int = 401) -> UAFit:
+def fit_universal(
+    target: str, n: int, activation: str = "sigmoid", steepness: float = 4.0, n_grid: int = 401
+) -> UAFit:
     """Fit n units of ``activation`` to ``target`` on [0, 1] (see the module docstring)."""
     if n < 1:
         raise ValueError(f"need at least one hidden unit, got {n}")
     if activation not in UA_ACTIVATIONS:
-        raise ValueError(f"unknown activation: {activation!r}; choose from "
-                         f"{', '.join(UA_ACTIVATIONS)}")
+        raise ValueError(
+            f"unknown activation: {activation!r}; choose from {', '.join(UA_ACTIVATIONS)}"
+        )
     sigma = get_activation(activation).f
-    x = np.linspace(0.0, 1.0, n_grid)              # (G,)
+    x = np.linspace(0.0, 1.0, n_grid)  # (G,)
     g = target_fn(target)(x)
-    c = np.arange(n) / n                           # centres c_i
+    c = np.arange(n) / n  # centres c_i
     if activation == "relu":
         w = np.ones(n)
     else:
         w = np.full(n, steepness * n)
     b = -w * c
-    H = sigma(np.outer(x, w) + b)                  # (G, n): sigma(w_i x + b_i)
+    H = sigma(np.outer(x, w) + b)  # (G, n): sigma(w_i x + b_i)
     # (v_0, v) = argmin ||v_0 + H v - g||^2 (minimum-norm least squares, via the SVD)
-    A = np.hstack([np.ones((n_grid, 1)), H])       # (G, n + 1)
+    A = np.hstack([np.ones((n_grid, 1)), H])  # (G, n + 1)
     coef = np.linalg.lstsq(A, g, rcond=1e-12)[0]
     v0, v = float(coef[0]), coef[1:]
-    units = (H * v).T                              # (n, G): v_i sigma(w_i x + b_i)
+    units = (H * v).T  # (n, G): v_i sigma(w_i x + b_i)
     return UAFit(x, g, units, v0 + units.sum(axis=0), w, b, v, v0)
 
 

@@ -11,6 +11,7 @@ Two independent references for dL/dtheta of the same network, loss and penalty:
 
 `gradient_check` returns both max |Delta| numbers that the page displays live.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,8 +37,9 @@ def _torch_sigma(name: str, z: torch.Tensor) -> torch.Tensor:
     raise ValueError(f"unknown activation: {name!r}")
 
 
-def autograd_loss(net: MLP, Ws, bs, x: torch.Tensor, t: torch.Tensor, loss: str, reg: str,
-                  lam: float) -> torch.Tensor:
+def autograd_loss(
+    net: MLP, Ws, bs, x: torch.Tensor, t: torch.Tensor, loss: str, reg: str, lam: float
+) -> torch.Tensor:
     """L(theta) in torch float64, written independently of the numpy code."""
     a = x
     L = len(Ws)
@@ -59,29 +61,38 @@ def autograd_loss(net: MLP, Ws, bs, x: torch.Tensor, t: torch.Tensor, loss: str,
         else:
             raise ValueError(f"unknown loss: {loss!r}")
     if reg == "l2" and lam:
-        data = data + lam * sum((W ** 2).sum() for W in Ws)
+        data = data + lam * sum((W**2).sum() for W in Ws)
     elif reg == "l1" and lam:
         data = data + lam * sum(W.abs().sum() for W in Ws)
     return data
 
 
-def autograd_grads(net: MLP, x: np.ndarray, t: np.ndarray, loss: str, reg: str = "none",
-                   lam: float = 0.0) -> tuple[float, list[np.ndarray]]:
+def autograd_grads(
+    net: MLP, x: np.ndarray, t: np.ndarray, loss: str, reg: str = "none", lam: float = 0.0
+) -> tuple[float, list[np.ndarray]]:
     """(L, grads) from torch.autograd in float64, in `MLP.params` order."""
     Ws = [torch.tensor(W, dtype=torch.float64, requires_grad=True) for W in net.W]
     bs = [torch.tensor(b, dtype=torch.float64, requires_grad=True) for b in net.b]
     xt = torch.as_tensor(np.asarray(x, np.float64))
     tt = torch.as_tensor(np.asarray(t, np.float64))
     L = autograd_loss(net, Ws, bs, xt, tt, loss, reg, lam)
-    flat = [p for pair in zip(Ws, bs) for p in pair]
+    flat = [p for pair in zip(Ws, bs, strict=False) for p in pair]
     gs = torch.autograd.grad(L, flat, allow_unused=True)
-    return float(L.detach()), [np.zeros(p.shape) if g is None else g.detach().numpy()
-                      for p, g in zip(flat, gs)]
+    return float(L.detach()), [
+        np.zeros(p.shape) if g is None else g.detach().numpy() for p, g in zip(flat, gs, strict=False)
+    ]
 
 
-def finite_difference_grads(net: MLP, x: np.ndarray, t: np.ndarray, loss: str,
-                            reg: str = "none", lam: float = 0.0, h: float = 1e-5,
-                            indices=None) -> list[tuple[int, int, float]]:
+def finite_difference_grads(
+    net: MLP,
+    x: np.ndarray,
+    t: np.ndarray,
+    loss: str,
+    reg: str = "none",
+    lam: float = 0.0,
+    h: float = 1e-5,
+    indices=None,
+) -> list[tuple[int, int, float]]:
     """Central differences (L(theta + h e_i) - L(theta - h e_i)) / 2h.
 
     ``indices``: list of (param index, flat index) pairs; None means every parameter.
@@ -128,16 +139,29 @@ class GradCheck:
     max_abs_grad: float
 
 
-def gradient_check(net: MLP, x: np.ndarray, t: np.ndarray, loss: str, reg: str = "none",
-                   lam: float = 0.0, n_fd: int = 64, seed: int = 0) -> GradCheck:
+def gradient_check(
+    net: MLP,
+    x: np.ndarray,
+    t: np.ndarray,
+    loss: str,
+    reg: str = "none",
+    lam: float = 0.0,
+    n_fd: int = 64,
+    seed: int = 0,
+) -> GradCheck:
     """Compare the hand gradients with autograd (all) and finite differences (``n_fd`` of them)."""
     net = net.copy()
     L, hand = net.loss_and_grads(x, t, loss, reg, lam)
     _, ref = autograd_grads(net, x, t, loss, reg, lam)
-    d_auto = max(float(np.max(np.abs(g - r))) for g, r in zip(hand, ref))
+    d_auto = max(float(np.max(np.abs(g - r))) for g, r in zip(hand, ref, strict=False))
     idx = sample_indices(net, n_fd, seed)
     fd = finite_difference_grads(net, x, t, loss, reg, lam, indices=idx)
     d_fd = max(abs(hand[p].reshape(-1)[i] - est) for p, i, est in fd)
-    return GradCheck(loss=L, max_abs_autograd=d_auto, max_abs_fd=float(d_fd),
-                     n_params=sum(g.size for g in hand), n_fd=len(idx),
-                     max_abs_grad=max(float(np.max(np.abs(g))) for g in hand))
+    return GradCheck(
+        loss=L,
+        max_abs_autograd=d_auto,
+        max_abs_fd=float(d_fd),
+        n_params=sum(g.size for g in hand),
+        n_fd=len(idx),
+        max_abs_grad=max(float(np.max(np.abs(g))) for g in hand),
+    )

@@ -17,6 +17,7 @@ Receptive field of a stack (jump j = distance in input pixels between neighbouri
     r_l = r_{l-1} + (k_eff,l - 1) j_{l-1},   j_l = j_{l-1} s_l,
     start_l = start_{l-1} + ((k_eff,l - 1) / 2 - p_l) j_{l-1}     (centre of the first unit)
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,8 +30,9 @@ def conv_output_size(n: int, k: int, s: int = 1, p: int = 0, d: int = 1) -> int:
     return (n + 2 * p - d * (k - 1) - 1) // s + 1
 
 
-def conv_transpose_output_size(n: int, k: int, s: int = 1, p: int = 0, a: int = 0,
-                               d: int = 1) -> int:
+def conv_transpose_output_size(
+    n: int, k: int, s: int = 1, p: int = 0, a: int = 0, d: int = 1
+) -> int:
     """(n - 1) s - 2p + d (k - 1) + a + 1."""
     return (n - 1) * s - 2 * p + d * (k - 1) + a + 1
 
@@ -38,15 +40,19 @@ def conv_transpose_output_size(n: int, k: int, s: int = 1, p: int = 0, a: int = 
 def conv_output_formula(n: int, k: int, s: int, p: int, d: int) -> str:
     """The output-size formula as LaTeX with the current numbers substituted."""
     out = conv_output_size(n, k, s, p, d)
-    return (rf"n_\text{{out}} = \left\lfloor \frac{{n + 2p - d(k-1) - 1}}{{s}} \right\rfloor + 1"
-            rf" = \left\lfloor \frac{{{n} + 2\cdot{p} - {d}\cdot({k}-1) - 1}}{{{s}}} \right\rfloor + 1"
-            rf" = {out}")
+    return (
+        rf"n_\text{{out}} = \left\lfloor \frac{{n + 2p - d(k-1) - 1}}{{s}} \right\rfloor + 1"
+        rf" = \left\lfloor \frac{{{n} + 2\cdot{p} - {d}\cdot({k}-1) - 1}}{{{s}}} \right\rfloor + 1"
+        rf" = {out}"
+    )
 
 
 def conv_transpose_formula(n: int, k: int, s: int, p: int, a: int) -> str:
     out = conv_transpose_output_size(n, k, s, p, a)
-    return (rf"n_\text{{out}} = (n-1)s - 2p + (k-1) + a + 1 = ({n}-1)\cdot{s} - 2\cdot{p}"
-            rf" + ({k}-1) + {a} + 1 = {out}")
+    return (
+        rf"n_\text{{out}} = (n-1)s - 2p + (k-1) + a + 1 = ({n}-1)\cdot{s} - 2\cdot{p}"
+        rf" + ({k}-1) + {a} + 1 = {out}"
+    )
 
 
 def conv_params(c_in: int, c_out: int, k: int, bias: bool = True, groups: int = 1) -> int:
@@ -60,15 +66,17 @@ def conv_params(c_in: int, c_out: int, k: int, bias: bool = True, groups: int = 
 class Layer:
     """One layer of a receptive-field stack."""
 
-    kind: str = "conv"    # "conv" or "pool" (pooling has the same geometry, no weights)
-    k: int = 3            # kernel size
-    s: int = 1            # stride
-    p: int = 0            # padding
-    d: int = 1            # dilation
+    kind: str = "conv"  # "conv" or "pool" (pooling has the same geometry, no weights)
+    k: int = 3  # kernel size
+    s: int = 1  # stride
+    p: int = 0  # padding
+    d: int = 1  # dilation
 
     def __post_init__(self):
         if self.kind not in LAYER_KINDS:
-            raise ValueError(f"unknown layer kind: {self.kind!r}; choose from {', '.join(LAYER_KINDS)}")
+            raise ValueError(
+                f"unknown layer kind: {self.kind!r}; choose from {', '.join(LAYER_KINDS)}"
+            )
         if min(self.k, self.s, self.d) < 1 or self.p < 0:
             raise ValueError(f"layer sizes must be positive: {self}")
 
@@ -94,9 +102,15 @@ def receptive_field(layers: list[Layer], n_in: int) -> list[RFRow]:
     for i, L in enumerate(layers, 1):
         prev = rows[-1]
         n = conv_output_size(prev.n, L.k, L.s, L.p, L.d)
-        rows.append(RFRow(f"{i}: {L.kind} k={L.k} s={L.s} p={L.p} d={L.d}", n,
-                          prev.r + (L.k_eff - 1) * prev.j, prev.j * L.s,
-                          prev.start + ((L.k_eff - 1) / 2 - L.p) * prev.j))
+        rows.append(
+            RFRow(
+                f"{i}: {L.kind} k={L.k} s={L.s} p={L.p} d={L.d}",
+                n,
+                prev.r + (L.k_eff - 1) * prev.j,
+                prev.j * L.s,
+                prev.start + ((L.k_eff - 1) / 2 - L.p) * prev.j,
+            )
+        )
     return rows
 
 

@@ -4,6 +4,7 @@ Big images (photos, feature maps) travel as one PNG inside ``go.Image`` (a 512-p
 few hundred kB instead of a 262k-cell heatmap); small numeric grids are heatmaps with the numbers
 written in the cells, so a step-through reads like the notes' figures.
 """
+
 from __future__ import annotations
 
 import base64
@@ -15,17 +16,21 @@ from PIL import Image
 
 from core.theme import PALETTE
 
-HIGHLIGHT = PALETTE[3]   # vermillion: patch / argmax / receptive field outlines
-SECOND = PALETTE[1]      # orange: the output cell / second highlight
-_RDBU = np.array([[5, 48, 97], [67, 147, 195], [247, 247, 247], [214, 96, 77], [103, 0, 31]],
-                 np.float32)  # RdBu reversed: negative blue, positive red
+HIGHLIGHT = PALETTE[3]  # vermillion: patch / argmax / receptive field outlines
+SECOND = PALETTE[1]  # orange: the output cell / second highlight
+_RDBU = np.array(
+    [[5, 48, 97], [67, 147, 195], [247, 247, 247], [214, 96, 77], [103, 0, 31]], np.float32
+)  # RdBu reversed: negative blue, positive red
 
 
 def _lut(anchors: np.ndarray, n: int = 256) -> np.ndarray:
     """An n-entry colour table interpolated between equally spaced anchor colours."""
     t = np.linspace(0, len(anchors) - 1, n)
-    return np.stack([np.interp(t, np.arange(len(anchors)), anchors[:, c]) for c in range(3)],
-                    1).round().astype(np.uint8)
+    return (
+        np.stack([np.interp(t, np.arange(len(anchors)), anchors[:, c]) for c in range(3)], 1)
+        .round()
+        .astype(np.uint8)
+    )
 
 
 _SIGNED_LUT = _lut(_RDBU, 255)  # odd length: index 127 is exactly the white of 0
@@ -75,8 +80,13 @@ def _image_trace(img, signed: bool | None = None, axis: str = "") -> dict:
     return dict(type="image", source=src, hoverinfo="skip", xaxis=f"x{axis}", yaxis=f"y{axis}")
 
 
-def _panels(titles: list[str], widths: list[float] | None = None, gap: float = 0.03,
-            square: bool = True, heights: list[float] | None = None) -> dict:
+def _panels(
+    titles: list[str],
+    widths: list[float] | None = None,
+    gap: float = 0.03,
+    square: bool = True,
+    heights: list[float] | None = None,
+) -> dict:
     """Layout for panels side by side (a light-weight make_subplots): axes x, x2, ... and titles.
 
     ``heights`` (fractions of the figure, top-aligned) let small grids keep the cell size of
@@ -89,30 +99,57 @@ def _panels(titles: list[str], widths: list[float] | None = None, gap: float = 0
     usable = 1 - gap * (n - 1)
     layout: dict = {"annotations": [], "showlegend": False}
     x0 = 0.0
-    for i, (t, w, hf) in enumerate(zip(titles, widths, heights), 1):
+    for i, (t, w, hf) in enumerate(zip(titles, widths, heights, strict=False), 1):
         x1 = min(1.0, x0 + usable * w / total)
         sfx = "" if i == 1 else str(i)
-        layout[f"xaxis{sfx}"] = dict(domain=[min(x0, x1), x1], anchor=f"y{sfx}", showticklabels=False,
-                                     showgrid=False, zeroline=False)
-        layout[f"yaxis{sfx}"] = dict(domain=[max(0.0, 1 - hf), 1], anchor=f"x{sfx}", showticklabels=False,
-                                     showgrid=False, zeroline=False, autorange="reversed",
-                                     **({"scaleanchor": f"x{sfx}"} if square else {}))
-        layout["annotations"].append(dict(text=t, x=(x0 + x1) / 2, y=1.0, xref="paper",
-                                          yref="paper", yanchor="bottom", showarrow=False))
+        layout[f"xaxis{sfx}"] = dict(
+            domain=[min(x0, x1), x1],
+            anchor=f"y{sfx}",
+            showticklabels=False,
+            showgrid=False,
+            zeroline=False,
+        )
+        layout[f"yaxis{sfx}"] = dict(
+            domain=[max(0.0, 1 - hf), 1],
+            anchor=f"x{sfx}",
+            showticklabels=False,
+            showgrid=False,
+            zeroline=False,
+            autorange="reversed",
+            **({"scaleanchor": f"x{sfx}"} if square else {}),
+        )
+        layout["annotations"].append(
+            dict(
+                text=t,
+                x=(x0 + x1) / 2,
+                y=1.0,
+                xref="paper",
+                yref="paper",
+                yanchor="bottom",
+                showarrow=False,
+            )
+        )
         x0 = x1 + gap
     return layout
 
 
-def images_row(images: list, titles: list[str], signed: list[bool | None] | None = None,
-               height: int | None = None, aspect: float = 1.0) -> go.Figure:
+def images_row(
+    images: list,
+    titles: list[str],
+    signed: list[bool | None] | None = None,
+    height: int | None = None,
+    aspect: float = 1.0,
+) -> go.Figure:
     """Several images side by side (each its own colour scaling); an entry may be a cached URI.
 
     Without ``height`` the figure is sized for images of ``aspect`` = H / W in a ~1000 px row.
     """
     if height is None:
         height = int(np.clip(60 + 1000 / len(images) * aspect, 160, 560))
-    traces = [_image_trace(img, None if signed is None else signed[c], "" if c == 0 else str(c + 1))
-              for c, img in enumerate(images)]
+    traces = [
+        _image_trace(img, None if signed is None else signed[c], "" if c == 0 else str(c + 1))
+        for c, img in enumerate(images)
+    ]
     layout = _panels(titles, square=False)
     layout.update(height=height, margin=dict(t=40, l=10, r=10, b=10))
     return go.Figure(data=traces, layout=layout)
@@ -120,21 +157,40 @@ def images_row(images: list, titles: list[str], signed: list[bool | None] | None
 
 def _fmt(a: np.ndarray) -> str:
     a = np.asarray(a)
-    return ".0f" if np.all(np.abs(a - np.round(a)) < 1e-9) and np.abs(a).max(initial=0) < 1e6 else ".2f"
+    return (
+        ".0f"
+        if np.all(np.abs(a - np.round(a)) < 1e-9) and np.abs(a).max(initial=0) < 1e6
+        else ".2f"
+    )
 
 
 def _grid_trace(a: np.ndarray, signed: bool, axis: str = "") -> dict:
     a = np.atleast_2d(np.asarray(a, np.float64))
     fmt = _fmt(a)
     text = [[format(v + 0.0, fmt) for v in row] for row in a.tolist()]  # + 0.0: no "-0"
-    return dict(type="heatmap", z=a.tolist(), text=text, texttemplate="%{text}",
-                colorscale="RdBu_r" if signed else "Blues", zmid=0.0 if signed else None,
-                showscale=False, xgap=1, ygap=1, hoverinfo="skip", xaxis=f"x{axis}",
-                yaxis=f"y{axis}")
+    return dict(
+        type="heatmap",
+        z=a.tolist(),
+        text=text,
+        texttemplate="%{text}",
+        colorscale="RdBu_r" if signed else "Blues",
+        zmid=0.0 if signed else None,
+        showscale=False,
+        xgap=1,
+        ygap=1,
+        hoverinfo="skip",
+        xaxis=f"x{axis}",
+        yaxis=f"y{axis}",
+    )
 
 
-def grids_row(grids: list[np.ndarray], titles: list[str], boxes: dict[int, list] | None = None,
-              height: int = 330, signed: bool = False) -> go.Figure:
+def grids_row(
+    grids: list[np.ndarray],
+    titles: list[str],
+    boxes: dict[int, list] | None = None,
+    height: int = 330,
+    signed: bool = False,
+) -> go.Figure:
     """Small numeric grids side by side with their numbers; ``boxes[c]`` = list of
     (row0, col0, row1, col1, colour) rectangles (inclusive cell ranges) on panel c (0-based)."""
     grids = [np.atleast_2d(np.asarray(g, np.float64)) for g in grids]
@@ -142,9 +198,19 @@ def grids_row(grids: list[np.ndarray], titles: list[str], boxes: dict[int, list]
     for c, g in enumerate(grids):
         sfx = "" if c == 0 else str(c + 1)
         traces.append(_grid_trace(g, signed or bool(g.min() < 0), sfx))
-        for (r0, c0, r1, c1, colour) in (boxes or {}).get(c, []):
-            shapes.append(dict(type="rect", x0=c0 - 0.5, x1=c1 + 0.5, y0=r0 - 0.5, y1=r1 + 0.5,
-                               xref=f"x{sfx}", yref=f"y{sfx}", line=dict(color=colour, width=3)))
+        for r0, c0, r1, c1, colour in (boxes or {}).get(c, []):
+            shapes.append(
+                dict(
+                    type="rect",
+                    x0=c0 - 0.5,
+                    x1=c1 + 0.5,
+                    y0=r0 - 0.5,
+                    y1=r1 + 0.5,
+                    xref=f"x{sfx}",
+                    yref=f"y{sfx}",
+                    line=dict(color=colour, width=3),
+                )
+            )
     widths = [g.shape[1] + 0.5 for g in grids]
     rows = max(g.shape[0] for g in grids)
     layout = _panels(titles, widths=widths, gap=0.04, heights=[g.shape[0] / rows for g in grids])
@@ -155,20 +221,42 @@ def grids_row(grids: list[np.ndarray], titles: list[str], boxes: dict[int, list]
     return go.Figure(data=traces, layout=layout)
 
 
-def stepthrough(x_pad: np.ndarray, kernel: np.ndarray, products: np.ndarray, out: np.ndarray,
-                i: int, j: int, stride: int, dilation: int, pad: int) -> go.Figure:
+def stepthrough(
+    x_pad: np.ndarray,
+    kernel: np.ndarray,
+    products: np.ndarray,
+    out: np.ndarray,
+    i: int,
+    j: int,
+    stride: int,
+    dilation: int,
+    pad: int,
+) -> go.Figure:
     """Padded input with the current (dilated) patch, the kernel as applied, the products and the
     output with the current cell (conv_arithmetic's animation, with the numbers)."""
     k = kernel.shape[0]
     r0, c0 = i * stride, j * stride
-    cells = [(r0 + dilation * m, c0 + dilation * n, r0 + dilation * m, c0 + dilation * n, HIGHLIGHT)
-             for m in range(k) for n in range(k)]
+    cells = [
+        (r0 + dilation * m, c0 + dilation * n, r0 + dilation * m, c0 + dilation * n, HIGHLIGHT)
+        for m in range(k)
+        for n in range(k)
+    ]
     h, w = x_pad.shape
-    boxes = {0: cells + ([(pad, pad, h - 1 - pad, w - 1 - pad, PALETTE[8])] if pad else []),
-             3: [(i, j, i, j, SECOND)]}
-    return grids_row([x_pad, kernel, products, out],
-                     ["input (padded)" if pad else "input", "kernel as applied",
-                      "element-wise products", "output"], boxes=boxes, height=360)
+    boxes = {
+        0: cells + ([(pad, pad, h - 1 - pad, w - 1 - pad, PALETTE[8])] if pad else []),
+        3: [(i, j, i, j, SECOND)],
+    }
+    return grids_row(
+        [x_pad, kernel, products, out],
+        [
+            "input (padded)" if pad else "input",
+            "kernel as applied",
+            "element-wise products",
+            "output",
+        ],
+        boxes=boxes,
+        height=360,
+    )
 
 
 def matrix(T: np.ndarray, block: tuple[int, int] | None = None, title: str = "") -> go.Figure:
@@ -181,17 +269,26 @@ def matrix(T: np.ndarray, block: tuple[int, int] | None = None, title: str = "")
     if block:
         br, bc = block
         line = dict(color=PALETTE[7], width=1.5)
-        shapes += [dict(type="line", x0=-0.5, x1=T.shape[1] - 0.5, y0=r - 0.5, y1=r - 0.5,
-                        line=line) for r in range(br, T.shape[0], br)]
-        shapes += [dict(type="line", y0=-0.5, y1=T.shape[0] - 0.5, x0=c - 0.5, x1=c - 0.5,
-                        line=line) for c in range(bc, T.shape[1], bc)]
+        shapes += [
+            dict(type="line", x0=-0.5, x1=T.shape[1] - 0.5, y0=r - 0.5, y1=r - 0.5, line=line)
+            for r in range(br, T.shape[0], br)
+        ]
+        shapes += [
+            dict(type="line", y0=-0.5, y1=T.shape[0] - 0.5, x0=c - 0.5, x1=c - 0.5, line=line)
+            for c in range(bc, T.shape[1], bc)
+        ]
     layout = _panels([title], square=False)
-    layout.update(shapes=shapes, height=int(min(700, 120 + 22 * T.shape[0])),
-                  margin=dict(t=40, l=10, r=10, b=10))
+    layout.update(
+        shapes=shapes,
+        height=int(min(700, 120 + 22 * T.shape[0])),
+        margin=dict(t=40, l=10, r=10, b=10),
+    )
     return go.Figure(data=[trace], layout=layout)
 
 
-def stamps(terms: np.ndarray, total: np.ndarray, inputs: np.ndarray, max_terms: int = 9) -> go.Figure:
+def stamps(
+    terms: np.ndarray, total: np.ndarray, inputs: np.ndarray, max_terms: int = 9
+) -> go.Figure:
     """Transposed convolution as a sum of stamps: x[i, j] * K placed at (s i, s j) (notes §3.1)."""
     h, w = inputs.shape
     shown = min(len(terms), max_terms)
@@ -206,7 +303,7 @@ def filters(w: np.ndarray, ncol: int = 8, title: str = "") -> go.Figure:
     tile = np.zeros((nrow * (k + 1) - 1, ncol * (k + 1) - 1, 3), np.uint8) + 255
     for idx in range(c):
         r, q = divmod(idx, ncol)
-        tile[r * (k + 1):r * (k + 1) + k, q * (k + 1):q * (k + 1) + k] = to_rgb(w[idx], True)
+        tile[r * (k + 1) : r * (k + 1) + k, q * (k + 1) : q * (k + 1) + k] = to_rgb(w[idx], True)
     big = np.kron(tile, np.ones((12, 12, 1), np.uint8))
     buf = io.BytesIO()
     Image.fromarray(big).save(buf, format="PNG", compress_level=1)  # crisp cells: always PNG
@@ -228,23 +325,37 @@ def feature_maps(maps: dict[str, np.ndarray], n: int = 8, size: int = 28) -> go.
         for q in range(c):
             a = m[q]
             a = (a - a.min()) / ((a.max() - a.min()) or 1.0)
-            tile[:, q * (w * rep + pad):q * (w * rep + pad) + w * rep] = np.kron(a, np.ones((rep, rep)))
+            tile[:, q * (w * rep + pad) : q * (w * rep + pad) + w * rep] = np.kron(
+                a, np.ones((rep, rep))
+            )
         rows.append(tile)
     width = max(r.shape[1] for r in rows)
     canvas = np.ones((sum(r.shape[0] + pad for r in rows) - pad, width), np.float32)
     annotations, y = [], 0
-    for name, r in zip(maps, rows):
-        canvas[y:y + r.shape[0], :r.shape[1]] = r
-        annotations.append(dict(text=name, x=-4, y=y + r.shape[0] / 2, xref="x", yref="y",
-                                xanchor="right", showarrow=False))
+    for name, r in zip(maps, rows, strict=False):
+        canvas[y : y + r.shape[0], : r.shape[1]] = r
+        annotations.append(
+            dict(
+                text=name,
+                x=-4,
+                y=y + r.shape[0] / 2,
+                xref="x",
+                yref="y",
+                xanchor="right",
+                showarrow=False,
+            )
+        )
         y += r.shape[0] + pad
     rgb = to_rgb(canvas, False)
     buf = io.BytesIO()
     Image.fromarray(rgb).save(buf, format="PNG", compress_level=1)
     src = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
     layout = _panels([""], square=False)
-    layout.update(annotations=annotations, height=int(30 + 2.2 * canvas.shape[0]),
-                  margin=dict(l=170, r=10, t=10, b=10))
+    layout.update(
+        annotations=annotations,
+        height=int(30 + 2.2 * canvas.shape[0]),
+        margin=dict(l=170, r=10, t=10, b=10),
+    )
     return go.Figure(data=[_image_trace(src)], layout=layout)
 
 
@@ -252,28 +363,51 @@ def probabilities(p: np.ndarray, title: str = "") -> go.Figure:
     """Class probabilities as bars (the predicted class highlighted)."""
     colours = [HIGHLIGHT if i == int(np.argmax(p)) else PALETTE[0] for i in range(len(p))]
     fig = go.Figure(go.Bar(x=[str(i) for i in range(len(p))], y=p, marker_color=colours))
-    fig.update_layout(title=title, height=260, yaxis=dict(range=[0, 1], title="p(class | x)"),
-                      xaxis_title="class")
+    fig.update_layout(
+        title=title, height=260, yaxis=dict(range=[0, 1], title="p(class | x)"), xaxis_title="class"
+    )
     return fig
 
 
-def receptive_field(img: np.ndarray, windows: list[tuple[str, float, float, float, float]]
-                    ) -> go.Figure:
+def receptive_field(
+    img: np.ndarray, windows: list[tuple[str, float, float, float, float]]
+) -> go.Figure:
     """The input with rectangles (name, row0, row1, col0, col1) in pixel coordinates."""
     h, w = img.shape[:2]
     traces, shapes = [_image_trace(img, False)], []
     for k, (name, r0, r1, c0, c1) in enumerate(windows):
         colour = PALETTE[(k + 3) % len(PALETTE)]
-        shapes.append(dict(type="rect", x0=c0 - 0.5, x1=c1 - 0.5, y0=r0 - 0.5, y1=r1 - 0.5,
-                           line=dict(color=colour, width=3)))
-        traces.append(dict(type="scatter", x=[None], y=[None], mode="lines", name=name,
-                           line=dict(color=colour, width=3)))
+        shapes.append(
+            dict(
+                type="rect",
+                x0=c0 - 0.5,
+                x1=c1 - 0.5,
+                y0=r0 - 0.5,
+                y1=r1 - 0.5,
+                line=dict(color=colour, width=3),
+            )
+        )
+        traces.append(
+            dict(
+                type="scatter",
+                x=[None],
+                y=[None],
+                mode="lines",
+                name=name,
+                line=dict(color=colour, width=3),
+            )
+        )
     layout = _panels([""], square=False)
     layout["xaxis"]["range"] = [-0.5 - 0.2 * w, 1.2 * w - 0.5]
     layout["yaxis"].pop("autorange")
     layout["yaxis"]["range"] = [1.2 * h - 0.5, -0.5 - 0.2 * h]
-    layout.update(shapes=shapes, height=460, showlegend=True,
-                  legend=dict(orientation="h", y=-0.05), margin=dict(t=10, l=10, r=10, b=10))
+    layout.update(
+        shapes=shapes,
+        height=460,
+        showlegend=True,
+        legend=dict(orientation="h", y=-0.05),
+        margin=dict(t=10, l=10, r=10, b=10),
+    )
     return go.Figure(data=traces, layout=layout)
 
 

@@ -3,9 +3,10 @@
 The same keys feed the page's selectbox; an unknown name raises a ValueError listing them.
 Fixed-size classics (Sobel, sharpen, ...) ignore ``size``; identity, box blur and Gaussian use it.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -64,8 +65,14 @@ def shift_right(size: int = 3) -> np.ndarray:
 
 
 KERNELS: dict[str, Callable[[int], np.ndarray]] = {
-    "identity": identity, "box blur": box_blur, "Gaussian": gaussian, "sharpen": sharpen,
-    "Sobel x": sobel_x, "Sobel y": sobel_y, "Laplacian": laplacian, "emboss": emboss,
+    "identity": identity,
+    "box blur": box_blur,
+    "Gaussian": gaussian,
+    "sharpen": sharpen,
+    "Sobel x": sobel_x,
+    "Sobel y": sobel_y,
+    "Laplacian": laplacian,
+    "emboss": emboss,
     "shift (asymmetric)": shift_right,
 }
 SIZED = ("identity", "box blur", "Gaussian")  # presets whose size follows the size control

@@ -11,6 +11,7 @@ strided slice of the input per offset, so it is readable and still fast on a 512
 Shapes follow PyTorch: x (B, C_in, H, W), conv weight (C_out, C_in/groups, kH, kW), transposed
 weight (C_in, C_out/groups, kH, kW). The unit tests compare each op with torch.nn.functional.
 """
+
 from __future__ import annotations
 
 import torch
@@ -38,14 +39,26 @@ def pad2d(x: torch.Tensor, padding, mode: str = "zeros") -> torch.Tensor:
     h, w = x.shape[-2:]
     if ph >= h or pw >= w:
         raise ValueError(f"reflect padding {ph, pw} must be smaller than the input {h, w}")
-    rows = torch.cat([torch.arange(ph, 0, -1), torch.arange(h), torch.arange(h - 2, h - 2 - ph, -1)])
-    cols = torch.cat([torch.arange(pw, 0, -1), torch.arange(w), torch.arange(w - 2, w - 2 - pw, -1)])
+    rows = torch.cat(
+        [torch.arange(ph, 0, -1), torch.arange(h), torch.arange(h - 2, h - 2 - ph, -1)]
+    )
+    cols = torch.cat(
+        [torch.arange(pw, 0, -1), torch.arange(w), torch.arange(w - 2, w - 2 - pw, -1)]
+    )
     return x[..., rows.to(x.device)[:, None], cols.to(x.device)[None, :]]
 
 
-def conv2d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None, stride=1,
-           padding=0, dilation=1, groups: int = 1, padding_mode: str = "zeros",
-           flip: bool = False) -> torch.Tensor:
+def conv2d(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None = None,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+    flip: bool = False,
+) -> torch.Tensor:
     """Cross-correlation (default, = F.conv2d) or true convolution (``flip=True``).
 
     out[b, o, i, j] = bias[o] + sum_{c in group(o)} sum_{m,n} W[o, c, m, n] x_pad[b, c, s i + d m, s j + d n]
@@ -55,23 +68,29 @@ def conv2d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = No
         weight = torch.flip(weight, dims=(-2, -1))  # convolution = correlation with Rot180(K)
     sh, sw = _pair(stride)
     dh, dw = _pair(dilation)
-    xp = pad2d(x, padding, padding_mode)                        # (B, C_in, H + 2p, W + 2p)
+    xp = pad2d(x, padding, padding_mode)  # (B, C_in, H + 2p, W + 2p)
     b, c_in, hp, wp = xp.shape
     c_out, c_g, kh, kw = weight.shape
     if c_in != c_g * groups or c_out % groups:
-        raise ValueError(f"channels do not fit groups={groups}: input {c_in}, weight {tuple(weight.shape)}")
+        raise ValueError(
+            f"channels do not fit groups={groups}: input {c_in}, weight {tuple(weight.shape)}"
+        )
     h_out = (hp - dh * (kh - 1) - 1) // sh + 1
     w_out = (wp - dw * (kw - 1) - 1) // sw + 1
     if h_out < 1 or w_out < 1:
-        raise ValueError(f"the (dilated) kernel {kh}x{kw} (dilation {dh, dw}) is larger than the "
-                         f"padded input {hp}x{wp}")
-    xg = xp.reshape(b, groups, c_g, hp, wp)                     # (B, G, C_in/G, H', W')
-    wg = weight.reshape(groups, c_out // groups, c_g, kh, kw)   # (G, C_out/G, C_in/G, kH, kW)
+        raise ValueError(
+            f"the (dilated) kernel {kh}x{kw} (dilation {dh, dw}) is larger than the "
+            f"padded input {hp}x{wp}"
+        )
+    xg = xp.reshape(b, groups, c_g, hp, wp)  # (B, G, C_in/G, H', W')
+    wg = weight.reshape(groups, c_out // groups, c_g, kh, kw)  # (G, C_out/G, C_in/G, kH, kW)
     out = xp.new_zeros(b, groups, c_out // groups, h_out, w_out)
     for m in range(kh):
         for n in range(kw):
             r0, c0 = m * dh, n * dw
-            patch = xg[..., r0:r0 + sh * (h_out - 1) + 1:sh, c0:c0 + sw * (w_out - 1) + 1:sw]
+            patch = xg[
+                ..., r0 : r0 + sh * (h_out - 1) + 1 : sh, c0 : c0 + sw * (w_out - 1) + 1 : sw
+            ]
             out += torch.einsum("bgchw,goc->bgohw", patch, wg[..., m, n])
     out = out.reshape(b, c_out, h_out, w_out)
     return out if bias is None else out + bias.view(1, -1, 1, 1)
@@ -87,9 +106,16 @@ def convolve2d(image: torch.Tensor, kernel: torch.Tensor, **kw) -> torch.Tensor:
     return conv2d(image[None, None], kernel[None, None], flip=True, **kw)[0, 0]
 
 
-def conv_transpose2d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None,
-                     stride=1, padding=0, output_padding=0, groups: int = 1,
-                     dilation=1) -> torch.Tensor:
+def conv_transpose2d(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None = None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups: int = 1,
+    dilation=1,
+) -> torch.Tensor:
     """Transposed convolution as stamps (= F.conv_transpose2d).
 
     out_full[b, o, s i + d m, s j + d n] += x[b, c, i, j] W[c, o, m, n]; then crop p on each side.
@@ -105,25 +131,31 @@ def conv_transpose2d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor |
     b, c_in, h, w = x.shape
     _, c_og, kh, kw = weight.shape
     c_ig = c_in // groups
-    hf = (h - 1) * sh + dh * (kh - 1) + 1 + oph                  # before cropping p
+    hf = (h - 1) * sh + dh * (kh - 1) + 1 + oph  # before cropping p
     wf = (w - 1) * sw + dw * (kw - 1) + 1 + opw
     h_out, w_out = hf - 2 * ph, wf - 2 * pw
     if h_out < 1 or w_out < 1:
         raise ValueError(f"padding {ph, pw} crops the whole {hf}x{wf} output away")
-    xg = x.reshape(b, groups, c_ig, h, w)                        # (B, G, C_in/G, H, W)
-    wg = weight.reshape(groups, c_ig, c_og, kh, kw)              # (G, C_in/G, C_out/G, kH, kW)
+    xg = x.reshape(b, groups, c_ig, h, w)  # (B, G, C_in/G, H, W)
+    wg = weight.reshape(groups, c_ig, c_og, kh, kw)  # (G, C_in/G, C_out/G, kH, kW)
     full = x.new_zeros(b, groups, c_og, hf, wf)
     for m in range(kh):
         for n in range(kw):
             r0, c0 = m * dh, n * dw
-            full[..., r0:r0 + sh * (h - 1) + 1:sh, c0:c0 + sw * (w - 1) + 1:sw] += \
+            full[..., r0 : r0 + sh * (h - 1) + 1 : sh, c0 : c0 + sw * (w - 1) + 1 : sw] += (
                 torch.einsum("bgchw,gco->bgohw", xg, wg[..., m, n])
-    out = full[..., ph:ph + h_out, pw:pw + w_out].reshape(b, groups * c_og, h_out, w_out)
+            )
+    out = full[..., ph : ph + h_out, pw : pw + w_out].reshape(b, groups * c_og, h_out, w_out)
     return out if bias is None else out + bias.view(1, -1, 1, 1)
 
 
-def transposed_conv_stamps(x: torch.Tensor, kernel: torch.Tensor, stride: int = 1,
-                           padding: int = 0, output_padding: int = 0) -> torch.Tensor:
+def transposed_conv_stamps(
+    x: torch.Tensor,
+    kernel: torch.Tensor,
+    stride: int = 1,
+    padding: int = 0,
+    output_padding: int = 0,
+) -> torch.Tensor:
     """The notes' §3.1 view: one output-sized term per input pixel, x[i, j] * K placed at (s i, s j).
 
     x: (H, W), kernel: (k, k) -> (H*W, H_out, W_out); the terms sum to the transposed conv.
@@ -134,8 +166,15 @@ def transposed_conv_stamps(x: torch.Tensor, kernel: torch.Tensor, stride: int = 
         for j in range(w):
             e = torch.zeros_like(x)
             e[i, j] = x[i, j]
-            terms.append(conv_transpose2d(e[None, None], kernel[None, None], stride=stride,
-                                          padding=padding, output_padding=output_padding)[0, 0])
+            terms.append(
+                conv_transpose2d(
+                    e[None, None],
+                    kernel[None, None],
+                    stride=stride,
+                    padding=padding,
+                    output_padding=output_padding,
+                )[0, 0]
+            )
     return torch.stack(terms)
 
 
@@ -150,18 +189,21 @@ def _pool_windows(x: torch.Tensor, kernel_size, stride, padding, fill: float):
     h_out, w_out = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
     if h_out < 1 or w_out < 1:
         raise ValueError(f"pool window {kh}x{kw} is larger than the padded input")
-    rows = torch.arange(h_out, device=x.device) * sh - ph        # window top rows in x coords
+    rows = torch.arange(h_out, device=x.device) * sh - ph  # window top rows in x coords
     cols = torch.arange(w_out, device=x.device) * sw - pw
     vals, idx = [], []
     for m in range(kh):
         for n in range(kw):
-            vals.append(xp[..., m:m + sh * (h_out - 1) + 1:sh, n:n + sw * (w_out - 1) + 1:sw])
+            vals.append(
+                xp[..., m : m + sh * (h_out - 1) + 1 : sh, n : n + sw * (w_out - 1) + 1 : sw]
+            )
             idx.append(((rows + m)[:, None] * w + (cols + n)[None, :]).expand(b, c, -1, -1))
     return torch.stack(vals), torch.stack(idx), (h_out, w_out)
 
 
-def max_pool2d(x: torch.Tensor, kernel_size, stride=None, padding=0
-               ) -> tuple[torch.Tensor, torch.Tensor]:
+def max_pool2d(
+    x: torch.Tensor, kernel_size, stride=None, padding=0
+) -> tuple[torch.Tensor, torch.Tensor]:
     """z[i, j] = max{ x[i', j'] : i' in [s i, s i + k), j' in [s j, s j + k) } and the argmax.
 
     Returns (values (B, C, Ho, Wo), indices (B, C, Ho, Wo)) where an index is the flat position
@@ -169,7 +211,7 @@ def max_pool2d(x: torch.Tensor, kernel_size, stride=None, padding=0
     first maximum in scan order.
     """
     vals, idx, _ = _pool_windows(x, kernel_size, stride, padding, float("-inf"))
-    best = vals.argmax(0, keepdim=True)                          # first max wins
+    best = vals.argmax(0, keepdim=True)  # first max wins
     return vals.gather(0, best)[0], idx.gather(0, best)[0]
 
 
@@ -179,8 +221,9 @@ def avg_pool2d(x: torch.Tensor, kernel_size, stride=None, padding=0) -> torch.Te
     return vals.mean(0)
 
 
-def max_pool2d_backward(grad_out: torch.Tensor, indices: torch.Tensor,
-                        input_shape: tuple[int, ...]) -> torch.Tensor:
+def max_pool2d_backward(
+    grad_out: torch.Tensor, indices: torch.Tensor, input_shape: tuple[int, ...]
+) -> torch.Tensor:
     """dL/dx[i', j'] = sum over windows with argmax [i*, j*] = [i', j'] of dL/dz[i, j] (notes §2.2).
 
     The gradient is routed to the argmax only: every other input pixel gets 0.
@@ -191,8 +234,9 @@ def max_pool2d_backward(grad_out: torch.Tensor, indices: torch.Tensor,
     return g.view(b, c, h, w)
 
 
-def max_unpool2d(x: torch.Tensor, indices: torch.Tensor, output_size: tuple[int, int]
-                 ) -> torch.Tensor:
+def max_unpool2d(
+    x: torch.Tensor, indices: torch.Tensor, output_size: tuple[int, int]
+) -> torch.Tensor:
     """Put each value back where its max came from; zeros elsewhere (notes §3.1, Fig. 11)."""
     b, c = x.shape[:2]
     h, w = output_size
@@ -230,8 +274,9 @@ def _linear_coords(n_in: int, n_out: int, align_corners: bool, device, dtype):
     return i0, i1, src - i0
 
 
-def upsample_bilinear(x: torch.Tensor, size: tuple[int, int],
-                      align_corners: bool = False) -> torch.Tensor:
+def upsample_bilinear(
+    x: torch.Tensor, size: tuple[int, int], align_corners: bool = False
+) -> torch.Tensor:
     """out = (1-a)(1-b) x00 + (1-a) b x01 + a (1-b) x10 + a b x11 at each output pixel's source."""
     h, w = x.shape[-2:]
     dt = torch.float64 if x.dtype == torch.float64 else torch.float32  # PyTorch's accumulate type
@@ -244,16 +289,20 @@ def upsample_bilinear(x: torch.Tensor, size: tuple[int, int],
 
 
 # ----------------------------------------------------------------------------- explanations
-def window(x_pad: torch.Tensor, i: int, j: int, k: int, stride: int = 1,
-           dilation: int = 1) -> torch.Tensor:
+def window(
+    x_pad: torch.Tensor, i: int, j: int, k: int, stride: int = 1, dilation: int = 1
+) -> torch.Tensor:
     """The (k, k) patch of a padded (H, W) input that output cell (i, j) sees:
     x_pad[s i + d m, s j + d n] for m, n in 0..k-1."""
     r0, c0 = i * stride, j * stride
-    return x_pad[r0:r0 + dilation * (k - 1) + 1:dilation, c0:c0 + dilation * (k - 1) + 1:dilation]
+    return x_pad[
+        r0 : r0 + dilation * (k - 1) + 1 : dilation, c0 : c0 + dilation * (k - 1) + 1 : dilation
+    ]
 
 
-def upsample_pair(x: torch.Tensor, kernel: torch.Tensor, stride: int
-                  ) -> tuple[torch.Tensor, torch.Tensor]:
+def upsample_pair(
+    x: torch.Tensor, kernel: torch.Tensor, stride: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Checkerboard demo (Odena et al. 2016): the same kernel used two ways on (H, W) ``x``.
 
     (a) transposed conv with stride s: output pixels receive ceil(k/s) or floor(k/s) stamps per
@@ -265,9 +314,9 @@ def upsample_pair(x: torch.Tensor, kernel: torch.Tensor, stride: int
     h, w = x.shape
     a = conv_transpose2d(x[None, None], kernel[None, None], stride=stride)[0, 0]
     off = (k - stride) // 2 if k >= stride else 0
-    a = a[off:off + stride * h, off:off + stride * w]
+    a = a[off : off + stride * h, off : off + stride * w]
     up = upsample_nearest(x[None, None], (stride * h, stride * w))
     b = conv2d(up, kernel[None, None], padding=(k - 1) // 2)[0, 0]
     if b.shape != a.shape:  # even k: 'same' padding leaves one extra row/col
-        b = b[:a.shape[0], :a.shape[1]]
+        b = b[: a.shape[0], : a.shape[1]]
     return a, b

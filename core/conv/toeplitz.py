@@ -14,9 +14,10 @@ blocks that are themselves Toeplitz, arranged in a Toeplitz pattern ("doubly blo
 The transpose T^T is exactly the *transposed* convolution (notes §3.1), which is where its name
 comes from: `linear_map_matrix` builds the matrix of any linear op so that can be checked.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -34,17 +35,18 @@ def toeplitz_1d(k: torch.Tensor, n: int, mode: str = "full") -> torch.Tensor:
     m = k.shape[0]
     i = torch.arange(n + m - 1)[:, None]
     j = torch.arange(n)[None, :]
-    d = i - j                                                    # (n + m - 1, n) diagonal index
+    d = i - j  # (n + m - 1, n) diagonal index
     T = torch.where((d >= 0) & (d < m), k[d.clamp(0, m - 1)], torch.zeros((), dtype=k.dtype))
     if mode == "valid":
         if n < m:
             raise ValueError(f"valid mode needs n >= kernel length ({n} < {m})")
-        T = T[m - 1:n]                                           # (n - m + 1, n)
+        T = T[m - 1 : n]  # (n - m + 1, n)
     return T
 
 
-def doubly_block_toeplitz(K: torch.Tensor, H: int, W: int, mode: str = "full",
-                          correlation: bool = False) -> torch.Tensor:
+def doubly_block_toeplitz(
+    K: torch.Tensor, H: int, W: int, mode: str = "full", correlation: bool = False
+) -> torch.Tensor:
     """T with T @ vec(I) == vec(K * I) (or K ⋆ I with ``correlation=True``) for an H x W image.
 
     Block (i, i') of size (W + kw - 1) x W is B_{i - i'} = T_1d(K[i - i', :]); returns the
@@ -64,18 +66,20 @@ def doubly_block_toeplitz(K: torch.Tensor, H: int, W: int, mode: str = "full",
                 T[i, :, ip, :] = blocks[r]
     if mode == "valid":
         if H < kh or W < kw:
-            raise ValueError(f"valid mode needs the image ({H}x{W}) to cover the kernel ({kh}x{kw})")
-        T = T[kh - 1:H, kw - 1:W]
+            raise ValueError(
+                f"valid mode needs the image ({H}x{W}) to cover the kernel ({kh}x{kw})"
+            )
+        T = T[kh - 1 : H, kw - 1 : W]
     return T.reshape(-1, H * W)
 
 
-def linear_map_matrix(fn: Callable[[torch.Tensor], torch.Tensor], in_shape: tuple[int, ...],
-                      dtype=torch.float64) -> torch.Tensor:
+def linear_map_matrix(
+    fn: Callable[[torch.Tensor], torch.Tensor], in_shape: tuple[int, ...], dtype=torch.float64
+) -> torch.Tensor:
     """The matrix M of a linear map: column j = vec(fn(e_j)), so M @ vec(x) == vec(fn(x))."""
     n = 1
     for s in in_shape:
         n *= s
     eye = torch.eye(n, dtype=dtype).reshape(n, *in_shape)
     cols = torch.stack([fn(eye[j]).reshape(-1) for j in range(n)], 1)
-    return cols                                                  # (out_numel, n)
-
+    return cols  # (out_numel, n)

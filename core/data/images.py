@@ -1,4 +1,5 @@
 """Images that ship with packages: sklearn's 8x8 digits and sample photos, plus test patterns."""
+
 from __future__ import annotations
 
 from functools import lru_cache

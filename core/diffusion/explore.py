@@ -6,6 +6,7 @@
 * `trajectory_frames`: a `Trajectory` of digits -> uint8 grids of x_t and x0_hat per frame, so a
   step slider only indexes an array.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,26 +37,27 @@ def image_to_x0(img: np.ndarray, size: int = 64) -> np.ndarray:
 class ChainCheck:
     """Closed form vs iterated chain at every t = 0..T (arrays of length T + 1)."""
 
-    mean_max_z: np.ndarray   # max over coordinates of |mean_chain - sqrt(ab_t) x0| / standard error
+    mean_max_z: np.ndarray  # max over coordinates of |mean_chain - sqrt(ab_t) x0| / standard error
     var_rel_err: np.ndarray  # |mean over coordinates of var_chain / (1 - alpha_bar_t) - 1|
     replicates: int
     coords: int
 
 
-def chain_check(sched: Schedule, x0: np.ndarray, replicates: int = 100, coords: int = 100,
-                seed: int = 0) -> ChainCheck:
+def chain_check(
+    sched: Schedule, x0: np.ndarray, replicates: int = 100, coords: int = 100, seed: int = 0
+) -> ChainCheck:
     """Run the Markov chain q(x_t | x_{t-1}) T steps, ``replicates`` times from up to ``coords``
     values of x0, and compare its sample moments at every t with the closed form
     q(x_t | x_0) = N(sqrt(alpha_bar_t) x0, (1 - alpha_bar_t) I)  (§10.1). One pass: O(T K D)."""
     flat = np.asarray(x0, dtype=np.float32).reshape(-1)
     rng = np.random.default_rng(seed)
     pick = flat[rng.choice(len(flat), size=min(coords, len(flat)), replace=False)]
-    x0r = torch.from_numpy(pick).repeat(replicates, 1)                      # (K, D)
+    x0r = torch.from_numpy(pick).repeat(replicates, 1)  # (K, D)
     g = torch.Generator().manual_seed(seed)
     z, v = np.zeros(sched.T + 1), np.zeros(sched.T + 1)
     x = x0r
     for t in range(1, sched.T + 1):
-        x = q_step(sched, x, t, generator=g)                                # x_t from x_{t-1}
+        x = q_step(sched, x, t, generator=g)  # x_t from x_{t-1}
         mean, var = closed_form_moments(sched, x0r[0], t)
         z[t] = float(((x.mean(0) - mean).abs() / (var / replicates) ** 0.5).max())
         v[t] = float(abs(x.var(0).mean() / var - 1))
@@ -64,13 +66,13 @@ def chain_check(sched: Schedule, x0: np.ndarray, replicates: int = 100, coords: 
 
 @dataclass(frozen=True)
 class Frames:
-    ts: np.ndarray       # (K+1,) timestep of each frame
-    xt: np.ndarray       # (K+1, H', W') uint8 grids of x_t
-    x0: np.ndarray       # (K+1, H', W') uint8 grids of x0_hat
+    ts: np.ndarray  # (K+1,) timestep of each frame
+    xt: np.ndarray  # (K+1, H', W') uint8 grids of x_t
+    x0: np.ndarray  # (K+1, H', W') uint8 grids of x0_hat
 
 
 def _grid_u8(x: torch.Tensor, nrow: int) -> np.ndarray:
-    pix = ((x.float() + 1) / 2).clamp(0, 1).numpy()                        # (B, 1, 28, 28)
+    pix = ((x.float() + 1) / 2).clamp(0, 1).numpy()  # (B, 1, 28, 28)
     return (make_grid(pix, nrow=nrow, pad=2, pad_value=1.0) * 255).round().astype(np.uint8)
 
 

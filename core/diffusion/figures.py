@@ -3,6 +3,7 @@
 Images are shown by the page with ``st.image`` (faster than a heatmap when scrubbing); these
 functions draw the schedules, histograms, point clouds, eps fields, loss and guidance curves.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,15 +21,27 @@ def to_display(x: np.ndarray) -> np.ndarray:
 
 def schedule_figure(scheds: list[Schedule], t: int | None = None) -> go.Figure:
     """beta_t, alpha_bar_t and log10 SNR(t) against t (one line per schedule; a marker at t)."""
-    fig = make_subplots(rows=1, cols=3, subplot_titles=("β_t (log scale)", "ᾱ_t = ∏ α_s", "log₁₀ SNR(t)"))
+    fig = make_subplots(
+        rows=1, cols=3, subplot_titles=("β_t (log scale)", "ᾱ_t = ∏ α_s", "log₁₀ SNR(t)")
+    )
     for i, s in enumerate(scheds):
         ts = np.arange(1, s.T + 1)
         color = PALETTE[i % len(PALETTE)]
         snr = np.log10(np.clip(s.snr.numpy(), 1e-12, None))
         for col, y in enumerate((s.betas.numpy(), s.alpha_bar.numpy(), snr), start=1):
-            fig.add_trace(go.Scatter(x=ts, y=y.astype(np.float32), name=s.name, mode="lines",
-                                     line=dict(color=color, width=3 if i == 0 else 1.5),
-                                     showlegend=col == 1, legendgroup=s.name), row=1, col=col)
+            fig.add_trace(
+                go.Scatter(
+                    x=ts,
+                    y=y.astype(np.float32),
+                    name=s.name,
+                    mode="lines",
+                    line=dict(color=color, width=3 if i == 0 else 1.5),
+                    showlegend=col == 1,
+                    legendgroup=s.name,
+                ),
+                row=1,
+                col=col,
+            )
     if t is not None and t > 0:
         for col in (1, 2, 3):
             fig.add_vline(x=t, line=dict(color="#D55E00", dash="dash"), row=1, col=col)
@@ -42,26 +55,61 @@ def histogram_figure(values: np.ndarray, t: int, alpha_bar_t: float, bins: int =
     """Histogram of x_t's values (standardised data) with the N(0, 1) density it drifts to."""
     v = np.asarray(values, dtype=np.float32).reshape(-1)
     lo, hi = min(-4.0, float(v.min())), max(4.0, float(v.max()))
-    fig = go.Figure(go.Histogram(x=v, histnorm="probability density", nbinsx=bins,
-                                 marker_color=PALETTE[0], opacity=0.75, name=f"x_{t} values"))
+    fig = go.Figure(
+        go.Histogram(
+            x=v,
+            histnorm="probability density",
+            nbinsx=bins,
+            marker_color=PALETTE[0],
+            opacity=0.75,
+            name=f"x_{t} values",
+        )
+    )
     u = np.linspace(lo, hi, 200)
-    fig.add_trace(go.Scatter(x=u, y=np.exp(-u ** 2 / 2) / np.sqrt(2 * np.pi), mode="lines",
-                             name="N(0, 1)", line=dict(color=PALETTE[3], width=3)))
-    fig.update_layout(height=300, xaxis_title="value", yaxis_title="density",
-                      title=f"t = {t}: ᾱ_t = {alpha_bar_t:.3g}", bargap=0.02,
-                      legend=dict(orientation="h", y=-0.3))
+    fig.add_trace(
+        go.Scatter(
+            x=u,
+            y=np.exp(-(u**2) / 2) / np.sqrt(2 * np.pi),
+            mode="lines",
+            name="N(0, 1)",
+            line=dict(color=PALETTE[3], width=3),
+        )
+    )
+    fig.update_layout(
+        height=300,
+        xaxis_title="value",
+        yaxis_title="density",
+        title=f"t = {t}: ᾱ_t = {alpha_bar_t:.3g}",
+        bargap=0.02,
+        legend=dict(orientation="h", y=-0.3),
+    )
     return fig
 
 
-def points_figure(x: np.ndarray, title: str = "", ref: np.ndarray | None = None,
-                  lim: float = 3.5) -> go.Figure:
+def points_figure(
+    x: np.ndarray, title: str = "", ref: np.ndarray | None = None, lim: float = 3.5
+) -> go.Figure:
     """A 2-D point cloud (Scattergl), optionally over a faint reference cloud."""
     fig = go.Figure()
     if ref is not None:
-        fig.add_trace(go.Scattergl(x=ref[:, 0], y=ref[:, 1], mode="markers", name="data x_0",
-                                   marker=dict(size=3, color="#BBBBBB")))
-    fig.add_trace(go.Scattergl(x=x[:, 0], y=x[:, 1], mode="markers", name="x_t",
-                               marker=dict(size=4, color=PALETTE[0], opacity=0.7)))
+        fig.add_trace(
+            go.Scattergl(
+                x=ref[:, 0],
+                y=ref[:, 1],
+                mode="markers",
+                name="data x_0",
+                marker=dict(size=3, color="#BBBBBB"),
+            )
+        )
+    fig.add_trace(
+        go.Scattergl(
+            x=x[:, 0],
+            y=x[:, 1],
+            mode="markers",
+            name="x_t",
+            marker=dict(size=4, color=PALETTE[0], opacity=0.7),
+        )
+    )
     _square(fig, lim)
     fig.update_layout(title=title)
     return fig
@@ -73,37 +121,86 @@ def _square(fig: go.Figure, lim: float) -> None:
     fig.update_layout(height=430, legend=dict(orientation="h", y=-0.12))
 
 
-def reverse_2d_figure(x_t: np.ndarray, t: int, grid: np.ndarray | None = None,
-                      eps: np.ndarray | None = None, paths: np.ndarray | None = None,
-                      ref: np.ndarray | None = None, lim: float = 3.5,
-                      arrow_scale: float = 0.25) -> go.Figure:
+def reverse_2d_figure(
+    x_t: np.ndarray,
+    t: int,
+    grid: np.ndarray | None = None,
+    eps: np.ndarray | None = None,
+    paths: np.ndarray | None = None,
+    ref: np.ndarray | None = None,
+    lim: float = 3.5,
+    arrow_scale: float = 0.25,
+) -> go.Figure:
     """The reverse process at step t: points x_t, arrows -eps_hat(x, t) (the score direction,
     score = -eps_hat / sqrt(1 - alpha_bar_t)) on a grid, and a few particle paths x_T..x_t."""
     fig = go.Figure()
     if ref is not None:
-        fig.add_trace(go.Scattergl(x=ref[:, 0], y=ref[:, 1], mode="markers", name="data",
-                                   marker=dict(size=3, color="#CCCCCC")))
+        fig.add_trace(
+            go.Scattergl(
+                x=ref[:, 0],
+                y=ref[:, 1],
+                mode="markers",
+                name="data",
+                marker=dict(size=3, color="#CCCCCC"),
+            )
+        )
     if grid is not None and eps is not None:
         d = -np.asarray(eps, dtype=np.float32) * arrow_scale
         xs, ys = [], []
-        for (px, py), (dx, dy) in zip(grid, d):
+        for (px, py), (dx, dy) in zip(grid, d, strict=False):
             xs += [px, px + dx, None]
             ys += [py, py + dy, None]
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="−ε̂(x, t) (score direction)",
-                                 line=dict(color=PALETTE[2], width=1.5)))
-        fig.add_trace(go.Scatter(x=grid[:, 0] + d[:, 0], y=grid[:, 1] + d[:, 1], mode="markers",
-                                 showlegend=False, hoverinfo="skip",
-                                 marker=dict(size=4, color=PALETTE[2])))
-    fig.add_trace(go.Scattergl(x=x_t[:, 0], y=x_t[:, 1], mode="markers", name=f"x_{t}",
-                               marker=dict(size=4, color=PALETTE[0], opacity=0.7)))
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                name="−ε̂(x, t) (score direction)",
+                line=dict(color=PALETTE[2], width=1.5),
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=grid[:, 0] + d[:, 0],
+                y=grid[:, 1] + d[:, 1],
+                mode="markers",
+                showlegend=False,
+                hoverinfo="skip",
+                marker=dict(size=4, color=PALETTE[2]),
+            )
+        )
+    fig.add_trace(
+        go.Scattergl(
+            x=x_t[:, 0],
+            y=x_t[:, 1],
+            mode="markers",
+            name=f"x_{t}",
+            marker=dict(size=4, color=PALETTE[0], opacity=0.7),
+        )
+    )
     if paths is not None:  # (K, P, 2): P particle paths over the visited frames
         for j in range(paths.shape[1]):
-            fig.add_trace(go.Scatter(x=paths[:, j, 0], y=paths[:, j, 1], mode="lines",
-                                     line=dict(color=PALETTE[3], width=1.5), opacity=0.8,
-                                     showlegend=j == 0, name="particle paths" if j == 0 else None,
-                                     legendgroup="paths"))
-            fig.add_trace(go.Scatter(x=paths[-1:, j, 0], y=paths[-1:, j, 1], mode="markers",
-                                     marker=dict(size=8, color=PALETTE[3]), showlegend=False))
+            fig.add_trace(
+                go.Scatter(
+                    x=paths[:, j, 0],
+                    y=paths[:, j, 1],
+                    mode="lines",
+                    line=dict(color=PALETTE[3], width=1.5),
+                    opacity=0.8,
+                    showlegend=j == 0,
+                    name="particle paths" if j == 0 else None,
+                    legendgroup="paths",
+                )
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=paths[-1:, j, 0],
+                    y=paths[-1:, j, 1],
+                    mode="markers",
+                    marker=dict(size=8, color=PALETTE[3]),
+                    showlegend=False,
+                )
+            )
     _square(fig, lim)
     fig.update_layout(title=f"reverse process at t = {t}")
     return fig
@@ -118,15 +215,27 @@ def loss_figure(losses: np.ndarray, max_points: int = 400) -> go.Figure:
         m = len(y) // k * k
         yd = y[:m].reshape(-1, k).mean(1) if m else y
         xd = (np.arange(len(yd)) + 0.5) * k
-        fig.add_trace(go.Scatter(x=xd, y=yd, mode="lines", name="loss",
-                                 line=dict(color=PALETTE[0])))
+        fig.add_trace(
+            go.Scatter(x=xd, y=yd, mode="lines", name="loss", line=dict(color=PALETTE[0]))
+        )
         w = max(1, len(yd) // 20)
         if len(yd) > w:
             sm = np.convolve(yd, np.ones(w) / w, mode="valid")
-            fig.add_trace(go.Scatter(x=xd[w - 1:], y=sm, mode="lines", name="running mean",
-                                     line=dict(color=PALETTE[3], width=3)))
-    fig.update_layout(height=260, xaxis_title="step", yaxis_title="‖ε − ε̂‖²",
-                      legend=dict(orientation="h", y=-0.35))
+            fig.add_trace(
+                go.Scatter(
+                    x=xd[w - 1 :],
+                    y=sm,
+                    mode="lines",
+                    name="running mean",
+                    line=dict(color=PALETTE[3], width=3),
+                )
+            )
+    fig.update_layout(
+        height=260,
+        xaxis_title="step",
+        yaxis_title="‖ε − ε̂‖²",
+        legend=dict(orientation="h", y=-0.35),
+    )
     return fig
 
 
@@ -134,12 +243,26 @@ def guidance_figure(sweep: dict, current: float | None = None) -> go.Figure:
     """Judged class accuracy and within-class diversity against the guidance scale rho."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     rho = np.asarray(sweep["rho"], dtype=np.float32)
-    fig.add_trace(go.Scatter(x=rho, y=np.asarray(sweep["accuracy"]), mode="lines+markers",
-                             name="judged class accuracy", line=dict(color=PALETTE[0], width=3)),
-                  secondary_y=False)
-    fig.add_trace(go.Scatter(x=rho, y=np.asarray(sweep["diversity"]), mode="lines+markers",
-                             name="within-class diversity", line=dict(color=PALETTE[1], width=3)),
-                  secondary_y=True)
+    fig.add_trace(
+        go.Scatter(
+            x=rho,
+            y=np.asarray(sweep["accuracy"]),
+            mode="lines+markers",
+            name="judged class accuracy",
+            line=dict(color=PALETTE[0], width=3),
+        ),
+        secondary_y=False,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=rho,
+            y=np.asarray(sweep["diversity"]),
+            mode="lines+markers",
+            name="within-class diversity",
+            line=dict(color=PALETTE[1], width=3),
+        ),
+        secondary_y=True,
+    )
     if current is not None:
         fig.add_vline(x=current, line=dict(color="#D55E00", dash="dash"))
     fig.update_xaxes(title_text="guidance scale ρ")
@@ -151,7 +274,14 @@ def guidance_figure(sweep: dict, current: float | None = None) -> go.Figure:
 
 def speed_figure(labels: list[str], seconds: list[float]) -> go.Figure:
     """Bar chart of measured sampling times."""
-    fig = go.Figure(go.Bar(x=labels, y=seconds, marker_color=[PALETTE[0], PALETTE[2]][:len(labels)],
-                           text=[f"{s * 1000:.0f} ms" for s in seconds], textposition="outside"))
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=seconds,
+            marker_color=[PALETTE[0], PALETTE[2]][: len(labels)],
+            text=[f"{s * 1000:.0f} ms" for s in seconds],
+            textposition="outside",
+        )
+    )
     fig.update_layout(height=280, yaxis_title="seconds", showlegend=False)
     return fig

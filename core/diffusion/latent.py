@@ -8,6 +8,7 @@ The autoencoder is this page's own (trained first, then frozen, as in Rombach et
 diffusion model only sees ``latent_dim`` numbers per digit instead of 784 pixels, which is where
 the measured speed-up comes from.
 """
+
 from __future__ import annotations
 
 import time
@@ -31,23 +32,23 @@ NAME = "diffusion_latent_mnist"
 
 @dataclass(frozen=True)
 class LatentDiffusionConfig:
-    latent_dim: int = 8          # numbers per digit in latent space (vs 784 pixels)
-    ae_hidden: int = 512         # autoencoder MLP width
-    ae_steps: int = 4000         # autoencoder training steps (BCE reconstruction)
+    latent_dim: int = 8  # numbers per digit in latent space (vs 784 pixels)
+    ae_hidden: int = 512  # autoencoder MLP width
+    ae_steps: int = 4000  # autoencoder training steps (BCE reconstruction)
     ae_batch: int = 128
-    ae_lr: float = 2e-3          # Adam, cosine-decayed
-    hidden: int = 256            # latent eps-model MLP width
-    layers: int = 4              # latent eps-model hidden layers
-    emb_dim: int = 64            # time / class embedding width
+    ae_lr: float = 2e-3  # Adam, cosine-decayed
+    hidden: int = 256  # latent eps-model MLP width
+    layers: int = 4  # latent eps-model hidden layers
+    emb_dim: int = 64  # time / class embedding width
     schedule: str = "cosine"
-    T: int = 100                 # same T as the pixel U-Net, so the samplers compare like for like
-    p_uncond: float = 0.15       # label dropout for classifier-free guidance
-    steps: int = 8000            # latent diffusion training steps
+    T: int = 100  # same T as the pixel U-Net, so the samplers compare like for like
+    p_uncond: float = 0.15  # label dropout for classifier-free guidance
+    steps: int = 8000  # latent diffusion training steps
     batch_size: int = 256
-    lr: float = 2e-3             # AdamW, cosine-decayed
-    guidance: float = 2.0        # default rho
+    lr: float = 2e-3  # AdamW, cosine-decayed
+    guidance: float = 2.0  # default rho
     ddim_steps: int = 50
-    eval_n: int = 500            # samples measured by the judge (50 per class)
+    eval_n: int = 500  # samples measured by the judge (50 per class)
 
 
 class LatentDiffusion(nn.Module):
@@ -57,15 +58,22 @@ class LatentDiffusion(nn.Module):
         super().__init__()
         self.cfg = cfg
         h, d, e = cfg.ae_hidden, cfg.latent_dim, cfg.emb_dim
-        self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(784, h), nn.SiLU(),
-                                     nn.Linear(h, h // 2), nn.SiLU(), nn.Linear(h // 2, d))
-        self.decoder = nn.Sequential(nn.Linear(d, h // 2), nn.SiLU(), nn.Linear(h // 2, h),
-                                     nn.SiLU(), nn.Linear(h, 784))  # logits of the 784 pixels
+        self.encoder = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(784, h),
+            nn.SiLU(),
+            nn.Linear(h, h // 2),
+            nn.SiLU(),
+            nn.Linear(h // 2, d),
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(d, h // 2), nn.SiLU(), nn.Linear(h // 2, h), nn.SiLU(), nn.Linear(h, 784)
+        )  # logits of the 784 pixels
         self.time_mlp = nn.Sequential(nn.Linear(e, e), nn.SiLU(), nn.Linear(e, e))
         self.class_emb = nn.Embedding(11, e)  # row 10: null class
         dims = [d + e] + [cfg.hidden] * cfg.layers
         mods: list[nn.Module] = []
-        for a, b in zip(dims[:-1], dims[1:]):
+        for a, b in zip(dims[:-1], dims[1:], strict=False):
             mods += [nn.Linear(a, b), nn.SiLU()]
         mods.append(nn.Linear(dims[-1], d))
         self.eps_net = nn.Sequential(*mods)
@@ -80,7 +88,9 @@ class LatentDiffusion(nn.Module):
         """Standardised latents (B, d) -> pixels (B, 1, 28, 28) in [0, 1]."""
         return torch.sigmoid(self.decoder(z * self.z_std + self.z_mean)).reshape(-1, 1, 28, 28)
 
-    def eps_model(self, z: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+    def eps_model(
+        self, z: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """eps_hat(z_t, t, y) (B, d); y None or -1 = the null class."""
         b = z.shape[0]
         if y is None:
@@ -99,7 +109,8 @@ def build(cfg: LatentDiffusionConfig) -> LatentDiffusion:
 
 def _cosine_lr(opt, total: int):
     return torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: 0.5 * (1 + np.cos(np.pi * min(1.0, s / max(1, total)))))
+        opt, lambda s: 0.5 * (1 + np.cos(np.pi * min(1.0, s / max(1, total))))
+    )
 
 
 class AutoencoderTrainer:
@@ -138,13 +149,15 @@ class LatentDiffusionTrainer:
         dev = next(model.parameters()).device
         split = mnist_split()
         with torch.no_grad():
-            z = model.encoder(torch.from_numpy(np.array(split.x_train)).to(dev))   # (N, d)
+            z = model.encoder(torch.from_numpy(np.array(split.x_train)).to(dev))  # (N, d)
             model.z_mean.copy_(z.mean(0))
             model.z_std.copy_(z.std(0))
             self.z = model.encode(torch.from_numpy(np.array(split.x_train)).to(dev))
         self.y = torch.from_numpy(np.array(split.y_train)).to(dev)
         self.sched = make_schedule(self.cfg.schedule, self.cfg.T)
-        params = [p for m in (model.time_mlp, model.class_emb, model.eps_net) for p in m.parameters()]
+        params = [
+            p for m in (model.time_mlp, model.class_emb, model.eps_net) for p in m.parameters()
+        ]
         self.opt = torch.optim.AdamW(params, lr=self.cfg.lr)
         self.lr_sched = _cosine_lr(self.opt, self.cfg.steps)
         self.g = torch.Generator().manual_seed(seed + 1)
@@ -161,7 +174,9 @@ class LatentDiffusionTrainer:
             eps = torch.randn(z0.shape, generator=self.g).to(dev)
             drop = torch.rand(b, generator=self.g).to(dev) < self.cfg.p_uncond
             y = torch.where(drop, torch.full_like(y, -1), y)
-            loss = (eps - self.model.eps_model(q_sample(self.sched, z0, t, eps), t, y)).pow(2).mean()
+            loss = (
+                (eps - self.model.eps_model(q_sample(self.sched, z0, t, eps), t, y)).pow(2).mean()
+            )
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
             self.opt.step()
@@ -172,37 +187,65 @@ class LatentDiffusionTrainer:
 
 
 @torch.inference_mode()
-def sample_latent(model: LatentDiffusion, n: int, seed: int = 0, labels: torch.Tensor | None = None,
-                  sampler: str = "DDIM", S: int = 50, eta: float = 0.0, rho: float = 2.0,
-                  record: bool = False) -> tuple[torch.Tensor, Trajectory]:
+def sample_latent(
+    model: LatentDiffusion,
+    n: int,
+    seed: int = 0,
+    labels: torch.Tensor | None = None,
+    sampler: str = "DDIM",
+    S: int = 50,
+    eta: float = 0.0,
+    rho: float = 2.0,
+    record: bool = False,
+) -> tuple[torch.Tensor, Trajectory]:
     """n digits (n, 1, 28, 28) in [0, 1] decoded from latent samples, and the latent trajectory."""
     cfg = model.cfg
     dev = next(model.parameters()).device
     g = torch.Generator().manual_seed(seed)
     z_T = torch.randn((n, cfg.latent_dim), generator=g).to(dev)
     y = None if labels is None else labels.to(dev)
-    traj = sample(model.eps_model, make_schedule(cfg.schedule, cfg.T), z_T, sampler=sampler, S=S,
-                  eta=eta, generator=g, y=y, rho=rho, record=record)
+    traj = sample(
+        model.eps_model,
+        make_schedule(cfg.schedule, cfg.T),
+        z_T,
+        sampler=sampler,
+        S=S,
+        eta=eta,
+        generator=g,
+        y=y,
+        rho=rho,
+        record=record,
+    )
     return model.decode(traj.sample.to(dev)), traj
 
 
-def time_sampling(model: LatentDiffusion, pixel_model: nn.Module, n: int = 16, S: int = 50,
-                  rho: float = 2.0, repeats: int = 3) -> dict[str, float]:
+def time_sampling(
+    model: LatentDiffusion,
+    pixel_model: nn.Module,
+    n: int = 16,
+    S: int = 50,
+    rho: float = 2.0,
+    repeats: int = 3,
+) -> dict[str, float]:
     """Best-of-``repeats`` wall time of DDIM-S for n guided samples: latent (incl. decoding) vs pixel."""
     from core.diffusion.mnist import MnistDiffusionConfig, sample_digits
+
     labels = torch.arange(n) % 10
 
     lat = best_of_s(lambda: sample_latent(model, n, 0, labels, S=S, rho=rho), repeats)
-    pix = best_of_s(lambda: sample_digits(pixel_model, n, 0, labels, S=S, rho=rho,
-                                     cfg=MnistDiffusionConfig()))
+    pix = best_of_s(
+        lambda: sample_digits(pixel_model, n, 0, labels, S=S, rho=rho, cfg=MnistDiffusionConfig())
+    )
     return {"latent_seconds": lat, "pixel_seconds": pix, "speedup": pix / lat}
 
 
 def train(cfg: LatentDiffusionConfig, seed: int) -> TrainResult:
     from core.device import get_device
-    from core.diffusion.mnist import MnistDiffusionConfig, build as build_unet
+    from core.diffusion.mnist import MnistDiffusionConfig
+    from core.diffusion.mnist import build as build_unet
     from core.judge import judge_scores
     from core.training import run_stepper
+
     dev = get_device()
     torch.manual_seed(seed)
     model = LatentDiffusion(cfg).to(dev)
@@ -223,7 +266,10 @@ def train(cfg: LatentDiffusionConfig, seed: int) -> TrainResult:
         p.requires_grad_(False)
     model.eval()
     labels = torch.arange(cfg.eval_n) % 10
-    metrics: dict[str, float] = {"heldout_recon_mse": recon_mse, "latent_train_seconds": latent_train_s}
+    metrics: dict[str, float] = {
+        "heldout_recon_mse": recon_mse,
+        "latent_train_seconds": latent_train_s,
+    }
     for rho in (0.0, cfg.guidance):
         x, _ = sample_latent(model, cfg.eval_n, 1, labels, S=cfg.ddim_steps, rho=rho)
         s = judge_scores(x, labels.numpy())
@@ -237,11 +283,17 @@ def train(cfg: LatentDiffusionConfig, seed: int) -> TrainResult:
     pixel = build_unet(MnistDiffusionConfig()).to(dev).eval()
     speed = time_sampling(model, pixel, n=16, S=cfg.ddim_steps, rho=cfg.guidance)
     metrics.update({f"ddim50_16samples_{k}": v for k, v in speed.items()})
-    return TrainResult(model=model, steps=dm.steps_done, metrics=metrics, extra={
-        "notes": f"autoencoder {cfg.ae_steps} steps then frozen; diffusion on {cfg.latent_dim}-d "
-                 f"standardised latents; judged on {cfg.eval_n} samples (50 per class), DDIM "
-                 f"S={cfg.ddim_steps}; speed: best of 3 for 16 guided samples, latent incl. decoding "
-                 "vs the pixel U-Net architecture of diffusion_unet_mnist"})
+    return TrainResult(
+        model=model,
+        steps=dm.steps_done,
+        metrics=metrics,
+        extra={
+            "notes": f"autoencoder {cfg.ae_steps} steps then frozen; diffusion on {cfg.latent_dim}-d "
+            f"standardised latents; judged on {cfg.eval_n} samples (50 per class), DDIM "
+            f"S={cfg.ddim_steps}; speed: best of 3 for 16 guided samples, latent incl. decoding "
+            "vs the pixel U-Net architecture of diffusion_unet_mnist"
+        },
+    )
 
 
 def sample_for_cli(model: LatentDiffusion, n: int, seed: int) -> torch.Tensor:
@@ -250,6 +302,12 @@ def sample_for_cli(model: LatentDiffusion, n: int, seed: int) -> torch.Tensor:
 
 
 SPEC = PretrainedSpec(
-    name=NAME, description="Latent diffusion: class-conditional MLP eps-model on an 8-d autoencoder latent",
-    config=LatentDiffusionConfig(), build=build, train=train, dataset=MNIST_SPLIT_TEXT, seed=0,
-    sample=sample_for_cli)
+    name=NAME,
+    description="Latent diffusion: class-conditional MLP eps-model on an 8-d autoencoder latent",
+    config=LatentDiffusionConfig(),
+    build=build,
+    train=train,
+    dataset=MNIST_SPLIT_TEXT,
+    seed=0,
+    sample=sample_for_cli,
+)

@@ -18,10 +18,11 @@ Classifier-free guidance (§10.4):  eps*(x, y; t) = (1 + rho) eps(x, y; t) - rho
 
 Both samplers return a `Trajectory`: x_t and the predicted x0_hat at every visited step.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
@@ -54,8 +55,9 @@ class Trajectory:
         return len(self.ts)
 
 
-def guided_eps(eps_model: EpsModel, x: torch.Tensor, t: torch.Tensor,
-               y: torch.Tensor | None, rho: float = 0.0) -> torch.Tensor:
+def guided_eps(
+    eps_model: EpsModel, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None, rho: float = 0.0
+) -> torch.Tensor:
     """eps* = (1 + rho) eps(x, y; t) - rho eps(x; t)  (§10.4); rho = 0 -> the conditional model.
 
     y = None is unconditional sampling (guidance does not apply). The conditional and
@@ -66,8 +68,9 @@ def guided_eps(eps_model: EpsModel, x: torch.Tensor, t: torch.Tensor,
     if rho == 0:
         return eps_model(x, t, y)
     b = x.shape[0]
-    both = eps_model(torch.cat([x, x]), torch.cat([t, t]),
-                     torch.cat([y, torch.full_like(y, -1)]))  # -1 = the null label
+    both = eps_model(
+        torch.cat([x, x]), torch.cat([t, t]), torch.cat([y, torch.full_like(y, -1)])
+    )  # -1 = the null label
     eps_cond, eps_uncond = both[:b], both[b:]
     return (1 + rho) * eps_cond - rho * eps_uncond
 
@@ -88,10 +91,18 @@ def _clip(x0: torch.Tensor, clip: float | None) -> torch.Tensor:
 
 
 @torch.no_grad()
-def ddpm_sample(eps_model: EpsModel, sched: Schedule, x_T: torch.Tensor,
-                generator: torch.Generator | None = None, y: torch.Tensor | None = None,
-                rho: float = 0.0, variance: str = "beta_tilde", clip_x0: float | None = None,
-                record: bool = True, progress: Progress | None = None) -> Trajectory:
+def ddpm_sample(
+    eps_model: EpsModel,
+    sched: Schedule,
+    x_T: torch.Tensor,
+    generator: torch.Generator | None = None,
+    y: torch.Tensor | None = None,
+    rho: float = 0.0,
+    variance: str = "beta_tilde",
+    clip_x0: float | None = None,
+    record: bool = True,
+    progress: Progress | None = None,
+) -> Trajectory:
     """Algorithm 3 from x_T (B, ...); returns the trajectory over all T steps.
 
     With ``clip_x0`` the mean is the posterior mean mu_q(x_t, clip(x0_hat)) (identical to
@@ -104,17 +115,22 @@ def ddpm_sample(eps_model: EpsModel, sched: Schedule, x_T: torch.Tensor,
     xs, x0s, ts = [x.float().cpu()], [], [T]
     for i, t in enumerate(range(T, 0, -1)):
         tt = torch.full((b,), t, dtype=torch.long, device=dev)
-        eps = guided_eps(eps_model, x, tt, y, rho)                 # eps_hat(x_t, t)
+        eps = guided_eps(eps_model, x, tt, y, rho)  # eps_hat(x_t, t)
         x0_hat = _clip(predict_x0(sched, x, eps, t), clip_x0)
         if clip_x0 is None:
-            mean = mean_from_eps(sched, x, eps, t)                 # Algorithm 3, line 4
+            mean = mean_from_eps(sched, x, eps, t)  # Algorithm 3, line 4
         else:
             mean, _ = posterior_mean_variance(sched, x0_hat, x, t)
         beta = float(sched.betas[t - 1])
-        var = beta if variance == "beta" else \
-            (1 - float(sched.alpha_bar_prev[t - 1])) / (1 - float(sched.alpha_bar[t - 1])) * beta
+        var = (
+            beta
+            if variance == "beta"
+            else (1 - float(sched.alpha_bar_prev[t - 1]))
+            / (1 - float(sched.alpha_bar[t - 1]))
+            * beta
+        )
         z = _noise(x.shape, generator, dev) if t > 1 else torch.zeros_like(x)
-        x = mean + var ** 0.5 * z                                   # x_{t-1}
+        x = mean + var**0.5 * z  # x_{t-1}
         if record or t == 1:
             x0s.append(x0_hat.float().cpu())
             xs.append(x.float().cpu())
@@ -126,10 +142,19 @@ def ddpm_sample(eps_model: EpsModel, sched: Schedule, x_T: torch.Tensor,
 
 
 @torch.no_grad()
-def ddim_sample(eps_model: EpsModel, sched: Schedule, x_T: torch.Tensor, S: int = 50,
-                eta: float = 0.0, generator: torch.Generator | None = None,
-                y: torch.Tensor | None = None, rho: float = 0.0, clip_x0: float | None = None,
-                record: bool = True, progress: Progress | None = None) -> Trajectory:
+def ddim_sample(
+    eps_model: EpsModel,
+    sched: Schedule,
+    x_T: torch.Tensor,
+    S: int = 50,
+    eta: float = 0.0,
+    generator: torch.Generator | None = None,
+    y: torch.Tensor | None = None,
+    rho: float = 0.0,
+    clip_x0: float | None = None,
+    record: bool = True,
+    progress: Progress | None = None,
+) -> Trajectory:
     """DDIM with S steps and stochasticity eta from x_T (B, ...); returns the trajectory."""
     if not 0.0 <= eta <= 1.0:
         raise ValueError(f"eta must be in [0, 1], got {eta}")
@@ -139,17 +164,17 @@ def ddim_sample(eps_model: EpsModel, sched: Schedule, x_T: torch.Tensor, S: int 
     xs, x0s, ts = [x.float().cpu()], [], [taus[0]]
     for i, t in enumerate(taus):
         t_prev = taus[i + 1] if i + 1 < len(taus) else 0
-        ab = float(sched.alpha_bar[t - 1])                                  # alpha_bar_t
+        ab = float(sched.alpha_bar[t - 1])  # alpha_bar_t
         ab_prev = float(sched.alpha_bar[t_prev - 1]) if t_prev > 0 else 1.0  # alpha_bar_prev
         tt = torch.full((b,), t, dtype=torch.long, device=dev)
         eps = guided_eps(eps_model, x, tt, y, rho)
         x0_hat = _clip(predict_x0(sched, x, eps, t), clip_x0)
         if clip_x0 is not None:  # keep eps consistent with the clipped x0_hat
-            eps = (x - ab ** 0.5 * x0_hat) / (1 - ab) ** 0.5
+            eps = (x - ab**0.5 * x0_hat) / (1 - ab) ** 0.5
         sigma = eta * ((1 - ab_prev) / (1 - ab) * (1 - ab / ab_prev)) ** 0.5
-        dir_xt = max(1 - ab_prev - sigma ** 2, 0.0) ** 0.5 * eps            # direction to x_t
+        dir_xt = max(1 - ab_prev - sigma**2, 0.0) ** 0.5 * eps  # direction to x_t
         z = _noise(x.shape, generator, dev) if sigma > 0 else torch.zeros_like(x)
-        x = ab_prev ** 0.5 * x0_hat + dir_xt + sigma * z                    # x_{tau_{i-1}}
+        x = ab_prev**0.5 * x0_hat + dir_xt + sigma * z  # x_{tau_{i-1}}
         if record or t_prev == 0:
             x0s.append(x0_hat.float().cpu())
             xs.append(x.float().cpu())
@@ -163,8 +188,15 @@ def ddim_sample(eps_model: EpsModel, sched: Schedule, x_T: torch.Tensor, S: int 
 SAMPLERS = ("DDPM", "DDIM")
 
 
-def sample(eps_model: EpsModel, sched: Schedule, x_T: torch.Tensor, sampler: str = "DDIM",
-           S: int = 50, eta: float = 0.0, **kw) -> Trajectory:
+def sample(
+    eps_model: EpsModel,
+    sched: Schedule,
+    x_T: torch.Tensor,
+    sampler: str = "DDIM",
+    S: int = 50,
+    eta: float = 0.0,
+    **kw,
+) -> Trajectory:
     """Dispatch by name ("DDPM" runs all T steps; "DDIM" runs S steps with eta)."""
     if sampler == "DDPM":
         return ddpm_sample(eps_model, sched, x_T, **kw)

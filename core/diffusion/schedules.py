@@ -19,11 +19,12 @@ Three schedules (registry `SCHEDULES`, keys feed the page's selectbox):
 
 Tensors are indexed 0..T-1 for t = 1..T (index t-1), plus ``alpha_bar_prev`` with alpha_bar_0 = 1.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
@@ -47,9 +48,10 @@ def cosine_betas(T: int, s: float = 0.008, max_beta: float = 0.999) -> torch.Ten
 def quadratic_betas(T: int, beta_1: float = 1e-4, beta_T: float = 0.02) -> torch.Tensor:
     """sqrt(beta_t) linear in t from sqrt(beta_1) to sqrt(beta_T) (times 1000 / T)."""
     scale = 1000.0 / T
-    b = torch.linspace(math.sqrt(beta_1 * scale), math.sqrt(min(beta_T * scale, 0.999)), T,
-                       dtype=DTYPE)
-    return b ** 2
+    b = torch.linspace(
+        math.sqrt(beta_1 * scale), math.sqrt(min(beta_T * scale, 0.999)), T, dtype=DTYPE
+    )
+    return b**2
 
 
 SCHEDULES: dict[str, Callable[[int], torch.Tensor]] = {
@@ -78,9 +80,9 @@ class Schedule:
 
     name: str
     T: int
-    betas: torch.Tensor       # (T,) beta_t
-    alphas: torch.Tensor      # (T,) alpha_t = 1 - beta_t
-    alpha_bar: torch.Tensor   # (T,) alpha_bar_t = prod_{s<=t} alpha_s
+    betas: torch.Tensor  # (T,) beta_t
+    alphas: torch.Tensor  # (T,) alpha_t = 1 - beta_t
+    alpha_bar: torch.Tensor  # (T,) alpha_bar_t = prod_{s<=t} alpha_s
 
     @property
     def alpha_bar_prev(self) -> torch.Tensor:
@@ -102,6 +104,6 @@ class Schedule:
 def make_schedule(name: str = "cosine", T: int = 1000) -> Schedule:
     """The named schedule with T steps: betas, alphas = 1 - betas, alpha_bar = cumprod(alphas)."""
     betas = make_betas(name, T)
-    alphas = 1 - betas                       # alpha_t = 1 - beta_t
-    alpha_bar = torch.cumprod(alphas, 0)     # alpha_bar_t = prod_s alpha_s
+    alphas = 1 - betas  # alpha_t = 1 - beta_t
+    alpha_bar = torch.cumprod(alphas, 0)  # alpha_bar_t = prod_s alpha_s
     return Schedule(name=name, T=T, betas=betas, alphas=alphas, alpha_bar=alpha_bar)

@@ -7,6 +7,7 @@ Targets (registry `TOY_TARGETS`) are seeded generators from `core.data.make_toy`
 zero mean and unit overall standard deviation so that x_T ~ N(0, I) has the data's scale; an
 uploaded CSV goes through the same standardisation (`standardize`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -51,14 +52,14 @@ def toy_points(name: str, n: int = 2000, seed: int = 0) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ToyDiffusionConfig:
-    schedule: str = "linear"   # linear is the classic DDPM choice; cosine / quadratic selectable
-    T: int = 100               # diffusion steps (tiny-diffusion uses 50; 100 gives smoother paths)
-    hidden: int = 128          # MLP width
-    layers: int = 3            # hidden layers
-    emb_dim: int = 32          # sinusoidal time-embedding width
-    batch_size: int = 256      # points per step
-    lr: float = 3e-3           # Adam
-    seed: int = 0              # init, minibatches, noise
+    schedule: str = "linear"  # linear is the classic DDPM choice; cosine / quadratic selectable
+    T: int = 100  # diffusion steps (tiny-diffusion uses 50; 100 gives smoother paths)
+    hidden: int = 128  # MLP width
+    layers: int = 3  # hidden layers
+    emb_dim: int = 32  # sinusoidal time-embedding width
+    batch_size: int = 256  # points per step
+    lr: float = 3e-3  # Adam
+    seed: int = 0  # init, minibatches, noise
 
 
 class ToyEpsMLP(nn.Module):
@@ -69,22 +70,25 @@ class ToyEpsMLP(nn.Module):
         self.cfg = cfg
         dims = [2 + cfg.emb_dim] + [cfg.hidden] * cfg.layers
         mods: list[nn.Module] = []
-        for a, b in zip(dims[:-1], dims[1:]):
+        for a, b in zip(dims[:-1], dims[1:], strict=False):
             mods += [nn.Linear(a, b), nn.SiLU()]
         mods.append(nn.Linear(dims[-1], 2))
         self.net = nn.Sequential(*mods)
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None = None
+    ) -> torch.Tensor:
         # scale t to [0, 1000] so the embedding frequencies suit every T
         emb = timestep_embedding(t.float() * (1000.0 / self.cfg.T), self.cfg.emb_dim)  # (B, E)
-        return self.net(torch.cat([x, emb], dim=1))                                     # (B, 2)
+        return self.net(torch.cat([x, emb], dim=1))  # (B, 2)
 
 
 class ToyDiffusionTrainer:
     """Stepper: one step = one Adam step on Algorithm 2's loss over a minibatch of points."""
 
-    def __init__(self, cfg: ToyDiffusionConfig, points: np.ndarray,
-                 device: str | torch.device = "cpu"):
+    def __init__(
+        self, cfg: ToyDiffusionConfig, points: np.ndarray, device: str | torch.device = "cpu"
+    ):
         self.cfg, self.device = cfg, torch.device(device)
         self.sched: Schedule = make_schedule(cfg.schedule, cfg.T)
         self.x = torch.as_tensor(np.asarray(points, dtype=np.float32)).to(self.device)  # (N, 2)
@@ -99,7 +103,7 @@ class ToyDiffusionTrainer:
         """L = ||eps - eps_hat(sqrt(alpha_bar_t) x0 + sqrt(1 - alpha_bar_t) eps, t)||^2 (Algorithm 2)."""
         b = x0.shape[0]
         t = torch.randint(1, self.cfg.T + 1, (b,), generator=self.g).to(self.device)  # t ~ U{1..T}
-        eps = torch.randn(x0.shape, generator=self.g).to(self.device)                 # eps ~ N(0,I)
+        eps = torch.randn(x0.shape, generator=self.g).to(self.device)  # eps ~ N(0,I)
         xt = q_sample(self.sched, x0, t, eps)
         return (eps - self.model(xt, t)).pow(2).sum(1).mean()
 
@@ -127,11 +131,13 @@ class ToyDiffusionTrainer:
         return ddpm_sample(self.model, self.sched, x_T, generator=g)
 
     @torch.no_grad()
-    def eps_field(self, t: int, lim: float = 3.0, n_grid: int = 15) -> tuple[np.ndarray, np.ndarray]:
+    def eps_field(
+        self, t: int, lim: float = 3.0, n_grid: int = 15
+    ) -> tuple[np.ndarray, np.ndarray]:
         """eps_hat(x, t) on an n_grid^2 grid over [-lim, lim]^2: points (G, 2), eps (G, 2)."""
         self.model.eval()
         u = torch.linspace(-lim, lim, n_grid)
         gx, gy = torch.meshgrid(u, u, indexing="xy")
-        pts = torch.stack([gx.reshape(-1), gy.reshape(-1)], 1).to(self.device)   # (G, 2)
+        pts = torch.stack([gx.reshape(-1), gy.reshape(-1)], 1).to(self.device)  # (G, 2)
         tt = torch.full((len(pts),), max(1, int(t)), dtype=torch.long, device=self.device)
         return pts.cpu().numpy(), self.model(pts, tt).cpu().numpy()

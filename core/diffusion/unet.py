@@ -11,6 +11,7 @@ Their sum modulates every residual block (added after the first conv).
 
 Resolutions 28 -> 14 -> 7 with channels ``channels``; skip connections concatenate.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,16 +26,16 @@ def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10_000.0) 
     """Sinusoidal embedding (B,) -> (B, dim): [cos(t w_k), sin(t w_k)], w_k = max_period^(-k/(dim/2))."""
     half = dim // 2
     freqs = torch.exp(-math.log(max_period) * torch.arange(half, device=t.device) / half)
-    args = t.float()[:, None] * freqs[None]                     # (B, half)
+    args = t.float()[:, None] * freqs[None]  # (B, half)
     return torch.cat([torch.cos(args), torch.sin(args)], dim=1)  # (B, dim)
 
 
 @dataclass(frozen=True)
 class UNetConfig:
     channels: tuple[int, ...] = (32, 64, 64)  # widths at 28x28, 14x14, 7x7
-    emb_dim: int = 128                        # time + class embedding width
-    num_classes: int = 10                     # digits; row num_classes is the null class
-    groups: int = 8                           # GroupNorm groups (gcd with the width)
+    emb_dim: int = 128  # time + class embedding width
+    num_classes: int = 10  # digits; row num_classes is the null class
+    groups: int = 8  # GroupNorm groups (gcd with the width)
 
 
 class ResBlock(nn.Module):
@@ -81,10 +82,16 @@ class UNet(nn.Module):
             self.up.append(ResBlock(c + ch[i], ch[i], e, g))  # concat skip
             c = ch[i]
             if i > 0:
-                self.upsample.append(nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"),
-                                                   nn.Conv2d(c, ch[i - 1], 3, padding=1)))
+                self.upsample.append(
+                    nn.Sequential(
+                        nn.Upsample(scale_factor=2, mode="nearest"),
+                        nn.Conv2d(c, ch[i - 1], 3, padding=1),
+                    )
+                )
                 c = ch[i - 1]
-        self.out = nn.Sequential(nn.GroupNorm(math.gcd(g, c), c), nn.SiLU(), nn.Conv2d(c, 1, 3, padding=1))
+        self.out = nn.Sequential(
+            nn.GroupNorm(math.gcd(g, c), c), nn.SiLU(), nn.Conv2d(c, 1, 3, padding=1)
+        )
         nn.init.zeros_(self.out[-1].weight)
         nn.init.zeros_(self.out[-1].bias)
 
@@ -96,23 +103,25 @@ class UNet(nn.Module):
         y = y.to(device).long()
         return torch.where(y < 0, torch.full_like(y, null), y)
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None = None
+    ) -> torch.Tensor:
         b = x.shape[0]
-        emb = self.time_mlp(timestep_embedding(t, self.cfg.emb_dim))     # (B, E)
-        emb = emb + self.class_emb(self.labels(y, b, x.device))         # (B, E)
-        h = self.stem(x)                                                 # (B, c0, 28, 28)
+        emb = self.time_mlp(timestep_embedding(t, self.cfg.emb_dim))  # (B, E)
+        emb = emb + self.class_emb(self.labels(y, b, x.device))  # (B, E)
+        h = self.stem(x)  # (B, c0, 28, 28)
         skips = []
         for i, block in enumerate(self.down):
             h = block(h, emb)
             skips.append(h)
             if i < len(self.pool):
-                h = self.pool[i](h)                                      # halve H, W
-        h = self.mid(h, emb)                                             # (B, c_last, 7, 7)
+                h = self.pool[i](h)  # halve H, W
+        h = self.mid(h, emb)  # (B, c_last, 7, 7)
         for i, block in enumerate(self.up):
             h = block(torch.cat([h, skips.pop()], dim=1), emb)
             if i < len(self.upsample):
-                h = self.upsample[i](h)                                  # double H, W
-        return self.out(h)                                               # (B, 1, 28, 28)
+                h = self.upsample[i](h)  # double H, W
+        return self.out(h)  # (B, 1, 28, 28)
 
 
 def count_parameters(model: nn.Module) -> int:

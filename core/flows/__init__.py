@@ -9,8 +9,17 @@
 - `image_masks`: RealNVP checkerboard / channel masks and the squeeze (§8.5);
 - `pretrained`: one fitted RealNVP per toy target; `figures`: plotly figures.
 """
+
 from core.flows.models import FLOW_BUILDERS, Flow, FlowConfig, build_flow
 from core.flows.trainer import BEST_NLL, FlowTrainer, TrainConfig, nll
 
-__all__ = ["FLOW_BUILDERS", "Flow", "FlowConfig", "build_flow", "BEST_NLL", "FlowTrainer",
-           "TrainConfig", "nll"]
+__all__ = [
+    "FLOW_BUILDERS",
+    "Flow",
+    "FlowConfig",
+    "build_flow",
+    "BEST_NLL",
+    "FlowTrainer",
+    "TrainConfig",
+    "nll",
+]

@@ -10,6 +10,7 @@
 * `invertibility_error`, `log_det_error`: the live checks max |f⁻¹(f(z)) − z| and
   |log|det J| from the layers − log|det| of ``torch.autograd.functional.jacobian``|.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -51,9 +52,9 @@ def log_density_grid(flow: Flow, box: Box, res: int = 200, chunk: int = 4096):
     """
     xs, ys, pts = grid_points(box, res)
     p = _param(flow)
-    pts = pts.to(p.device, p.dtype)                                      # (res*res, 2)
+    pts = pts.to(p.device, p.dtype)  # (res*res, 2)
     with torch.inference_mode():
-        logp = torch.cat([flow.log_prob(pts[i:i + chunk]) for i in range(0, len(pts), chunk)])
+        logp = torch.cat([flow.log_prob(pts[i : i + chunk]) for i in range(0, len(pts), chunk)])
     return xs, ys, logp.float().cpu().numpy().reshape(res, res)
 
 
@@ -111,8 +112,9 @@ def warp_lines(flow: Flow, lines: np.ndarray, k: int, direction: str = "generate
     return warp_points(flow, lines.reshape(-1, 2), k, direction).reshape(L, P, 2)
 
 
-def invertibility_error(flow: Flow, n: int = 512, seed: int = 0,
-                        dtype: torch.dtype = torch.float32) -> float:
+def invertibility_error(
+    flow: Flow, n: int = 512, seed: int = 0, dtype: torch.dtype = torch.float32
+) -> float:
     """max |f⁻¹(f(z)) − z| over z ~ N(0, I): generate x = f(z), then normalize it back."""
     p = _param(flow)
     g = torch.Generator().manual_seed(seed)
@@ -136,9 +138,7 @@ def log_det_error(flow: Flow, n: int = 16, seed: int = 0) -> tuple[float, float]
     return float((ldj - ref).abs().max()), float(ldj.abs().mean())
 
 
-
-def warp_views(flow: Flow, box: Box, x_show: np.ndarray, seed: int = 0,
-               n_base: int = 1500) -> dict:
+def warp_views(flow: Flow, box: Box, x_show: np.ndarray, seed: int = 0, n_base: int = 1500) -> dict:
     """Everything the warping view draws, for every k = 0…m (so the step slider only indexes):
 
     ``gen_pts`` / ``gen_lines``: n_base samples z ~ N(0, I) and a grid over [-3.5, 3.5]² after
@@ -149,10 +149,12 @@ def warp_views(flow: Flow, box: Box, x_show: np.ndarray, seed: int = 0,
     gen_lines = grid_lines((-3.5, 3.5, -3.5, 3.5), 15, 100)
     data_lines = grid_lines(box, 15, 100)
     ks = range(flow.n_steps + 1)
-    out = {"gen_pts": [warp_points(flow, z, k, "generate") for k in ks],
-           "gen_lines": [warp_lines(flow, gen_lines, k, "generate") for k in ks],
-           "nrm_pts": [warp_points(flow, x_show, k, "normalize") for k in ks],
-           "nrm_lines": [warp_lines(flow, data_lines, k, "normalize") for k in ks]}
+    out = {
+        "gen_pts": [warp_points(flow, z, k, "generate") for k in ks],
+        "gen_lines": [warp_lines(flow, gen_lines, k, "generate") for k in ks],
+        "nrm_pts": [warp_points(flow, x_show, k, "normalize") for k in ks],
+        "nrm_lines": [warp_lines(flow, data_lines, k, "normalize") for k in ks],
+    }
     xs, ys, logp = log_density_grid(flow, box, 200)
     out["density"] = (xs, ys, logp)
     out["integral"] = grid_integral(logp, box)
@@ -171,7 +173,11 @@ def flow_checks(flow: Flow, x_test: np.ndarray) -> dict[str, float]:
     p = _param(flow)
     with torch.no_grad():
         logp = flow.log_prob(torch.as_tensor(x_test).to(p.device, p.dtype)).double().cpu()
-    return {"inv32": invertibility_error(flow, 512, 0),
-            "inv64": invertibility_error(f64, 512, 0, dtype=torch.float64),
-            "ld_err": ld_err, "ld_scale": ld_scale, "nll": float(-logp.mean()),
-            "se": float(logp.std() / math.sqrt(len(logp)))}
+    return {
+        "inv32": invertibility_error(flow, 512, 0),
+        "inv64": invertibility_error(f64, 512, 0, dtype=torch.float64),
+        "ld_err": ld_err,
+        "ld_scale": ld_scale,
+        "nll": float(-logp.mean()),
+        "se": float(logp.std() / math.sqrt(len(logp))),
+    }

@@ -1,4 +1,5 @@
 """Plotly figures of the flows page (pure functions: data -> Figure), notes §8.1–8.5."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,26 +22,58 @@ def _square(fig: go.Figure, box=None) -> go.Figure:
 
 def fig_one_d(d: OneDDensity, label: str) -> go.Figure:
     """§8.1: p_Z, the map x = f(z), and p_X with a histogram of f(z) samples and |d f⁻¹/dx|."""
-    fig = make_subplots(rows=1, cols=3, subplot_titles=(
-        "base density p_Z(z) = N(0, 1)", f"the map {label}",
-        "p_X(x) = p_Z(f⁻¹(x))·|df⁻¹/dx|"))
-    fig.add_trace(go.Scatter(x=d.z, y=p_z(d.z), name="p_Z", line=dict(color=PALETTE[0], width=3)),
-                  1, 1)
-    fig.add_trace(go.Scatter(x=d.z, y=d.x_of_z, name="x = f(z)",
-                             line=dict(color=PALETTE[2], width=3)), 1, 2)
+    fig = make_subplots(
+        rows=1,
+        cols=3,
+        subplot_titles=(
+            "base density p_Z(z) = N(0, 1)",
+            f"the map {label}",
+            "p_X(x) = p_Z(f⁻¹(x))·|df⁻¹/dx|",
+        ),
+    )
+    fig.add_trace(
+        go.Scatter(x=d.z, y=p_z(d.z), name="p_Z", line=dict(color=PALETTE[0], width=3)), 1, 1
+    )
+    fig.add_trace(
+        go.Scatter(x=d.z, y=d.x_of_z, name="x = f(z)", line=dict(color=PALETTE[2], width=3)), 1, 2
+    )
     lo, hi = d.x[0], d.x[-1]
     s = d.samples[(d.samples >= lo) & (d.samples <= hi)]
-    fig.add_trace(go.Histogram(x=s.astype(np.float32), histnorm="probability density",
-                               xbins=dict(start=lo, end=hi, size=(hi - lo) / 80),
-                               name="histogram of f(z)", marker_color="rgba(153,153,153,0.5)"),
-                  1, 3)
-    fig.add_trace(go.Scatter(x=d.x, y=d.p_x, name="p_X (change of variables)",
-                             line=dict(color=PALETTE[3], width=3)), 1, 3)
-    fig.add_trace(go.Scatter(x=d.x, y=d.jacobian, name="|df⁻¹/dx| (Jacobian factor)",
-                             line=dict(color=PALETTE[1], width=2, dash="dot"), yaxis="y4"), 1, 3)
-    fig.update_layout(height=330, bargap=0, legend=dict(orientation="h", y=-0.2),
-                      yaxis4=dict(overlaying="y3", side="right", showgrid=False,
-                                  title="|df⁻¹/dx|", type="log"))
+    fig.add_trace(
+        go.Histogram(
+            x=s.astype(np.float32),
+            histnorm="probability density",
+            xbins=dict(start=lo, end=hi, size=(hi - lo) / 80),
+            name="histogram of f(z)",
+            marker_color="rgba(153,153,153,0.5)",
+        ),
+        1,
+        3,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=d.x, y=d.p_x, name="p_X (change of variables)", line=dict(color=PALETTE[3], width=3)
+        ),
+        1,
+        3,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=d.x,
+            y=d.jacobian,
+            name="|df⁻¹/dx| (Jacobian factor)",
+            line=dict(color=PALETTE[1], width=2, dash="dot"),
+            yaxis="y4",
+        ),
+        1,
+        3,
+    )
+    fig.update_layout(
+        height=330,
+        bargap=0,
+        legend=dict(orientation="h", y=-0.2),
+        yaxis4=dict(overlaying="y3", side="right", showgrid=False, title="|df⁻¹/dx|", type="log"),
+    )
     fig.update_xaxes(title_text="z", row=1, col=1)
     fig.update_xaxes(title_text="z", row=1, col=2)
     fig.update_yaxes(title_text="x", row=1, col=2)
@@ -48,74 +81,159 @@ def fig_one_d(d: OneDDensity, label: str) -> go.Figure:
     return fig
 
 
-def fig_training_curve(steps, train_nll, test_nll, best: float | None = None,
-                       best_label: str = "") -> go.Figure:
+def fig_training_curve(
+    steps, train_nll, test_nll, best: float | None = None, best_label: str = ""
+) -> go.Figure:
     """Train (running) and held-out NLL in nats, with the best achievable value if known."""
     fig = go.Figure()
     st_ = np.asarray(steps)
-    fig.add_trace(go.Scatter(x=st_, y=np.asarray(train_nll, np.float32), name="train NLL",
-                             line=dict(color=PALETTE[0], width=2)))
-    fig.add_trace(go.Scatter(x=st_, y=np.asarray(test_nll, np.float32), name="held-out NLL",
-                             line=dict(color=PALETTE[3], width=3)))
+    fig.add_trace(
+        go.Scatter(
+            x=st_,
+            y=np.asarray(train_nll, np.float32),
+            name="train NLL",
+            line=dict(color=PALETTE[0], width=2),
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=st_,
+            y=np.asarray(test_nll, np.float32),
+            name="held-out NLL",
+            line=dict(color=PALETTE[3], width=3),
+        )
+    )
     if best is not None:
-        fig.add_hline(y=best, line=dict(color=PALETTE[7], dash="dash"),
-                      annotation_text=best_label or f"best achievable {best:.3f}",
-                      annotation_position="top right")
+        fig.add_hline(
+            y=best,
+            line=dict(color=PALETTE[7], dash="dash"),
+            annotation_text=best_label or f"best achievable {best:.3f}",
+            annotation_position="top right",
+        )
     vals = np.asarray(list(test_nll) + list(train_nll), dtype=np.float64)
     vals = vals[np.isfinite(vals)]
     if vals.size:
         lo = min(vals.min(), best if best is not None else np.inf) - 0.1
         hi = min(vals.max(), lo + 6.0) + 0.1  # keep the interesting part when it starts high
         fig.update_yaxes(range=[lo, hi])
-    fig.update_layout(height=300, xaxis_title="step", yaxis_title="NLL (nats / point)",
-                      legend=dict(orientation="h", y=1.12))
+    fig.update_layout(
+        height=300,
+        xaxis_title="step",
+        yaxis_title="NLL (nats / point)",
+        legend=dict(orientation="h", y=1.12),
+    )
     return fig
 
 
-def fig_warp(lines: np.ndarray, points: np.ndarray, title: str, box=None,
-             data: np.ndarray | None = None, colour_values: np.ndarray | None = None) -> go.Figure:
+def fig_warp(
+    lines: np.ndarray,
+    points: np.ndarray,
+    title: str,
+    box=None,
+    data: np.ndarray | None = None,
+    colour_values: np.ndarray | None = None,
+) -> go.Figure:
     """Warped grid lines (L, P, 2) and points (N, 2), optionally over the data (grey)."""
     fig = go.Figure()
     if data is not None:
-        fig.add_trace(go.Scattergl(x=data[:, 0], y=data[:, 1], mode="markers", name="data",
-                                   marker=dict(size=3, color="rgba(153,153,153,0.35)")))
+        fig.add_trace(
+            go.Scattergl(
+                x=data[:, 0],
+                y=data[:, 1],
+                mode="markers",
+                name="data",
+                marker=dict(size=3, color="rgba(153,153,153,0.35)"),
+            )
+        )
     L, P, _ = lines.shape
     sep = np.full((L, 1, 2), np.nan, dtype=np.float32)  # NaN breaks the polyline between lines
     flat = np.concatenate([lines.astype(np.float32), sep], axis=1).reshape(-1, 2)
-    fig.add_trace(go.Scattergl(x=flat[:, 0], y=flat[:, 1], mode="lines", name="grid",
-                               line=dict(color=_GRID_COLOUR, width=1)))
+    fig.add_trace(
+        go.Scattergl(
+            x=flat[:, 0],
+            y=flat[:, 1],
+            mode="lines",
+            name="grid",
+            line=dict(color=_GRID_COLOUR, width=1),
+        )
+    )
     marker = dict(size=4, color=PALETTE[3])
     if colour_values is not None:
-        marker = dict(size=4, color=colour_values.astype(np.float32), colorscale=DIVERGING,
-                      cmid=0.0, colorbar=dict(title="log|det J|"))
-    fig.add_trace(go.Scattergl(x=points[:, 0], y=points[:, 1], mode="markers", name="points",
-                               marker=marker))
+        marker = dict(
+            size=4,
+            color=colour_values.astype(np.float32),
+            colorscale=DIVERGING,
+            cmid=0.0,
+            colorbar=dict(title="log|det J|"),
+        )
+    fig.add_trace(
+        go.Scattergl(x=points[:, 0], y=points[:, 1], mode="markers", name="points", marker=marker)
+    )
     fig.update_layout(title=title, height=480, legend=dict(orientation="h", y=-0.08))
     return _square(fig, box)
 
 
-def fig_heatmap(xs, ys, values: np.ndarray, title: str, colorbar: str, *, diverging=False,
-                box=None, data: np.ndarray | None = None) -> go.Figure:
+def fig_heatmap(
+    xs,
+    ys,
+    values: np.ndarray,
+    title: str,
+    colorbar: str,
+    *,
+    diverging=False,
+    box=None,
+    data: np.ndarray | None = None,
+) -> go.Figure:
     """A heatmap over a 2-D box (row = y), optionally with a few data points on top."""
     kw = dict(colorscale=DIVERGING, zmid=0.0) if diverging else dict(colorscale=SEQUENTIAL)
-    fig = go.Figure(go.Heatmap(x=np.asarray(xs, np.float32), y=np.asarray(ys, np.float32),
-                               z=values.astype(np.float32), colorbar=dict(title=colorbar), **kw))
+    fig = go.Figure(
+        go.Heatmap(
+            x=np.asarray(xs, np.float32),
+            y=np.asarray(ys, np.float32),
+            z=values.astype(np.float32),
+            colorbar=dict(title=colorbar),
+            **kw,
+        )
+    )
     if data is not None:
-        fig.add_trace(go.Scattergl(x=data[:, 0], y=data[:, 1], mode="markers", name="data",
-                                   marker=dict(size=2, color="rgba(255,255,255,0.5)")))
+        fig.add_trace(
+            go.Scattergl(
+                x=data[:, 0],
+                y=data[:, 1],
+                mode="markers",
+                name="data",
+                marker=dict(size=2, color="rgba(255,255,255,0.5)"),
+            )
+        )
     fig.update_layout(title=title, height=480, showlegend=False)
     return _square(fig, box)
 
 
 def fig_samples_over_data(data: np.ndarray, samples: np.ndarray, box=None) -> go.Figure:
     fig = go.Figure()
-    fig.add_trace(go.Scattergl(x=data[:, 0], y=data[:, 1], mode="markers", name="data",
-                               marker=dict(size=3, color="rgba(153,153,153,0.5)")))
-    fig.add_trace(go.Scattergl(x=samples[:, 0], y=samples[:, 1], mode="markers",
-                               name="flow samples x = f(z)",
-                               marker=dict(size=3, color=PALETTE[3], opacity=0.7)))
-    fig.update_layout(title="samples x = f(z), z ~ N(0, I), over the data", height=480,
-                      legend=dict(orientation="h", y=-0.08))
+    fig.add_trace(
+        go.Scattergl(
+            x=data[:, 0],
+            y=data[:, 1],
+            mode="markers",
+            name="data",
+            marker=dict(size=3, color="rgba(153,153,153,0.5)"),
+        )
+    )
+    fig.add_trace(
+        go.Scattergl(
+            x=samples[:, 0],
+            y=samples[:, 1],
+            mode="markers",
+            name="flow samples x = f(z)",
+            marker=dict(size=3, color=PALETTE[3], opacity=0.7),
+        )
+    )
+    fig.update_layout(
+        title="samples x = f(z), z ~ N(0, I), over the data",
+        height=480,
+        legend=dict(orientation="h", y=-0.08),
+    )
     return _square(fig, box)
 
 
@@ -123,11 +241,18 @@ def fig_partitions(views: dict[str, np.ndarray]) -> go.Figure:
     """§8.5 as one mosaic (a single heatmap, cheap to draw): top row the digit and the
     checkerboard's x_B / x_A; bottom row the 4 squeezed channels (2×2) and the channel mask's
     x_B / x_A. Blank pixels belong to the other part."""
-    panels = [[views["digit"], views["checker_B"], views["checker_A"]],
-              [_tile(views["squeezed"]), _tile(views["channel_B"]), _tile(views["channel_A"])]]
-    titles = [["digit x (28×28)", "checkerboard: x_B conditions", "checkerboard: x_A transformed"],
-              ["squeeze: 4 channels of 14×14", "channel mask: x_B = ch 0, 1",
-               "channel mask: x_A = ch 2, 3"]]
+    panels = [
+        [views["digit"], views["checker_B"], views["checker_A"]],
+        [_tile(views["squeezed"]), _tile(views["channel_B"]), _tile(views["channel_A"])],
+    ]
+    titles = [
+        ["digit x (28×28)", "checkerboard: x_B conditions", "checkerboard: x_A transformed"],
+        [
+            "squeeze: 4 channels of 14×14",
+            "channel mask: x_B = ch 0, 1",
+            "channel mask: x_A = ch 2, 3",
+        ],
+    ]
     gap, size = 4, 28
     H, W = 2 * size + gap, 3 * size + 2 * gap
     mosaic = np.full((H, W), np.nan, dtype=np.float32)
@@ -135,11 +260,26 @@ def fig_partitions(views: dict[str, np.ndarray]) -> go.Figure:
     for r in range(2):
         for c in range(3):
             y0, x0 = r * (size + gap), c * (size + gap)
-            mosaic[y0:y0 + size, x0:x0 + size] = panels[r][c]
-            fig.add_annotation(x=x0 + size / 2, y=y0 - 1, text=titles[r][c], showarrow=False,
-                               yanchor="bottom", font=dict(size=12))
-    fig.add_trace(go.Heatmap(z=mosaic, colorscale=GREYS, reversescale=True, zmin=0, zmax=1,
-                             showscale=False, hoverongaps=False))
+            mosaic[y0 : y0 + size, x0 : x0 + size] = panels[r][c]
+            fig.add_annotation(
+                x=x0 + size / 2,
+                y=y0 - 1,
+                text=titles[r][c],
+                showarrow=False,
+                yanchor="bottom",
+                font=dict(size=12),
+            )
+    fig.add_trace(
+        go.Heatmap(
+            z=mosaic,
+            colorscale=GREYS,
+            reversescale=True,
+            zmin=0,
+            zmax=1,
+            showscale=False,
+            hoverongaps=False,
+        )
+    )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", scaleratio=1)
     fig.update_layout(height=460, margin=dict(t=30))

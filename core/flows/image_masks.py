@@ -10,6 +10,7 @@ transforms the rest conditioned on it: y = b ⊙ x + (1 − b) ⊙ (x ⊙ exp(s(
 
 `partition_views` prepares what the page draws for one MNIST digit.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,7 +29,7 @@ def channel_mask(c: int, h: int, w: int, parity: int = 0) -> torch.Tensor:
     if parity == 0:
         b[: c // 2] = 1.0
     else:
-        b[c // 2:] = 1.0
+        b[c // 2 :] = 1.0
     return b
 
 

@@ -18,6 +18,7 @@ dependent initialisation), `InvertibleLinear` (Glow's invertible 1×1 convolutio
 2-D point is a 2×2 matrix, LU-parameterised) and `Permute` (the fixed swap/reversal between
 coupling layers). Each is checked against ``torch.autograd.functional.jacobian`` in the tests.
 """
+
 from __future__ import annotations
 
 import math
@@ -101,8 +102,9 @@ class AffineCoupling(FlowLayer):
     parameterisation; near 0 it is the identity map s ≈ s_raw).
     """
 
-    def __init__(self, mask: torch.Tensor, hidden: int = 64, n_hidden: int = 2,
-                 scale_bound: float = 3.0):
+    def __init__(
+        self, mask: torch.Tensor, hidden: int = 64, n_hidden: int = 2, scale_bound: float = 3.0
+    ):
         super().__init__()
         self.register_buffer("mask", mask.float())  # (D,) 1 on x_B
         self.register_buffer("free", 1 - mask.float(), persistent=False)  # (D,) 1 on x_A
@@ -205,7 +207,7 @@ class Permute(FlowLayer):
         self.register_buffer("inv_perm", torch.argsort(perm).long())
 
     @classmethod
-    def reverse(cls, dim: int) -> "Permute":
+    def reverse(cls, dim: int) -> Permute:
         return cls(torch.arange(dim - 1, -1, -1))
 
     def forward(self, x):
@@ -217,7 +219,7 @@ class Permute(FlowLayer):
 
 def standard_normal_log_prob(z: torch.Tensor) -> torch.Tensor:
     """log p_Z(z) for p_Z = N(0, I):  -½‖z‖² - (D/2) log 2π   # (B,)"""
-    return -0.5 * (z ** 2).sum(-1) - 0.5 * z.shape[-1] * math.log(2 * math.pi)
+    return -0.5 * (z**2).sum(-1) - 0.5 * z.shape[-1] * math.log(2 * math.pi)
 
 
 def brute_force_log_det(fn, x: torch.Tensor) -> torch.Tensor:

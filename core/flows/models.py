@@ -16,16 +16,24 @@ Between couplings the halves are exchanged (``permutation="reverse"``, notes §8
 random per step (``"random"``), or not at all (``"none"``: then the first coordinate is never
 transformed, a failure worth seeing).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch import nn
 
-from core.flows.layers import (ActNorm, AdditiveCoupling, AffineCoupling, FlowLayer,
-                               InvertibleLinear, Permute, Scaling, standard_normal_log_prob)
+from core.flows.layers import (
+    ActNorm,
+    AdditiveCoupling,
+    AffineCoupling,
+    FlowLayer,
+    InvertibleLinear,
+    Scaling,
+    standard_normal_log_prob,
+)
 
 PERMUTATIONS = ("reverse", "random", "none")
 
@@ -34,14 +42,14 @@ PERMUTATIONS = ("reverse", "random", "none")
 class FlowConfig:
     """Architecture of a 2-D flow (also names the pretrained file and keys the caches)."""
 
-    kind: str = "realnvp"      # "nice" | "realnvp" | "glow" (see `FLOW_BUILDERS`)
-    n_steps: int = 8           # m coupling steps: 8 fit every toy target in a minute of CPU
-    hidden: int = 64           # width of each conditioner MLP beta (2 hidden layers)
-    n_hidden: int = 2          # hidden layers per conditioner; 2 is RealNVP's 2-D default
+    kind: str = "realnvp"  # "nice" | "realnvp" | "glow" (see `FLOW_BUILDERS`)
+    n_steps: int = 8  # m coupling steps: 8 fit every toy target in a minute of CPU
+    hidden: int = 64  # width of each conditioner MLP beta (2 hidden layers)
+    n_hidden: int = 2  # hidden layers per conditioner; 2 is RealNVP's 2-D default
     permutation: str = "reverse"  # how halves are exchanged between steps (`PERMUTATIONS`)
-    scale_bound: float = 3.0   # |s| < 3 in affine couplings: exp(s) in (0.05, 20) per step
-    dim: int = 2               # dimensionality D of x and z (2 for the toy densities)
-    seed: int = 0              # seeds the random permutations / 1×1 initialisations
+    scale_bound: float = 3.0  # |s| < 3 in affine couplings: exp(s) in (0.05, 20) per step
+    dim: int = 2  # dimensionality D of x and z (2 for the toy densities)
+    seed: int = 0  # seeds the random permutations / 1×1 initialisations
 
 
 class FlowStep(nn.Module):
@@ -128,8 +136,10 @@ def _masks(config: FlowConfig) -> list[torch.Tensor]:
     """Conditioning masks per step: alternate halves (the "reverse" exchange)."""
     d = config.dim
     first = (torch.arange(d) >= d // 2).float()  # x_B = second half; x_A = first half
-    return [first if (k % 2 == 0 or config.permutation == "none") else 1 - first
-            for k in range(config.n_steps)]
+    return [
+        first if (k % 2 == 0 or config.permutation == "none") else 1 - first
+        for k in range(config.n_steps)
+    ]
 
 
 def _random_masks(config: FlowConfig) -> list[torch.Tensor]:
@@ -146,8 +156,9 @@ def _random_masks(config: FlowConfig) -> list[torch.Tensor]:
 
 def _check(config: FlowConfig) -> None:
     if config.permutation not in PERMUTATIONS:
-        raise ValueError(f"unknown permutation: {config.permutation!r}; choose from "
-                         f"{', '.join(PERMUTATIONS)}")
+        raise ValueError(
+            f"unknown permutation: {config.permutation!r}; choose from {', '.join(PERMUTATIONS)}"
+        )
     if config.n_steps < 1 or config.hidden < 1 or config.dim < 2:
         raise ValueError(f"need n_steps >= 1, hidden >= 1, dim >= 2; got {config}")
 
@@ -166,8 +177,13 @@ def build_realnvp(config: FlowConfig) -> Flow:
     """RealNVP: affine couplings exp(s) ⊙ x_A + t with alternating masks (Dinh 2016)."""
     _check(config)
     masks = _random_masks(config) if config.permutation == "random" else _masks(config)
-    return Flow([FlowStep([AffineCoupling(m, config.hidden, config.n_hidden,
-                                          config.scale_bound)]) for m in masks], config)
+    return Flow(
+        [
+            FlowStep([AffineCoupling(m, config.hidden, config.n_hidden, config.scale_bound)])
+            for m in masks
+        ],
+        config,
+    )
 
 
 def build_glow(config: FlowConfig) -> Flow:
@@ -179,10 +195,15 @@ def build_glow(config: FlowConfig) -> Flow:
     masks = _random_masks(config) if config.permutation == "random" else _masks(config)
     steps = []
     for k, m in enumerate(masks):
-        steps.append(FlowStep([ActNorm(config.dim),
-                               InvertibleLinear(config.dim, seed=config.seed * 1000 + k),
-                               AffineCoupling(m, config.hidden, config.n_hidden,
-                                              config.scale_bound)]))
+        steps.append(
+            FlowStep(
+                [
+                    ActNorm(config.dim),
+                    InvertibleLinear(config.dim, seed=config.seed * 1000 + k),
+                    AffineCoupling(m, config.hidden, config.n_hidden, config.scale_bound),
+                ]
+            )
+        )
     return Flow(steps[::-1], config)  # steps[k] is generative f_{k+1}; data meets steps[-1] first
 
 

@@ -8,10 +8,11 @@ z ~ p_Z = N(0, 1) and x = f(z) for a monotone, differentiable f. Then
 one, f⁻¹ by bisection). `one_d_density` evaluates p_X on a grid and `one_d_checks` verifies it:
 ∫ p_X dx ≈ P(x in window), d f⁻¹/dx against finite differences, and a histogram of f(z) samples.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -20,11 +21,12 @@ SQRT_2PI = float(np.sqrt(2 * np.pi))
 
 def p_z(z: np.ndarray) -> np.ndarray:
     """Standard normal density φ(z)."""
-    return np.exp(-0.5 * z ** 2) / SQRT_2PI
+    return np.exp(-0.5 * z**2) / SQRT_2PI
 
 
-def _bisect_inverse(f: Callable, x: np.ndarray, lo: float = -40.0, hi: float = 40.0,
-                    iters: int = 80) -> np.ndarray:
+def _bisect_inverse(
+    f: Callable, x: np.ndarray, lo: float = -40.0, hi: float = 40.0, iters: int = 80
+) -> np.ndarray:
     """f⁻¹(x) for increasing f by vectorised bisection (|error| < 80 halvings of [lo, hi])."""
     a, b = np.full_like(x, lo, dtype=np.float64), np.full_like(x, hi, dtype=np.float64)
     for _ in range(iters):
@@ -37,7 +39,7 @@ def _bisect_inverse(f: Callable, x: np.ndarray, lo: float = -40.0, hi: float = 4
 def _cubic_inv(x):
     """Real root of z³/3 + z = x (Cardano; the map is strictly increasing)."""
     q = 1.5 * x
-    r = np.sqrt(q ** 2 + 1.0)
+    r = np.sqrt(q**2 + 1.0)
     return np.cbrt(q + r) + np.cbrt(q - r)
 
 
@@ -58,21 +60,49 @@ class MonotoneMap:
 
 
 MONOTONE_MAPS: dict[str, MonotoneMap] = {
-    "affine": MonotoneMap("affine: x = 2z + 1", r"x = 2z + 1",
-                          lambda z: 2 * z + 1, lambda x: (x - 1) / 2,
-                          lambda z: np.full_like(z, 2.0), (-7.0, 9.0)),
-    "exp": MonotoneMap("exponential (log-normal): x = e^z", r"x = e^{z}",
-                       np.exp, lambda x: np.log(np.maximum(x, 1e-300)), np.exp, (1e-3, 10.0)),
-    "sinh": MonotoneMap("sinh (heavy tails): x = sinh(z)", r"x = \sinh z",
-                        np.sinh, np.arcsinh, np.cosh, (-6.0, 6.0)),
-    "cubic": MonotoneMap("cubic: x = z + z³/3", r"x = z + z^3/3",
-                         lambda z: z + z ** 3 / 3, _cubic_inv, lambda z: 1 + z ** 2, (-8.0, 8.0)),
-    "tanh": MonotoneMap("squash: x = tanh(z)", r"x = \tanh z",
-                        np.tanh, lambda x: np.arctanh(np.clip(x, -1 + 1e-12, 1 - 1e-12)),
-                        lambda z: 1 - np.tanh(z) ** 2, (-0.999, 0.999)),
-    "bimodal": MonotoneMap("split in two: x = z + 2 tanh(3z)", r"x = z + 2\tanh(3z)",
-                           _bimodal, lambda x: _bisect_inverse(_bimodal, x),
-                           lambda z: 1 + 6.0 / np.cosh(3.0 * z) ** 2, (-5.0, 5.0)),
+    "affine": MonotoneMap(
+        "affine: x = 2z + 1",
+        r"x = 2z + 1",
+        lambda z: 2 * z + 1,
+        lambda x: (x - 1) / 2,
+        lambda z: np.full_like(z, 2.0),
+        (-7.0, 9.0),
+    ),
+    "exp": MonotoneMap(
+        "exponential (log-normal): x = e^z",
+        r"x = e^{z}",
+        np.exp,
+        lambda x: np.log(np.maximum(x, 1e-300)),
+        np.exp,
+        (1e-3, 10.0),
+    ),
+    "sinh": MonotoneMap(
+        "sinh (heavy tails): x = sinh(z)", r"x = \sinh z", np.sinh, np.arcsinh, np.cosh, (-6.0, 6.0)
+    ),
+    "cubic": MonotoneMap(
+        "cubic: x = z + z³/3",
+        r"x = z + z^3/3",
+        lambda z: z + z**3 / 3,
+        _cubic_inv,
+        lambda z: 1 + z**2,
+        (-8.0, 8.0),
+    ),
+    "tanh": MonotoneMap(
+        "squash: x = tanh(z)",
+        r"x = \tanh z",
+        np.tanh,
+        lambda x: np.arctanh(np.clip(x, -1 + 1e-12, 1 - 1e-12)),
+        lambda z: 1 - np.tanh(z) ** 2,
+        (-0.999, 0.999),
+    ),
+    "bimodal": MonotoneMap(
+        "split in two: x = z + 2 tanh(3z)",
+        r"x = z + 2\tanh(3z)",
+        _bimodal,
+        lambda x: _bisect_inverse(_bimodal, x),
+        lambda z: 1 + 6.0 / np.cosh(3.0 * z) ** 2,
+        (-5.0, 5.0),
+    ),
 }
 
 
@@ -86,12 +116,12 @@ def get_map(name: str) -> MonotoneMap:
 class OneDDensity:
     """Everything the §8.1 figure shows, on a grid of ``n`` x values."""
 
-    z: np.ndarray          # (n,) z grid for p_Z and the map
-    x_of_z: np.ndarray     # (n,) f(z)
-    x: np.ndarray          # (n,) x grid
-    p_x: np.ndarray        # (n,) p_X(x) = p_Z(f⁻¹(x)) |d f⁻¹/dx|
-    jacobian: np.ndarray   # (n,) |d f⁻¹(x)/dx| = 1/|f'(f⁻¹(x))|
-    samples: np.ndarray    # (m,) x = f(z) for z ~ N(0, 1)
+    z: np.ndarray  # (n,) z grid for p_Z and the map
+    x_of_z: np.ndarray  # (n,) f(z)
+    x: np.ndarray  # (n,) x grid
+    p_x: np.ndarray  # (n,) p_X(x) = p_Z(f⁻¹(x)) |d f⁻¹/dx|
+    jacobian: np.ndarray  # (n,) |d f⁻¹(x)/dx| = 1/|f'(f⁻¹(x))|
+    samples: np.ndarray  # (m,) x = f(z) for z ~ N(0, 1)
 
 
 def one_d_density(name: str, n: int = 600, n_samples: int = 20_000, seed: int = 0) -> OneDDensity:
@@ -101,8 +131,9 @@ def one_d_density(name: str, n: int = 600, n_samples: int = 20_000, seed: int = 
     z_of_x = m.f_inv(x)
     jac = 1.0 / np.abs(m.f_prime(z_of_x))  # |d f⁻¹/dx| = 1 / |f'(z)|
     samples = m.f(np.random.default_rng(seed).standard_normal(n_samples))
-    return OneDDensity(z=z, x_of_z=m.f(z), x=x, p_x=p_z(z_of_x) * jac, jacobian=jac,
-                       samples=samples)
+    return OneDDensity(
+        z=z, x_of_z=m.f(z), x=x, p_x=p_z(z_of_x) * jac, jacobian=jac, samples=samples
+    )
 
 
 def one_d_checks(name: str, d: OneDDensity) -> dict[str, float]:
@@ -122,6 +153,9 @@ def one_d_checks(name: str, d: OneDDensity) -> dict[str, float]:
     xi = d.x[1:-1]
     fd = (m.f_inv(xi + h) - m.f_inv(xi - h)) / (2 * h)
     rel = np.abs(fd - d.jacobian[1:-1]) / np.maximum(np.abs(d.jacobian[1:-1]), 1e-12)
-    return {"integral_error": abs(integral - mass), "window_mass": mass,
-            "jacobian_error": float(rel.max()),
-            "inverse_error": float(np.abs(m.f_inv(m.f(d.z)) - d.z).max())}
+    return {
+        "integral_error": abs(integral - mass),
+        "window_mass": mass,
+        "jacobian_error": float(rel.max()),
+        "inverse_error": float(np.abs(m.f_inv(m.f(d.z)) - d.z).max()),
+    }

@@ -7,6 +7,7 @@ known (checkerboard: ln 32), the gap to that best achievable value.
 
 Rebuild one with ``python -m core.pretrained train flow_realnvp_checkerboard``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -40,9 +41,9 @@ class PretrainedFlowConfig:
     target: str = "moons_density"  # key of core.data.make_toy
     flow: FlowConfig = field(default_factory=FlowConfig)  # RealNVP, 8 steps, width 64
     train: TrainConfig = field(default_factory=lambda: TrainConfig(cosine_steps=6000))
-    steps: int = 6000             # Adam steps (≈ 1 min on one CPU thread), cosine-decayed lr
-    n_train: int = N_TRAIN        # training points, make_toy(..., seed=0)
-    n_test: int = N_TEST          # held-out points, make_toy(..., seed=1)
+    steps: int = 6000  # Adam steps (≈ 1 min on one CPU thread), cosine-decayed lr
+    n_train: int = N_TRAIN  # training points, make_toy(..., seed=0)
+    n_test: int = N_TEST  # held-out points, make_toy(..., seed=1)
 
 
 def pretrained_name(target: str) -> str:
@@ -51,8 +52,10 @@ def pretrained_name(target: str) -> str:
 
 def target_data(target: str, n_train: int = N_TRAIN, n_test: int = N_TEST):
     """(x_train, x_test): independent draws of ``target`` (seeds 0 and 1)."""
-    return (make_toy(target, n_train, seed=TRAIN_SEED).X,
-            make_toy(target, n_test, seed=TEST_SEED).X)
+    return (
+        make_toy(target, n_train, seed=TRAIN_SEED).X,
+        make_toy(target, n_test, seed=TEST_SEED).X,
+    )
 
 
 def standardise_points(X: np.ndarray, min_distinct: int = 20):
@@ -65,21 +68,27 @@ def standardise_points(X: np.ndarray, min_distinct: int = 20):
     (fewer than ``min_distinct`` distinct points, or all on one line): a 2-D density would
     collapse onto them and its NLL fall without bound.
     """
-    X = np.asarray(X, dtype=np.float64)                                  # (n, 2)
+    X = np.asarray(X, dtype=np.float64)  # (n, 2)
     n_distinct = len(np.unique(X, axis=0))
     if n_distinct < min_distinct:
-        raise ValueError(f"only {n_distinct} distinct point{'s' * (n_distinct != 1)}; a 2-D "
-                         f"density needs at least "
-                         f"{min_distinct} (repeated points have unbounded likelihood)")
+        raise ValueError(
+            f"only {n_distinct} distinct point{'s' * (n_distinct != 1)}; a 2-D "
+            f"density needs at least "
+            f"{min_distinct} (repeated points have unbounded likelihood)"
+        )
     mean, sd = X.mean(0), X.std(0)
     if (sd <= 1e-9 * np.maximum(1.0, np.abs(mean))).any():
-        raise ValueError("the points do not vary along one coordinate: they lie on a line, and "
-                         "a 2-D density fitted to them collapses (unbounded likelihood)")
+        raise ValueError(
+            "the points do not vary along one coordinate: they lie on a line, and "
+            "a 2-D density fitted to them collapses (unbounded likelihood)"
+        )
     u = (X - mean) / sd
-    ev = np.linalg.eigvalsh(np.cov(u.T))                                 # ascending
+    ev = np.linalg.eigvalsh(np.cov(u.T))  # ascending
     if ev[0] < 1e-6 * ev[-1]:
-        raise ValueError("the points lie on a straight line: a 2-D density fitted to them "
-                         "collapses onto it (unbounded likelihood)")
+        raise ValueError(
+            "the points lie on a straight line: a 2-D density fitted to them "
+            "collapses onto it (unbounded likelihood)"
+        )
     return u.astype(np.float32), mean, sd
 
 
@@ -89,9 +98,14 @@ def _build(config: PretrainedFlowConfig) -> Flow:
 
 def _train(config: PretrainedFlowConfig, seed: int) -> TrainResult:
     x_train, x_test = target_data(config.target, config.n_train, config.n_test)
-    trainer = FlowTrainer(config.flow, x_train, x_test,
-                          TrainConfig(**{**config.train.__dict__, "eval_every": 10}),
-                          device="cpu", seed=seed)
+    trainer = FlowTrainer(
+        config.flow,
+        x_train,
+        x_test,
+        TrainConfig(**{**config.train.__dict__, "eval_every": 10}),
+        device="cpu",
+        seed=seed,
+    )
     run_stepper(trainer, config.steps, chunk=50, desc=pretrained_name(config.target))
     flow = trainer.flow.eval()
     x_te = torch.as_tensor(x_test)
@@ -104,22 +118,30 @@ def _train(config: PretrainedFlowConfig, seed: int) -> TrainResult:
         metrics["gap_to_best"] = metrics["test_nll"] - BEST_NLL[config.target]
     h = trainer.history
     keep = np.unique(np.linspace(0, len(h.steps) - 1, 120).astype(int))
-    extra = {"curve": {"steps": [h.steps[i] for i in keep],
-                       "train_nll": [round(h.train_nll[i], 4) for i in keep],
-                       "test_nll": [round(h.test_nll[i], 4) for i in keep]},
-             "data": f"make_toy({config.target!r}, {config.n_train}, seed={TRAIN_SEED}) train / "
-                     f"make_toy({config.target!r}, {config.n_test}, seed={TEST_SEED}) held out"}
+    extra = {
+        "curve": {
+            "steps": [h.steps[i] for i in keep],
+            "train_nll": [round(h.train_nll[i], 4) for i in keep],
+            "test_nll": [round(h.test_nll[i], 4) for i in keep],
+        },
+        "data": f"make_toy({config.target!r}, {config.n_train}, seed={TRAIN_SEED}) train / "
+        f"make_toy({config.target!r}, {config.n_test}, seed={TEST_SEED}) held out",
+    }
     return TrainResult(model=flow, steps=trainer.steps_done, metrics=metrics, extra=extra)
 
 
 def _spec(target: str, config: PretrainedFlowConfig) -> PretrainedSpec:
-    return PretrainedSpec(name=pretrained_name(target),
-                          description=f"RealNVP ({config.flow.n_steps} affine couplings, width "
-                                      f"{config.flow.hidden}) fitted to {TARGETS[target]}",
-                          config=config, build=_build, train=_train,
-                          dataset=f"core.data.make_toy({target!r}): {config.n_train} train "
-                                  f"(seed 0) / {config.n_test} held out (seed 1)",
-                          seed=0)
+    return PretrainedSpec(
+        name=pretrained_name(target),
+        description=f"RealNVP ({config.flow.n_steps} affine couplings, width "
+        f"{config.flow.hidden}) fitted to {TARGETS[target]}",
+        config=config,
+        build=_build,
+        train=_train,
+        dataset=f"core.data.make_toy({target!r}): {config.n_train} train "
+        f"(seed 0) / {config.n_test} held out (seed 1)",
+        seed=0,
+    )
 
 
 PRETRAINED_CONFIGS: dict[str, PretrainedFlowConfig] = {
@@ -127,7 +149,10 @@ PRETRAINED_CONFIGS: dict[str, PretrainedFlowConfig] = {
 }
 # The checkerboard's sharp edges need more capacity and steps to approach ln 32.
 PRETRAINED_CONFIGS["checkerboard"] = PretrainedFlowConfig(
-    target="checkerboard", flow=FlowConfig(n_steps=10, hidden=96),
-    train=TrainConfig(cosine_steps=8000), steps=8000)
+    target="checkerboard",
+    flow=FlowConfig(n_steps=10, hidden=96),
+    train=TrainConfig(cosine_steps=8000),
+    steps=8000,
+)
 
 PRETRAINED = tuple(_spec(t, PRETRAINED_CONFIGS[t]) for t in TARGETS)

@@ -8,6 +8,7 @@ Minimise the negative log-likelihood per point (nats), exactly:
 running train NLL and the NLL of the held-out points (never trained on). The page drives it with
 ``ui.live_training``; the pretrained registry with ``core.training.run_stepper``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -26,11 +27,11 @@ BEST_NLL: dict[str, float] = {"checkerboard": CHECKERBOARD_ENTROPY}
 class TrainConfig:
     """Optimisation settings of one run."""
 
-    lr: float = 3e-3          # Adam step size: 3e-3 fits every toy target without divergence
-    batch_size: int = 512     # points per step: low-noise gradients, ~5 ms a step on one thread
+    lr: float = 3e-3  # Adam step size: 3e-3 fits every toy target without divergence
+    batch_size: int = 512  # points per step: low-noise gradients, ~5 ms a step on one thread
     weight_decay: float = 0.0  # no regularisation: the held-out NLL shows any overfitting
-    eval_every: int = 1       # held-out NLL every k calls of step() (it is cheap for 2-D)
-    cosine_steps: int = 0     # > 0: lr decays as lr·½(1 + cos(π t / T)) over T steps; 0: constant
+    eval_every: int = 1  # held-out NLL every k calls of step() (it is cheap for 2-D)
+    cosine_steps: int = 0  # > 0: lr decays as lr·½(1 + cos(π t / T)) over T steps; 0: constant
 
 
 @dataclass
@@ -47,7 +48,7 @@ def nll(flow: Flow, x: torch.Tensor, chunk: int = 65_536) -> float:
     with torch.no_grad():
         total = 0.0
         for i in range(0, x.shape[0], chunk):
-            total += float(-flow.log_prob(x[i:i + chunk]).sum())
+            total += float(-flow.log_prob(x[i : i + chunk]).sum())
     return total / x.shape[0]
 
 
@@ -58,19 +59,29 @@ class FlowTrainer:
     pretrained one) to continue from it; otherwise it is built from ``config``.
     """
 
-    def __init__(self, config: FlowConfig, x_train: np.ndarray, x_test: np.ndarray,
-                 train: TrainConfig = TrainConfig(), device: torch.device | str = "cpu",
-                 seed: int = 0, flow: Flow | None = None):
+    def __init__(
+        self,
+        config: FlowConfig,
+        x_train: np.ndarray,
+        x_test: np.ndarray,
+        train: TrainConfig = TrainConfig(),
+        device: torch.device | str = "cpu",
+        seed: int = 0,
+        flow: Flow | None = None,
+    ):
         self.config, self.train_config, self.device = config, train, torch.device(device)
         self.flow = flow if flow is not None else build_flow(config, self.device)
         self.flow.train()
-        self.x_train = torch.as_tensor(np.asarray(x_train), dtype=torch.float32,
-                                       device=self.device)  # (N, D)
-        self.x_test = torch.as_tensor(np.asarray(x_test), dtype=torch.float32,
-                                      device=self.device)  # (M, D)
+        self.x_train = torch.as_tensor(
+            np.asarray(x_train), dtype=torch.float32, device=self.device
+        )  # (N, D)
+        self.x_test = torch.as_tensor(
+            np.asarray(x_test), dtype=torch.float32, device=self.device
+        )  # (M, D)
         self.generator = torch.Generator().manual_seed(seed)
-        self.opt = torch.optim.Adam(self.flow.parameters(), lr=train.lr,
-                                    weight_decay=train.weight_decay)
+        self.opt = torch.optim.Adam(
+            self.flow.parameters(), lr=train.lr, weight_decay=train.weight_decay
+        )
         self.steps_done = 0
         self.history = History()
         self._running: float | None = None
@@ -105,8 +116,11 @@ class FlowTrainer:
             self._running = loss_value if r is None else 0.9 * r + 0.1 * loss_value
         self._calls += 1
         train_nll = self._running if np.isfinite(loss_value) else loss_value
-        test = (self.test_nll() if self._calls % self.train_config.eval_every == 0
-                or not self.history.test_nll else self.history.test_nll[-1])
+        test = (
+            self.test_nll()
+            if self._calls % self.train_config.eval_every == 0 or not self.history.test_nll
+            else self.history.test_nll[-1]
+        )
         self.history.steps.append(self.steps_done)
         self.history.train_nll.append(float(train_nll))
         self.history.test_nll.append(float(test))

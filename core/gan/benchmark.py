@@ -6,11 +6,12 @@ Each run trains a fresh `GANTrainer` for a fixed number of generator iterations 
 published numbers for comparison. They come from other architectures and training budgets, so
 they are context, not a like-for-like comparison.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 import numpy as np
 import torch
@@ -24,8 +25,8 @@ BENCH_DATASETS = ("ring8", "grid25")
 class BenchmarkConfig:
     objectives: tuple[str, ...] = ("minimax", "r1")  # keys of core.gan.objectives.OBJECTIVES
     datasets: tuple[str, ...] = BENCH_DATASETS
-    seeds: int = 5               # seeds 0 .. seeds-1
-    iterations: int = 2000       # generator iterations per run
+    seeds: int = 5  # seeds 0 .. seeds-1
+    iterations: int = 2000  # generator iterations per run
     base: GANConfig = GANConfig()  # every other hyper-parameter (the page's current ones)
 
 
@@ -44,20 +45,28 @@ PUBLISHED: tuple[dict, ...] = (
     {"dataset": "grid25", "method": "VEEGAN", "modes": 24.6, "hq_pct": 40.0},
 )
 PUBLISHED_SOURCE = "VEEGAN (Srivastava et al., 2017) Table 1"
-PUBLISHED_NOTE = ("quoted from " + PUBLISHED_SOURCE + ", not measured here: their own "
-                  "architectures, training budgets and data settings, so context, not a "
-                  "like-for-like comparison. PacGAN (Lin et al., 2018) Table 1 and GDPP (Elfeki "
-                  "et al., 2019) Table 1 report further methods on the same metric; their numbers "
-                  "are not reproduced here")
+PUBLISHED_NOTE = (
+    "quoted from " + PUBLISHED_SOURCE + ", not measured here: their own "
+    "architectures, training budgets and data settings, so context, not a "
+    "like-for-like comparison. PacGAN (Lin et al., 2018) Table 1 and GDPP (Elfeki "
+    "et al., 2019) Table 1 report further methods on the same metric; their numbers "
+    "are not reproduced here"
+)
 
 
 def _one_run(cfg: BenchmarkConfig, d: str, o: str, s: int, device="cpu") -> dict:
     t0, c0 = time.perf_counter(), time.process_time()
     ev, _, _ = run_seed(replace(cfg.base, dataset=d, objective=o, seed=s), cfg.iterations, device)
-    return {"dataset": d, "objective": o, "seed": s, "modes": ev.get("modes", np.nan),
-            "hq_pct": ev.get("hq_pct", np.nan), "reverse_kl": ev.get("reverse_kl", np.nan),
-            "seconds": time.perf_counter() - t0,       # wall clock (depends on machine load)
-            "cpu_seconds": time.process_time() - c0}   # CPU time of this process
+    return {
+        "dataset": d,
+        "objective": o,
+        "seed": s,
+        "modes": ev.get("modes", np.nan),
+        "hq_pct": ev.get("hq_pct", np.nan),
+        "reverse_kl": ev.get("reverse_kl", np.nan),
+        "seconds": time.perf_counter() - t0,  # wall clock (depends on machine load)
+        "cpu_seconds": time.process_time() - c0,
+    }  # CPU time of this process
 
 
 def _worker(args) -> dict:
@@ -74,8 +83,11 @@ def run_parallel(cfg: BenchmarkConfig, processes: int) -> list[dict]:
         return list(pool.map(_worker, jobs, chunksize=1))
 
 
-def run_benchmark(cfg: BenchmarkConfig, device: str | torch.device = "cpu",
-                  progress: Callable[[int, int, str], None] | None = None) -> list[dict]:
+def run_benchmark(
+    cfg: BenchmarkConfig,
+    device: str | torch.device = "cpu",
+    progress: Callable[[int, int, str], None] | None = None,
+) -> list[dict]:
     """One row per (dataset, objective, seed): modes, hq_pct, reverse_kl, seconds."""
     jobs = [(d, o, s) for d in cfg.datasets for o in cfg.objectives for s in range(cfg.seeds)]
     rows = []
@@ -98,15 +110,22 @@ def summarize(rows: list[dict]) -> list[dict]:
         h = np.array([r["hq_pct"] for r in rs], dtype=np.float64)
         k = np.array([r["reverse_kl"] for r in rs], dtype=np.float64)
         n_modes = 8 if d == "ring8" else 25
-        out.append({"dataset": d, "objective": o, "seeds": len(rs),
-                    "modes_mean": float(m.mean()), "modes_sd": float(m.std(ddof=0)),
-                    "hq_mean": float(h.mean()), "hq_sd": float(h.std(ddof=0)),
-                    "reverse_kl_mean": float(k.mean()),
-                    "all_modes_seeds": int((m == n_modes).sum()),
-                    "min_hq": float(h.min()),
-                    "seconds_mean": float(np.mean([r["seconds"] for r in rs])),
-                    "cpu_seconds_max": float(np.max([r.get("cpu_seconds", r["seconds"])
-                                                     for r in rs]))})
+        out.append(
+            {
+                "dataset": d,
+                "objective": o,
+                "seeds": len(rs),
+                "modes_mean": float(m.mean()),
+                "modes_sd": float(m.std(ddof=0)),
+                "hq_mean": float(h.mean()),
+                "hq_sd": float(h.std(ddof=0)),
+                "reverse_kl_mean": float(k.mean()),
+                "all_modes_seeds": int((m == n_modes).sum()),
+                "min_hq": float(h.min()),
+                "seconds_mean": float(np.mean([r["seconds"] for r in rs])),
+                "cpu_seconds_max": float(np.max([r.get("cpu_seconds", r["seconds"]) for r in rs])),
+            }
+        )
     return out
 
 
@@ -129,12 +148,16 @@ if __name__ == "__main__":  # python -m core.gan.benchmark --out FILE [--process
     ap.add_argument("--processes", type=int, default=1)
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
-    bc = BenchmarkConfig(objectives=tuple(a.objectives.split(",")),
-                         datasets=tuple(a.datasets.split(",")), seeds=a.seeds,
-                         iterations=a.iterations)
+    bc = BenchmarkConfig(
+        objectives=tuple(a.objectives.split(",")),
+        datasets=tuple(a.datasets.split(",")),
+        seeds=a.seeds,
+        iterations=a.iterations,
+    )
     rows = run_parallel(bc, a.processes)
     with open(a.out, "w") as f:
-        json.dump({"config": config_dict(bc), "rows": rows, "summary": summarize(rows)}, f,
-                  indent=1)
+        json.dump(
+            {"config": config_dict(bc), "rows": rows, "summary": summarize(rows)}, f, indent=1
+        )
     for r in summarize(rows):
         print(r)

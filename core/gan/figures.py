@@ -3,6 +3,7 @@
 Colours follow `core.theme`: real data blue, generated samples orange, D(x) on the diverging
 RdBu scale centred at 1/2 (blue = "real", red = "fake").
 """
+
 from __future__ import annotations
 
 import math
@@ -20,8 +21,20 @@ def _scatter(x: np.ndarray, **kw):
     return cls(x=x[:, 0], y=x[:, 1], mode="markers", **kw)
 
 
-def field_figure(xs, ys, Z, *, real=None, fake=None, arrows=None, sheet=None,
-                 z_label="D(x)", prob=True, box=None, title: str = "") -> go.Figure:
+def field_figure(
+    xs,
+    ys,
+    Z,
+    *,
+    real=None,
+    fake=None,
+    arrows=None,
+    sheet=None,
+    z_label="D(x)",
+    prob=True,
+    box=None,
+    title: str = "",
+) -> go.Figure:
     """D(x) heatmap with real / generated samples, generator gradient arrows and the noise sheet.
 
     arrows: (points (M, 2), directions (M, 2)); sheet: (L, 2) with NaN line breaks.
@@ -29,17 +42,37 @@ def field_figure(xs, ys, Z, *, real=None, fake=None, arrows=None, sheet=None,
     fig = go.Figure()
     if Z is not None:
         zkw = dict(zmin=0.0, zmax=1.0) if prob else dict(zmid=0.0)
-        fig.add_trace(go.Heatmap(x=xs, y=ys, z=Z, colorscale=DIVERGING, opacity=0.75,
-                                 colorbar=dict(title=z_label, thickness=12), name=z_label,
-                                 hovertemplate="x=%{x:.2f}, y=%{y:.2f}<br>" + z_label + "=%{z:.3f}<extra></extra>",
-                                 **zkw))
+        fig.add_trace(
+            go.Heatmap(
+                x=xs,
+                y=ys,
+                z=Z,
+                colorscale=DIVERGING,
+                opacity=0.75,
+                colorbar=dict(title=z_label, thickness=12),
+                name=z_label,
+                hovertemplate="x=%{x:.2f}, y=%{y:.2f}<br>" + z_label + "=%{z:.3f}<extra></extra>",
+                **zkw,
+            )
+        )
     if sheet is not None:
-        fig.add_trace(go.Scatter(x=sheet[:, 0], y=sheet[:, 1], mode="lines", name="G(noise grid)",
-                                 line=dict(color=SHEET, width=1), opacity=0.7, hoverinfo="skip"))
+        fig.add_trace(
+            go.Scatter(
+                x=sheet[:, 0],
+                y=sheet[:, 1],
+                mode="lines",
+                name="G(noise grid)",
+                line=dict(color=SHEET, width=1),
+                opacity=0.7,
+                hoverinfo="skip",
+            )
+        )
     if real is not None:
         fig.add_trace(_scatter(real, name="real", marker=dict(color=REAL, size=4, opacity=0.6)))
     if fake is not None:
-        fig.add_trace(_scatter(fake, name="generated", marker=dict(color=FAKE, size=4, opacity=0.8)))
+        fig.add_trace(
+            _scatter(fake, name="generated", marker=dict(color=FAKE, size=4, opacity=0.8))
+        )
     if arrows is not None:
         p, g = arrows
         norm = np.linalg.norm(g, axis=1, keepdims=True)
@@ -48,10 +81,26 @@ def field_figure(xs, ys, Z, *, real=None, fake=None, arrows=None, sheet=None,
         tip = p + g * np.minimum(scale, 0.12 * span / np.maximum(norm, 1e-12))
         seg = np.full((3 * len(p), 2), np.nan, dtype=np.float32)
         seg[0::3], seg[1::3] = p, tip
-        fig.add_trace(go.Scatter(x=seg[:, 0], y=seg[:, 1], mode="lines", name="−∇ₓ L_G",
-                                 line=dict(color=ARROW, width=1.5), hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=tip[:, 0], y=tip[:, 1], mode="markers", showlegend=False,
-                                 marker=dict(color=ARROW, size=3), hoverinfo="skip"))
+        fig.add_trace(
+            go.Scatter(
+                x=seg[:, 0],
+                y=seg[:, 1],
+                mode="lines",
+                name="−∇ₓ L_G",
+                line=dict(color=ARROW, width=1.5),
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=tip[:, 0],
+                y=tip[:, 1],
+                mode="markers",
+                showlegend=False,
+                marker=dict(color=ARROW, size=3),
+                hoverinfo="skip",
+            )
+        )
     if box is not None:
         fig.update_xaxes(range=[box[0], box[1]])
         fig.update_yaxes(range=[box[2], box[3]])
@@ -60,21 +109,36 @@ def field_figure(xs, ys, Z, *, real=None, fake=None, arrows=None, sheet=None,
     return fig
 
 
-def mode_histogram_figure(steps, counts: np.ndarray, title: str = "Mode histogram over time") -> go.Figure:
+def mode_histogram_figure(
+    steps, counts: np.ndarray, title: str = "Mode histogram over time"
+) -> go.Figure:
     """Heatmap: x = training step, y = mode k, colour = fraction of HQ samples at mode k."""
-    counts = np.asarray(counts, dtype=np.float64)                # (T, K)
+    counts = np.asarray(counts, dtype=np.float64)  # (T, K)
     frac = counts / np.maximum(counts.sum(1, keepdims=True), 1)
-    fig = go.Figure(go.Heatmap(x=list(steps), y=[f"mode {k}" for k in range(counts.shape[1])],
-                               z=frac.T.astype(np.float32), colorscale=SEQUENTIAL, zmin=0,
-                               zmax=float(min(1.0, max(0.25, frac.max()))),
-                               colorbar=dict(title="share", thickness=12),
-                               hovertemplate="step %{x}<br>%{y}: %{z:.2f}<extra></extra>"))
+    fig = go.Figure(
+        go.Heatmap(
+            x=list(steps),
+            y=[f"mode {k}" for k in range(counts.shape[1])],
+            z=frac.T.astype(np.float32),
+            colorscale=SEQUENTIAL,
+            zmin=0,
+            zmax=float(min(1.0, max(0.25, frac.max()))),
+            colorbar=dict(title="share", thickness=12),
+            hovertemplate="step %{x}<br>%{y}: %{z:.2f}<extra></extra>",
+        )
+    )
     fig.update_layout(title=title, height=320, xaxis_title="generator step")
     return fig
 
 
-def _grid_axes(n: int, cols: int, titles: list[str], vgap: float = 0.14, hgap: float = 0.08,
-               y_range: tuple[float, float] = (0.0, 1.0)) -> tuple[list[tuple[str, str]], dict, list]:
+def _grid_axes(
+    n: int,
+    cols: int,
+    titles: list[str],
+    vgap: float = 0.14,
+    hgap: float = 0.08,
+    y_range: tuple[float, float] = (0.0, 1.0),
+) -> tuple[list[tuple[str, str]], dict, list]:
     """Explicit axis domains for n panels (much cheaper than make_subplots): (axis refs,
     layout dict, title annotations). Panels fill ``y_range`` of the paper height."""
     rows = max(1, math.ceil(n / cols))
@@ -89,8 +153,18 @@ def _grid_axes(n: int, cols: int, titles: list[str], vgap: float = 0.14, hgap: f
         layout[f"xaxis{k}"] = dict(domain=[max(x0, 0.0), min(x0 + w, 1.0)], anchor=f"y{k}")
         layout[f"yaxis{k}"] = dict(domain=[max(y1 - h, 0.0), min(y1, 1.0)], anchor=f"x{k}")
         refs.append((f"x{k}", f"y{k}"))
-        notes.append(dict(text=titles[i], x=x0 + w / 2, y=y1, xref="paper", yref="paper",
-                          xanchor="center", yanchor="bottom", showarrow=False))
+        notes.append(
+            dict(
+                text=titles[i],
+                x=x0 + w / 2,
+                y=y1,
+                xref="paper",
+                yref="paper",
+                xanchor="center",
+                yanchor="bottom",
+                showarrow=False,
+            )
+        )
     return refs, layout, notes
 
 
@@ -101,10 +175,18 @@ def metric_curves_figure(steps, curves: dict[str, list[float]]) -> go.Figure:
     fig = go.Figure(layout=dict(layout, annotations=notes))
     x = np.asarray(list(steps), dtype=np.float32)
     for i, k in enumerate(names):
-        fig.add_trace(go.Scatter(x=x, y=np.asarray(curves[k], dtype=np.float32),
-                                 mode="lines+markers", marker=dict(size=4), name=k,
-                                 xaxis=refs[i][0], yaxis=refs[i][1],
-                                 line=dict(color=PALETTE[i % len(PALETTE)])))
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=np.asarray(curves[k], dtype=np.float32),
+                mode="lines+markers",
+                marker=dict(size=4),
+                name=k,
+                xaxis=refs[i][0],
+                yaxis=refs[i][1],
+                line=dict(color=PALETTE[i % len(PALETTE)]),
+            )
+        )
     fig.update_layout(height=230 * max(1, math.ceil(len(names) / 2)), showlegend=False)
     return fig
 
@@ -119,25 +201,49 @@ def timeline_figure(steps, counts: np.ndarray | None, curves: dict[str, list[flo
     refs, layout, notes = _grid_axes(len(names), 2, names, vgap=0.1, y_range=(0.0, 1 - top))
     traces = []
     if counts is not None:
-        counts = np.asarray(counts, dtype=np.float64)            # (T, K)
+        counts = np.asarray(counts, dtype=np.float64)  # (T, K)
         frac = counts / np.maximum(counts.sum(1, keepdims=True), 1)
-        traces.append(go.Heatmap(x=x, y=np.arange(counts.shape[1]), z=frac.T.astype(np.float32),
-                                 colorscale=SEQUENTIAL, zmin=0,
-                                 zmax=float(min(1.0, max(0.25, frac.max()))),
-                                 colorbar=dict(title="share", thickness=10, len=0.38, y=0.8),
-                                 xaxis="x9", yaxis="y9",
-                                 hovertemplate="step %{x}<br>mode %{y}: %{z:.2f}<extra></extra>"))
+        traces.append(
+            go.Heatmap(
+                x=x,
+                y=np.arange(counts.shape[1]),
+                z=frac.T.astype(np.float32),
+                colorscale=SEQUENTIAL,
+                zmin=0,
+                zmax=float(min(1.0, max(0.25, frac.max()))),
+                colorbar=dict(title="share", thickness=10, len=0.38, y=0.8),
+                xaxis="x9",
+                yaxis="y9",
+                hovertemplate="step %{x}<br>mode %{y}: %{z:.2f}<extra></extra>",
+            )
+        )
         layout["xaxis9"] = dict(domain=[0, 1], anchor="y9")
         layout["yaxis9"] = dict(domain=[1 - top + 0.07, 1], anchor="x9", title="mode")
-        notes.append(dict(text="mode histogram over time", x=0.5, y=1, xref="paper",
-                          yref="paper", yanchor="bottom", showarrow=False))
+        notes.append(
+            dict(
+                text="mode histogram over time",
+                x=0.5,
+                y=1,
+                xref="paper",
+                yref="paper",
+                yanchor="bottom",
+                showarrow=False,
+            )
+        )
     for i, k in enumerate(names):
-        traces.append(go.Scatter(x=x, y=np.asarray(curves[k], dtype=np.float32),
-                                 mode="lines+markers", marker=dict(size=4), name=k,
-                                 xaxis=refs[i][0], yaxis=refs[i][1],
-                                 line=dict(color=PALETTE[i % len(PALETTE)])))
-    layout.update(height=620 if counts is not None else 420, showlegend=False,
-                  annotations=notes)
+        traces.append(
+            go.Scatter(
+                x=x,
+                y=np.asarray(curves[k], dtype=np.float32),
+                mode="lines+markers",
+                marker=dict(size=4),
+                name=k,
+                xaxis=refs[i][0],
+                yaxis=refs[i][1],
+                line=dict(color=PALETTE[i % len(PALETTE)]),
+            )
+        )
+    layout.update(height=620 if counts is not None else 420, showlegend=False, annotations=notes)
     return go.Figure(data=traces, layout=layout)
 
 
@@ -147,13 +253,34 @@ def dstar_figure(xs, ys, D_learned, D_star, real=None, fake=None) -> go.Figure:
     fig = go.Figure(layout=dict(layout, annotations=notes))
     for c, Z in enumerate((D_learned, D_star)):
         xa, ya = refs[c]
-        fig.add_trace(go.Heatmap(x=xs, y=ys, z=Z, colorscale=DIVERGING, zmin=0, zmax=1,
-                                 showscale=c == 1, colorbar=dict(thickness=12), xaxis=xa, yaxis=ya))
+        fig.add_trace(
+            go.Heatmap(
+                x=xs,
+                y=ys,
+                z=Z,
+                colorscale=DIVERGING,
+                zmin=0,
+                zmax=1,
+                showscale=c == 1,
+                colorbar=dict(thickness=12),
+                xaxis=xa,
+                yaxis=ya,
+            )
+        )
         for pts, color, name in ((real, REAL, "real"), (fake, FAKE, "generated")):
             if pts is not None:
-                fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=name,
-                                         showlegend=c == 0, marker=dict(color=color, size=3),
-                                         xaxis=xa, yaxis=ya))
+                fig.add_trace(
+                    go.Scatter(
+                        x=pts[:, 0],
+                        y=pts[:, 1],
+                        mode="markers",
+                        name=name,
+                        showlegend=c == 0,
+                        marker=dict(color=color, size=3),
+                        xaxis=xa,
+                        yaxis=ya,
+                    )
+                )
     fig.update_layout(height=420, legend=dict(orientation="h", y=-0.1))
     return fig
 
@@ -161,27 +288,75 @@ def dstar_figure(xs, ys, D_learned, D_star, real=None, fake=None) -> go.Figure:
 def value_curve_figure(steps, values: list[float], js: list[float]) -> go.Figure:
     """V(G, D*) = 2 JS - log 4 over training against the global optimum -log 4 (Theorem 3)."""
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=list(steps), y=values, mode="lines+markers", name="V(G, D*) (KDE)",
-                             line=dict(color=PALETTE[0])))
-    fig.add_trace(go.Scatter(x=list(steps), y=js, mode="lines+markers", name="JS(p_data‖p_model)",
-                             line=dict(color=PALETTE[2])))
+    fig.add_trace(
+        go.Scatter(
+            x=list(steps),
+            y=values,
+            mode="lines+markers",
+            name="V(G, D*) (KDE)",
+            line=dict(color=PALETTE[0]),
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=list(steps),
+            y=js,
+            mode="lines+markers",
+            name="JS(p_data‖p_model)",
+            line=dict(color=PALETTE[2]),
+        )
+    )
     x = list(steps)
     ends = [x[0], x[-1]] if x else [0, 1]
-    fig.add_trace(go.Scatter(x=ends, y=[-math.log(4)] * 2, mode="lines", name="−log 4 (p_model = p_data)",
-                             line=dict(color=PALETTE[3], dash="dash")))
-    fig.add_trace(go.Scatter(x=ends, y=[math.log(2)] * 2, mode="lines", name="log 2 (largest JS)",
-                             line=dict(color=PALETTE[8], dash="dot")))
-    fig.update_layout(height=340, xaxis_title="generator step", yaxis_title="nats",
-                      legend=dict(orientation="h", y=-0.25))
+    fig.add_trace(
+        go.Scatter(
+            x=ends,
+            y=[-math.log(4)] * 2,
+            mode="lines",
+            name="−log 4 (p_model = p_data)",
+            line=dict(color=PALETTE[3], dash="dash"),
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=ends,
+            y=[math.log(2)] * 2,
+            mode="lines",
+            name="log 2 (largest JS)",
+            line=dict(color=PALETTE[8], dash="dot"),
+        )
+    )
+    fig.update_layout(
+        height=340,
+        xaxis_title="generator step",
+        yaxis_title="nats",
+        legend=dict(orientation="h", y=-0.25),
+    )
     return fig
 
 
 def class_histogram_figure(hist: np.ndarray, entropy: float) -> go.Figure:
     """Judged class histogram of generated digits, with the uniform 1/10 line."""
-    fig = go.Figure(go.Bar(x=[str(c) for c in range(10)], y=np.asarray(hist, dtype=np.float32),
-                           marker_color=PALETTE[0]))
-    fig.add_trace(go.Scatter(x=["0", "9"], y=[0.1, 0.1], mode="lines", name="uniform 1/10",
-                             line=dict(color=PALETTE[3], dash="dash")))
-    fig.update_layout(height=300, xaxis_title="class judged by the judge CNN",
-                      yaxis_title="fraction", title=f"entropy {entropy:.3f} nats (uniform ln 10 = 2.303)")
+    fig = go.Figure(
+        go.Bar(
+            x=[str(c) for c in range(10)],
+            y=np.asarray(hist, dtype=np.float32),
+            marker_color=PALETTE[0],
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=["0", "9"],
+            y=[0.1, 0.1],
+            mode="lines",
+            name="uniform 1/10",
+            line=dict(color=PALETTE[3], dash="dash"),
+        )
+    )
+    fig.update_layout(
+        height=300,
+        xaxis_title="class judged by the judge CNN",
+        yaxis_title="fraction",
+        title=f"entropy {entropy:.3f} nats (uniform ln 10 = 2.303)",
+    )
     return fig

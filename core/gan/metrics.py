@@ -11,6 +11,7 @@ Over N = 2,500 generated samples x_i and the K known mode means mu_k with standa
   HQ samples at mode k and p_k = 1/K (the true mixture weights). With no HQ sample at all we
   report log K, the value of a histogram collapsed onto one mode (the largest possible).
 """
+
 from __future__ import annotations
 
 import math
@@ -20,8 +21,8 @@ import numpy as np
 
 from core.data.toy2d import GRID25_SIGMA, RING8_SIGMA, grid25_modes, ring8_modes
 
-N_EVAL = 2500                                        # samples per evaluation (the papers' count)
-PERFECT_HQ_FRACTION = 1.0 - math.exp(-4.5)           # 0.98889: P(||x - mu|| <= 3 sigma) in 2-D
+N_EVAL = 2500  # samples per evaluation (the papers' count)
+PERFECT_HQ_FRACTION = 1.0 - math.exp(-4.5)  # 0.98889: P(||x - mu|| <= 3 sigma) in 2-D
 
 
 def mode_spec(dataset: str) -> tuple[np.ndarray, float] | None:
@@ -39,18 +40,21 @@ class ModeMetrics:
 
     modes_captured: int
     n_modes: int
-    hq_fraction: float          # in [0, 1]
-    reverse_kl: float           # nats
-    counts: np.ndarray          # (K,) HQ samples per mode
+    hq_fraction: float  # in [0, 1]
+    reverse_kl: float  # nats
+    counts: np.ndarray  # (K,) HQ samples per mode
 
     def as_dict(self) -> dict[str, float]:
-        return {"modes": float(self.modes_captured), "hq_pct": 100.0 * self.hq_fraction,
-                "reverse_kl": self.reverse_kl}
+        return {
+            "modes": float(self.modes_captured),
+            "hq_pct": 100.0 * self.hq_fraction,
+            "reverse_kl": self.reverse_kl,
+        }
 
 
 def nearest_mode(x: np.ndarray, modes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """k(i) = argmin_k ||x_i - mu_k|| and that distance, for x (N, 2) and modes (K, 2)."""
-    d2 = ((x[:, None, :] - modes[None, :, :]) ** 2).sum(-1)   # (N, K)
+    d2 = ((x[:, None, :] - modes[None, :, :]) ** 2).sum(-1)  # (N, K)
     k = d2.argmin(1)
     return k, np.sqrt(d2[np.arange(len(x)), k])
 
@@ -71,8 +75,13 @@ def mode_metrics(x: np.ndarray, modes: np.ndarray, sigma: float) -> ModeMetrics:
         q = counts / n_hq
         nz = q > 0
         rkl = float((q[nz] * np.log(q[nz] * K)).sum())
-    return ModeMetrics(modes_captured=int((counts > 0).sum()), n_modes=K,
-                       hq_fraction=n_hq / max(len(x), 1), reverse_kl=rkl, counts=counts)
+    return ModeMetrics(
+        modes_captured=int((counts > 0).sum()),
+        n_modes=K,
+        hq_fraction=n_hq / max(len(x), 1),
+        reverse_kl=rkl,
+        counts=counts,
+    )
 
 
 def dataset_mode_metrics(x: np.ndarray, dataset: str) -> ModeMetrics | None:

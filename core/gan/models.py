@@ -9,6 +9,7 @@
 
 Every constructor takes a frozen config; move the module with ``.to(device)``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,16 +22,18 @@ from torch import nn
 class MLPConfig:
     """Sizes of the 2-D generator / discriminator pair (GAN Lab-sized defaults)."""
 
-    noise_dim: int = 2      # d: dimension of z ~ N(0, I); 2 lets the page draw the noise grid
-    g_width: int = 128      # hidden units per generator layer
-    g_depth: int = 3        # hidden layers of G (more depth -> sharper multi-mode maps)
-    d_width: int = 128      # hidden units per discriminator layer
-    d_depth: int = 3        # hidden layers of D
-    data_dim: int = 2       # n: dimension of x
-    pack: int = 1           # PacGAN packing m: D judges m samples jointly (1 = ordinary GAN)
+    noise_dim: int = 2  # d: dimension of z ~ N(0, I); 2 lets the page draw the noise grid
+    g_width: int = 128  # hidden units per generator layer
+    g_depth: int = 3  # hidden layers of G (more depth -> sharper multi-mode maps)
+    d_width: int = 128  # hidden units per discriminator layer
+    d_depth: int = 3  # hidden layers of D
+    data_dim: int = 2  # n: dimension of x
+    pack: int = 1  # PacGAN packing m: D judges m samples jointly (1 = ordinary GAN)
 
 
-def _mlp(d_in: int, width: int, depth: int, d_out: int, act: type[nn.Module], **act_kw) -> nn.Sequential:
+def _mlp(
+    d_in: int, width: int, depth: int, d_out: int, act: type[nn.Module], **act_kw
+) -> nn.Sequential:
     layers: list[nn.Module] = []
     d = d_in
     for _ in range(depth):
@@ -62,8 +65,9 @@ class MLPDiscriminator(nn.Module):
     def __init__(self, cfg: MLPConfig = MLPConfig()):
         super().__init__()
         self.cfg = cfg
-        self.net = _mlp(cfg.pack * cfg.data_dim, cfg.d_width, cfg.d_depth, 1, nn.LeakyReLU,
-                        negative_slope=0.2)
+        self.net = _mlp(
+            cfg.pack * cfg.data_dim, cfg.d_width, cfg.d_depth, 1, nn.LeakyReLU, negative_slope=0.2
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(-1)  # (B,) logit / critic value
@@ -85,15 +89,15 @@ class MLPDiscriminator(nn.Module):
 class DCGANConfig:
     """A small DCGAN for 28x28 digits, sized to train on a 2-core CPU in ~20 minutes."""
 
-    noise_dim: int = 64       # d: z ~ N(0, I_d)
-    g_channels: int = 64      # channels at 14x14 in G (2x this at 7x7)
-    d_channels: int = 32      # channels at 14x14 in D (2x this at 7x7)
-    steps: int = 4000         # generator steps (one D step each), batch_size samples per step
+    noise_dim: int = 64  # d: z ~ N(0, I_d)
+    g_channels: int = 64  # channels at 14x14 in G (2x this at 7x7)
+    d_channels: int = 32  # channels at 14x14 in D (2x this at 7x7)
+    steps: int = 4000  # generator steps (one D step each), batch_size samples per step
     batch_size: int = 64
-    lr_g: float = 2e-4        # Adam(beta1 = 0.5), the DCGAN recipe
+    lr_g: float = 2e-4  # Adam(beta1 = 0.5), the DCGAN recipe
     lr_d: float = 2e-4
     beta1: float = 0.5
-    r1_gamma: float = 0.0     # R1 penalty weight on real digits (0 = off)
+    r1_gamma: float = 0.0  # R1 penalty weight on real digits (0 = off)
 
 
 class DCGANGenerator(nn.Module):
@@ -103,11 +107,15 @@ class DCGANGenerator(nn.Module):
         super().__init__()
         self.cfg = cfg
         c = cfg.g_channels
-        self.project = nn.Sequential(nn.Linear(cfg.noise_dim, 2 * c * 49, bias=False),
-                                     nn.BatchNorm1d(2 * c * 49), nn.ReLU())
+        self.project = nn.Sequential(
+            nn.Linear(cfg.noise_dim, 2 * c * 49, bias=False), nn.BatchNorm1d(2 * c * 49), nn.ReLU()
+        )
         self.up = nn.Sequential(
-            nn.ConvTranspose2d(2 * c, c, 4, 2, 1, bias=False), nn.BatchNorm2d(c), nn.ReLU(),  # (B, c, 14, 14)
-            nn.ConvTranspose2d(c, 1, 4, 2, 1), nn.Sigmoid(),                                   # (B, 1, 28, 28)
+            nn.ConvTranspose2d(2 * c, c, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(c),
+            nn.ReLU(),  # (B, c, 14, 14)
+            nn.ConvTranspose2d(c, 1, 4, 2, 1),
+            nn.Sigmoid(),  # (B, 1, 28, 28)
         )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -122,9 +130,12 @@ class DCGANDiscriminator(nn.Module):
         super().__init__()
         c = cfg.d_channels
         self.net = nn.Sequential(
-            nn.Conv2d(1, c, 4, 2, 1), nn.LeakyReLU(0.2),                       # (B, c, 14, 14)
-            nn.Conv2d(c, 2 * c, 4, 2, 1), nn.LeakyReLU(0.2),                   # (B, 2c, 7, 7)
-            nn.Flatten(), nn.Linear(2 * c * 49, 1),
+            nn.Conv2d(1, c, 4, 2, 1),
+            nn.LeakyReLU(0.2),  # (B, c, 14, 14)
+            nn.Conv2d(c, 2 * c, 4, 2, 1),
+            nn.LeakyReLU(0.2),  # (B, 2c, 7, 7)
+            nn.Flatten(),
+            nn.Linear(2 * c * 49, 1),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

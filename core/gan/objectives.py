@@ -24,6 +24,7 @@ loss the discriminator *minimises* (``d_loss``) and the loss the generator minim
 
 `OBJECTIVES` maps the page's names to a `Objective` recipe; unknown names raise ValueError.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ def d_loss(loss: str, l_real: torch.Tensor, l_fake: torch.Tensor) -> torch.Tenso
     if loss in ("minimax", "non_saturating"):
         return F.softplus(-l_real).mean() + F.softplus(l_fake).mean()  # -log D(x) - log(1-D(G(z)))
     if loss == "least_squares":
-        return 0.5 * ((l_real - 1) ** 2).mean() + 0.5 * (l_fake ** 2).mean()
+        return 0.5 * ((l_real - 1) ** 2).mean() + 0.5 * (l_fake**2).mean()
     if loss == "wasserstein":
         return l_fake.mean() - l_real.mean()  # -(E f(x) - E f(G(z)))
     raise ValueError(f"unknown loss: {loss!r}; choose from {', '.join(LOSSES)}")
@@ -48,9 +49,9 @@ def d_loss(loss: str, l_real: torch.Tensor, l_fake: torch.Tensor) -> torch.Tenso
 def g_loss(loss: str, l_fake: torch.Tensor) -> torch.Tensor:
     """Generator loss L_G (to minimise) from the logits/scores (B,) of fake samples."""
     if loss == "minimax":
-        return -F.softplus(l_fake).mean()         # E log(1 - D(G(z))): saturates when D(G(z)) -> 0
+        return -F.softplus(l_fake).mean()  # E log(1 - D(G(z))): saturates when D(G(z)) -> 0
     if loss == "non_saturating":
-        return F.softplus(-l_fake).mean()         # -E log D(G(z))
+        return F.softplus(-l_fake).mean()  # -E log D(G(z))
     if loss == "least_squares":
         return 0.5 * ((l_fake - 1) ** 2).mean()
     if loss == "wasserstein":
@@ -58,8 +59,9 @@ def g_loss(loss: str, l_fake: torch.Tensor) -> torch.Tensor:
     raise ValueError(f"unknown loss: {loss!r}; choose from {', '.join(LOSSES)}")
 
 
-def gradient_penalty(critic, x_real: torch.Tensor, x_fake: torch.Tensor,
-                     eps: torch.Tensor | None = None) -> torch.Tensor:
+def gradient_penalty(
+    critic, x_real: torch.Tensor, x_fake: torch.Tensor, eps: torch.Tensor | None = None
+) -> torch.Tensor:
     """WGAN-GP penalty E (||grad f(xhat)||_2 - 1)^2 with xhat = eps x + (1-eps) x_fake.
 
     x_real, x_fake: (B, n); eps: (B, 1) uniform in [0, 1] (drawn here when None). The graph is
@@ -90,29 +92,39 @@ def clip_weights(module: torch.nn.Module, c: float) -> None:
 class Objective:
     """A recipe: base loss plus the regularisers / tricks that make the named objective."""
 
-    loss: str                 # one of LOSSES
-    clip: float = 0.0         # WGAN weight clipping c (0 = off)
-    gp_lambda: float = 0.0    # WGAN-GP lambda (0 = off)
-    r1_gamma: float = 0.0     # R1 gamma (0 = off)
-    unroll: int = 0           # unrolled-GAN k (0 = off)
-    pack: int = 1             # PacGAN m (1 = off)
-    g_ema: float = 0.0        # evaluate an exponential moving average of G's weights (0 = off)
+    loss: str  # one of LOSSES
+    clip: float = 0.0  # WGAN weight clipping c (0 = off)
+    gp_lambda: float = 0.0  # WGAN-GP lambda (0 = off)
+    r1_gamma: float = 0.0  # R1 gamma (0 = off)
+    unroll: int = 0  # unrolled-GAN k (0 = off)
+    pack: int = 1  # PacGAN m (1 = off)
+    g_ema: float = 0.0  # evaluate an exponential moving average of G's weights (0 = off)
     description: str = ""
 
 
 OBJECTIVES: dict[str, Objective] = {
     "minimax": Objective("minimax", description="original saturating minimax game (notes §9)"),
-    "non-saturating": Objective("non_saturating", description="G maximises log D(G(z)) (notes §9.2)"),
-    "least-squares": Objective("least_squares", description="LSGAN: squared error to targets 1 / 0"),
+    "non-saturating": Objective(
+        "non_saturating", description="G maximises log D(G(z)) (notes §9.2)"
+    ),
+    "least-squares": Objective(
+        "least_squares", description="LSGAN: squared error to targets 1 / 0"
+    ),
     "wgan": Objective("wasserstein", clip=0.01, description="Wasserstein critic, weights clipped"),
-    "wgan-gp": Objective("wasserstein", gp_lambda=0.1,
-                         description="Wasserstein critic, gradient penalty"),
+    "wgan-gp": Objective(
+        "wasserstein", gp_lambda=0.1, description="Wasserstein critic, gradient penalty"
+    ),
     # the page's recommended remedy: gamma = 0.01 suits sigma = 0.01 modes; averaging G's weights
     # (Yazici et al. 2019) removes the last jitter of the samples around the modes
-    "r1": Objective("non_saturating", r1_gamma=0.01, g_ema=0.99,
-                    description="non-saturating + R1 penalty on real data + averaged G"),
-    "unrolled": Objective("non_saturating", unroll=5,
-                          description="G trained against D unrolled k steps ahead"),
+    "r1": Objective(
+        "non_saturating",
+        r1_gamma=0.01,
+        g_ema=0.99,
+        description="non-saturating + R1 penalty on real data + averaged G",
+    ),
+    "unrolled": Objective(
+        "non_saturating", unroll=5, description="G trained against D unrolled k steps ahead"
+    ),
     "pacgan": Objective("non_saturating", pack=2, description="D sees m packed samples"),
 }
 

@@ -12,6 +12,7 @@ p_hat(x) = 1/N sum_i N(x; x_i, h^2 I)):
 The estimates fit each KDE on one half of the samples and evaluate the expectations on the other
 half, so a sample never scores itself.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,8 +28,8 @@ def kde_log_density(points: np.ndarray, query: np.ndarray, h: float) -> np.ndarr
     points = np.asarray(points, dtype=np.float64)
     query = np.asarray(query, dtype=np.float64)
     d = points.shape[1]
-    d2 = ((query[:, None, :] - points[None, :, :]) ** 2).sum(-1)           # (M, N)
-    log_k = -0.5 * d2 / h**2 - 0.5 * d * math.log(2 * math.pi * h**2)    # log N(q; x_i, h^2 I)
+    d2 = ((query[:, None, :] - points[None, :, :]) ** 2).sum(-1)  # (M, N)
+    log_k = -0.5 * d2 / h**2 - 0.5 * d * math.log(2 * math.pi * h**2)  # log N(q; x_i, h^2 I)
     return logsumexp(log_k, axis=1) - math.log(len(points))
 
 
@@ -45,11 +46,12 @@ def optimal_discriminator_log(log_p: np.ndarray, log_q: np.ndarray) -> np.ndarra
     return 1.0 / (1.0 + np.exp(np.clip(np.asarray(log_q) - np.asarray(log_p), -700, 700)))
 
 
-def value_at_optimum(log_p_on_p: np.ndarray, log_q_on_p: np.ndarray,
-                     log_p_on_q: np.ndarray, log_q_on_q: np.ndarray) -> float:
+def value_at_optimum(
+    log_p_on_p: np.ndarray, log_q_on_p: np.ndarray, log_p_on_q: np.ndarray, log_q_on_q: np.ndarray
+) -> float:
     """V(G, D*) = E_p log D*(x) + E_q log(1 - D*(x)), from log densities at samples of p and of q."""
-    log_d_on_p = -np.logaddexp(0.0, log_q_on_p - log_p_on_p)     # log D*(x),  x ~ p
-    log_1md_on_q = -np.logaddexp(0.0, log_p_on_q - log_q_on_q)   # log(1 - D*(x)), x ~ q
+    log_d_on_p = -np.logaddexp(0.0, log_q_on_p - log_p_on_p)  # log D*(x),  x ~ p
+    log_1md_on_q = -np.logaddexp(0.0, log_p_on_q - log_q_on_q)  # log(1 - D*(x)), x ~ q
     return float(log_d_on_p.mean() + log_1md_on_q.mean())
 
 
@@ -68,15 +70,20 @@ def js_estimate(x_data: np.ndarray, x_model: np.ndarray, h: float) -> tuple[floa
     a, b = len(x_data) // 2, len(x_model) // 2
     p_fit, p_eval = x_data[:a], x_data[a:]
     q_fit, q_eval = x_model[:b], x_model[b:]
-    v = value_at_optimum(kde_log_density(p_fit, p_eval, h), kde_log_density(q_fit, p_eval, h),
-                         kde_log_density(p_fit, q_eval, h), kde_log_density(q_fit, q_eval, h))
+    v = value_at_optimum(
+        kde_log_density(p_fit, p_eval, h),
+        kde_log_density(q_fit, p_eval, h),
+        kde_log_density(p_fit, q_eval, h),
+        kde_log_density(q_fit, q_eval, h),
+    )
     return v, js_from_value(v)
 
 
 def dstar_grid(x_data: np.ndarray, x_model: np.ndarray, grid: np.ndarray, h: float) -> np.ndarray:
     """D*(x) on grid points (M, 2) from KDEs of data and model samples."""
-    return optimal_discriminator_log(kde_log_density(x_data, grid, h),
-                                     kde_log_density(x_model, grid, h))
+    return optimal_discriminator_log(
+        kde_log_density(x_data, grid, h), kde_log_density(x_model, grid, h)
+    )
 
 
 MIN_BANDWIDTH = 1e-3  # floor for degenerate data (all points equal): a kernel needs h > 0

@@ -11,11 +11,12 @@ takes the generator's gradient against the unrolled D_k (first-order: the gradie
 back through the k updates, as in most re-implementations), then restores D and its optimiser, so
 the unroll only ever changes G.
 """
+
 from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -23,8 +24,15 @@ import torch
 from core.data.toy2d import make_toy
 from core.gan.metrics import N_EVAL, dataset_mode_metrics
 from core.gan.models import MLPConfig, MLPDiscriminator, MLPGenerator
-from core.gan.objectives import (Objective, clip_weights, d_loss, g_loss, get_objective,
-                                 gradient_penalty, r1_penalty)
+from core.gan.objectives import (
+    Objective,
+    clip_weights,
+    d_loss,
+    g_loss,
+    get_objective,
+    gradient_penalty,
+    r1_penalty,
+)
 from core.gan.theory import default_bandwidth, js_estimate
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
@@ -35,33 +43,42 @@ CUSTOM = "custom"  # dataset name used for uploaded points
 class GANConfig:
     """One 2-D GAN experiment. ``None`` regulariser fields take the objective's default."""
 
-    dataset: str = "ring8"        # a core.data.make_toy name, or "custom" for uploaded points
-    objective: str = "r1"         # key of core.gan.objectives.OBJECTIVES (the recommended remedy)
+    dataset: str = "ring8"  # a core.data.make_toy name, or "custom" for uploaded points
+    objective: str = "r1"  # key of core.gan.objectives.OBJECTIVES (the recommended remedy)
     model: MLPConfig = MLPConfig()
-    d_steps: int = 1              # k of Algorithm 1: D updates per G update
-    opt_g: str = "adam"           # one of OPTIMIZERS, per network
+    d_steps: int = 1  # k of Algorithm 1: D updates per G update
+    opt_g: str = "adam"  # one of OPTIMIZERS, per network
     opt_d: str = "adam"
-    lr_g: float = 1e-3            # Adam(0.5, 0.999) learning rates; 1e-3 trains 2-D MLPs quickly
+    lr_g: float = 1e-3  # Adam(0.5, 0.999) learning rates; 1e-3 trains 2-D MLPs quickly
     lr_d: float = 1e-3
-    batch_size: int = 256         # samples per update (per pack slot for PacGAN)
-    clip: float | None = None     # WGAN weight clip c
+    batch_size: int = 256  # samples per update (per pack slot for PacGAN)
+    clip: float | None = None  # WGAN weight clip c
     gp_lambda: float | None = None  # WGAN-GP lambda
-    r1_gamma: float | None = None   # R1 gamma
-    unroll: int | None = None       # unrolled-GAN k
-    pack: int | None = None         # PacGAN m
-    lr_decay_steps: int = 0       # >0: both learning rates decay linearly to 10% by this step
-    g_ema: float | None = None    # >0: evaluate an exponential moving average of G's weights
-    n_data: int = 20_000          # size of the fixed pool of real points drawn from the dataset
-    snapshot_every: int = 100     # iterations between stored snapshots (timeline + metrics)
-    max_snapshots: int = 120      # older snapshots are thinned to stay under this many
+    r1_gamma: float | None = None  # R1 gamma
+    unroll: int | None = None  # unrolled-GAN k
+    pack: int | None = None  # PacGAN m
+    lr_decay_steps: int = 0  # >0: both learning rates decay linearly to 10% by this step
+    g_ema: float | None = None  # >0: evaluate an exponential moving average of G's weights
+    n_data: int = 20_000  # size of the fixed pool of real points drawn from the dataset
+    snapshot_every: int = 100  # iterations between stored snapshots (timeline + metrics)
+    max_snapshots: int = 120  # older snapshots are thinned to stay under this many
     seed: int = 0
 
     def recipe(self) -> Objective:
         """The objective with this config's overrides applied."""
         o = get_objective(self.objective)
-        over = {k: v for k, v in dict(clip=self.clip, gp_lambda=self.gp_lambda,
-                                      r1_gamma=self.r1_gamma, unroll=self.unroll,
-                                      pack=self.pack, g_ema=self.g_ema).items() if v is not None}
+        over = {
+            k: v
+            for k, v in dict(
+                clip=self.clip,
+                gp_lambda=self.gp_lambda,
+                r1_gamma=self.r1_gamma,
+                unroll=self.unroll,
+                pack=self.pack,
+                g_ema=self.g_ema,
+            ).items()
+            if v is not None
+        }
         return replace(o, **over)
 
 
@@ -91,8 +108,12 @@ def _state_copy(module: torch.nn.Module) -> dict:
 class GANTrainer:
     """Stepper for a 2-D GAN: ``step(n)``, ``d_step()``, ``g_step()``, ``snapshots``."""
 
-    def __init__(self, cfg: GANConfig = GANConfig(), device: str | torch.device = "cpu",
-                 points: np.ndarray | None = None):
+    def __init__(
+        self,
+        cfg: GANConfig = GANConfig(),
+        device: str | torch.device = "cpu",
+        points: np.ndarray | None = None,
+    ):
         self.cfg, self.device = cfg, torch.device(device)
         self.obj = cfg.recipe()
         if cfg.d_steps < 1 or cfg.batch_size < 2:
@@ -103,7 +124,7 @@ class GANTrainer:
             data = np.asarray(points, dtype=np.float32)
         else:
             data = make_toy(cfg.dataset, cfg.n_data, seed=cfg.seed).X
-        self.data_np = data                                               # (N, 2)
+        self.data_np = data  # (N, 2)
         self.data = torch.from_numpy(data).to(self.device)
         torch.manual_seed(cfg.seed)
         mcfg = replace(cfg.model, pack=self.obj.pack, data_dim=data.shape[1])
@@ -115,10 +136,11 @@ class GANTrainer:
         # G_ema <- g_ema * G_ema + (1 - g_ema) * G after every G update (Yazici et al. 2019)
         self.G_ema = copy.deepcopy(self.G).eval() if self.obj.g_ema > 0 else None
         # fixed noise for the metrics, so curves over time are comparable
-        self.z_eval = torch.randn(N_EVAL, mcfg.noise_dim,
-                                  generator=torch.Generator().manual_seed(10_000 + cfg.seed))
+        self.z_eval = torch.randn(
+            N_EVAL, mcfg.noise_dim, generator=torch.Generator().manual_seed(10_000 + cfg.seed)
+        )
         self.bandwidth = default_bandwidth(cfg.dataset, data)
-        self.steps_done = 0           # generator updates (iterations of Algorithm 1)
+        self.steps_done = 0  # generator updates (iterations of Algorithm 1)
         self.d_updates = 0
         self.last: dict[str, float] = {}
         self.snapshots: list[Snapshot] = []
@@ -130,10 +152,10 @@ class GANTrainer:
 
     def _real(self, n: int) -> torch.Tensor:
         idx = torch.randint(0, len(self.data), (n,), generator=self.gen).to(self.device)
-        return self.data[idx]                                                # (n, 2)
+        return self.data[idx]  # (n, 2)
 
     def _d_in(self, x: torch.Tensor) -> torch.Tensor:
-        return self.D.packed(x) if self.obj.pack > 1 else x                  # (B, m*2)
+        return self.D.packed(x) if self.obj.pack > 1 else x  # (B, m*2)
 
     # ------------------------------------------------------------------ updates
     def _d_update(self) -> dict[str, float]:
@@ -187,7 +209,7 @@ class GANTrainer:
         self.steps_done += 1
         if self.G_ema is not None:
             with torch.no_grad():
-                for pe, p in zip(self.G_ema.parameters(), self.G.parameters()):
+                for pe, p in zip(self.G_ema.parameters(), self.G.parameters(), strict=False):
                     pe.lerp_(p, 1.0 - self.obj.g_ema)
         if self.cfg.lr_decay_steps > 0:
             f = 1.0 - 0.9 * min(self.steps_done / self.cfg.lr_decay_steps, 1.0)
@@ -236,9 +258,11 @@ class GANTrainer:
 
     def _snapshot(self) -> None:
         ev, counts = self.evaluate()
-        self.snapshots.append(Snapshot(self.steps_done, _state_copy(self.generator()),
-                                       _state_copy(self.D),
-                                       ev, counts))
+        self.snapshots.append(
+            Snapshot(
+                self.steps_done, _state_copy(self.generator()), _state_copy(self.D), ev, counts
+            )
+        )
         if len(self.snapshots) > self.cfg.max_snapshots:  # thin: keep the first and every other
             self.snapshots = self.snapshots[:1] + self.snapshots[2::2]
 

@@ -7,6 +7,7 @@
 * `manifold`: the image under G of a square grid of noise lines, z in [-2.5, 2.5]^2 (extra noise
   dimensions held at 0): the warped sheet the generator lays over the data.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,15 +24,19 @@ def bounds(data: np.ndarray, pad: float = 0.25) -> tuple[float, float, float, fl
     return (float(c[0] - half), float(c[0] + half), float(c[1] - half), float(c[1] + half))
 
 
-def grid_points(box: tuple[float, float, float, float], res: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def grid_points(
+    box: tuple[float, float, float, float], res: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     xs = np.linspace(box[0], box[1], res, dtype=np.float32)
     ys = np.linspace(box[2], box[3], res, dtype=np.float32)
     X, Y = np.meshgrid(xs, ys)
-    return xs, ys, np.stack([X.ravel(), Y.ravel()], 1)   # (res*res, 2), row-major over y
+    return xs, ys, np.stack([X.ravel(), Y.ravel()], 1)  # (res*res, 2), row-major over y
 
 
 @torch.no_grad()
-def d_field(D: MLPDiscriminator, loss: str, box, res: int = 60) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def d_field(
+    D: MLPDiscriminator, loss: str, box, res: int = 60
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(xs, ys, Z (res, res)) with Z = D(x) in [0, 1], or the raw score for 'wasserstein' /
     'least_squares'. PacGAN's D is evaluated on m copies of the same point."""
     xs, ys, pts = grid_points(box, res)
@@ -42,20 +47,24 @@ def d_field(D: MLPDiscriminator, loss: str, box, res: int = 60) -> tuple[np.ndar
     return xs, ys, s.reshape(res, res).astype(np.float32)
 
 
-def generator_arrows(G: MLPGenerator, D: MLPDiscriminator, loss: str, z: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+def generator_arrows(
+    G: MLPGenerator, D: MLPDiscriminator, loss: str, z: torch.Tensor
+) -> tuple[np.ndarray, np.ndarray]:
     """Points x = G(z) (M, 2) and -grad_x L_G at each (M, 2), per-sample (not batch-averaged)."""
     dev = next(G.parameters()).device
     with torch.no_grad():
         x = G(z.to(dev))
     x = x.detach().requires_grad_(True)
-    l = D.score_points(x)                                     # (M,)
+    l = D.score_points(x)  # (M,)
     total = g_loss(loss, l) * len(l)  # g_loss is a batch mean; M * mean = sum of per-sample losses
     (grad,) = torch.autograd.grad(total, x)
     return x.detach().cpu().numpy(), (-grad).cpu().numpy()
 
 
 @torch.no_grad()
-def manifold(G: MLPGenerator, n_lines: int = 13, n_pts: int = 40, extent: float = 2.5) -> np.ndarray:
+def manifold(
+    G: MLPGenerator, n_lines: int = 13, n_pts: int = 40, extent: float = 2.5
+) -> np.ndarray:
     """G applied to the grid lines of [-extent, extent]^2 in noise space: (L, 2) with NaN rows
     between lines (ready for one plotly line trace)."""
     d = G.cfg.noise_dim
@@ -63,11 +72,11 @@ def manifold(G: MLPGenerator, n_lines: int = 13, n_pts: int = 40, extent: float 
     c = np.linspace(-extent, extent, n_lines, dtype=np.float32)
     lines = []
     for v in c:
-        lines.append(np.stack([t, np.full_like(t, v)], 1))   # horizontal line in z
-        lines.append(np.stack([np.full_like(t, v), t], 1))   # vertical line in z
-    Z = np.concatenate(lines)                                # (2*n_lines*n_pts, 2)
+        lines.append(np.stack([t, np.full_like(t, v)], 1))  # horizontal line in z
+        lines.append(np.stack([np.full_like(t, v), t], 1))  # vertical line in z
+    Z = np.concatenate(lines)  # (2*n_lines*n_pts, 2)
     z = np.zeros((len(Z), d), dtype=np.float32)
-    z[:, :min(d, 2)] = Z[:, :min(d, 2)]
+    z[:, : min(d, 2)] = Z[:, : min(d, 2)]
     dev = next(G.parameters()).device
     x = G(torch.from_numpy(z).to(dev)).cpu().numpy().reshape(2 * n_lines, n_pts, -1)
     out = np.full((2 * n_lines, n_pts + 1, x.shape[-1]), np.nan, dtype=np.float32)
@@ -75,8 +84,16 @@ def manifold(G: MLPGenerator, n_lines: int = 13, n_pts: int = 40, extent: float 
     return out.reshape(-1, x.shape[-1])
 
 
-def field_view(G: MLPGenerator, D: MLPDiscriminator, loss: str, data: np.ndarray,
-               z: torch.Tensor, res: int = 50, n_fake: int = 600, n_arrows: int = 100) -> dict:
+def field_view(
+    G: MLPGenerator,
+    D: MLPDiscriminator,
+    loss: str,
+    data: np.ndarray,
+    z: torch.Tensor,
+    res: int = 50,
+    n_fake: int = 600,
+    n_arrows: int = 100,
+) -> dict:
     """Everything the page's field figure needs for one (G, D) pair: view box, D on a grid,
     generated samples, gradient arrows (None when samples are not finite) and the noise sheet."""
     box = bounds(data)
@@ -85,5 +102,13 @@ def field_view(G: MLPGenerator, D: MLPDiscriminator, loss: str, data: np.ndarray
     with torch.no_grad():
         fake = G(z[:n_fake].to(dev)).cpu().numpy()
     arrows = generator_arrows(G, D, loss, z[:n_arrows]) if np.isfinite(fake).all() else None
-    return dict(box=box, xs=xs, ys=ys, Z=Z, fake=fake, arrows=arrows, sheet=manifold(G),
-                prob=loss in ("minimax", "non_saturating"))
+    return dict(
+        box=box,
+        xs=xs,
+        ys=ys,
+        Z=Z,
+        fake=fake,
+        arrows=arrows,
+        sheet=manifold(G),
+        prob=loss in ("minimax", "non_saturating"),
+    )

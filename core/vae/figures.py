@@ -3,6 +3,7 @@
 Images travel as small PNG layout images (base64) rather than heat-maps of thousands of cells,
 so a 20x20 manifold of decoded digits costs ~100 kB, not megabytes of JSON.
 """
+
 from __future__ import annotations
 
 import base64
@@ -32,14 +33,20 @@ def strip_png(images: np.ndarray, scale: int = 3) -> bytes:
 
 def grid_png(images: np.ndarray, nrow: int, scale: int = 3) -> bytes:
     """A grid of images (N, 28, 28) in [0, 1] as one PNG (black ink on white)."""
-    return to_png_bytes(1.0 - make_grid(np.asarray(images), nrow=nrow, pad=1, pad_value=0.0),
-                        scale=scale)
+    return to_png_bytes(
+        1.0 - make_grid(np.asarray(images), nrow=nrow, pad=1, pad_value=0.0), scale=scale
+    )
 
 
-def latent_map(z: np.ndarray, labels: np.ndarray, manifold: np.ndarray | None = None,
-               extent: float = 3.0, selected: tuple[float, float] | None = None,
-               extra_points: dict[str, tuple[float, float]] | None = None,
-               grid_points: int = 0) -> go.Figure:
+def latent_map(
+    z: np.ndarray,
+    labels: np.ndarray,
+    manifold: np.ndarray | None = None,
+    extent: float = 3.0,
+    selected: tuple[float, float] | None = None,
+    extra_points: dict[str, tuple[float, float]] | None = None,
+    grid_points: int = 0,
+) -> go.Figure:
     """Held-out codes z (N, 2) coloured by class over the decoded manifold image.
 
     ``manifold``: a (H, W) image tiling g(z) over [-extent, extent]^2 (row 0 = top = +z2).
@@ -47,39 +54,77 @@ def latent_map(z: np.ndarray, labels: np.ndarray, manifold: np.ndarray | None = 
     """
     fig = go.Figure()
     if manifold is not None:
-        fig.add_layout_image(source=png_uri(1.0 - manifold), xref="x", yref="y", x=-extent,
-                             y=extent, sizex=2 * extent, sizey=2 * extent, sizing="stretch",
-                             opacity=0.55, layer="below")
+        fig.add_layout_image(
+            source=png_uri(1.0 - manifold),
+            xref="x",
+            yref="y",
+            x=-extent,
+            y=extent,
+            sizex=2 * extent,
+            sizey=2 * extent,
+            sizing="stretch",
+            opacity=0.55,
+            layer="below",
+        )
     if grid_points:
         g = np.linspace(-extent, extent, grid_points, dtype=np.float32)
         gx, gy = np.meshgrid(g, g)
-        fig.add_trace(go.Scattergl(x=gx.ravel(), y=gy.ravel(), mode="markers", name="any z",
-                                   marker=dict(size=9, color="rgba(0,0,0,0.04)"),
-                                   hovertemplate="z = (%{x:.2f}, %{y:.2f})<extra></extra>",
-                                   showlegend=False))
+        fig.add_trace(
+            go.Scattergl(
+                x=gx.ravel(),
+                y=gy.ravel(),
+                mode="markers",
+                name="any z",
+                marker=dict(size=9, color="rgba(0,0,0,0.04)"),
+                hovertemplate="z = (%{x:.2f}, %{y:.2f})<extra></extra>",
+                showlegend=False,
+            )
+        )
     for c in range(10):
         m = labels == c
-        fig.add_trace(go.Scattergl(x=z[m, 0], y=z[m, 1], mode="markers", name=str(c),
-                                   marker=dict(size=7, color=DIGIT_COLOURS[c],
-                                               line=dict(width=0.5, color="white")),
-                                   hovertemplate=f"digit {c}<br>z = (%{{x:.2f}}, %{{y:.2f}})"
-                                                 "<extra></extra>"))
+        fig.add_trace(
+            go.Scattergl(
+                x=z[m, 0],
+                y=z[m, 1],
+                mode="markers",
+                name=str(c),
+                marker=dict(size=7, color=DIGIT_COLOURS[c], line=dict(width=0.5, color="white")),
+                hovertemplate=f"digit {c}<br>z = (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+            )
+        )
     for name, (x, y) in (extra_points or {}).items():
-        fig.add_trace(go.Scatter(x=[x], y=[y], mode="markers+text", name=name, text=[name],
-                                 textposition="top center",
-                                 marker=dict(size=18, symbol="star", color="#D55E00",
-                                             line=dict(width=1.5, color="black"))))
+        fig.add_trace(
+            go.Scatter(
+                x=[x],
+                y=[y],
+                mode="markers+text",
+                name=name,
+                text=[name],
+                textposition="top center",
+                marker=dict(
+                    size=18, symbol="star", color="#D55E00", line=dict(width=1.5, color="black")
+                ),
+            )
+        )
     if selected is not None:
-        fig.add_trace(go.Scatter(x=[selected[0]], y=[selected[1]], mode="markers", name="decoded",
-                                 marker=dict(size=16, symbol="x", color="black")))
+        fig.add_trace(
+            go.Scatter(
+                x=[selected[0]],
+                y=[selected[1]],
+                mode="markers",
+                name="decoded",
+                marker=dict(size=16, symbol="x", color="black"),
+            )
+        )
     fig.update_xaxes(range=[-extent, extent], title="z₁", zeroline=False)
     fig.update_yaxes(range=[-extent, extent], title="z₂", zeroline=False, scaleanchor="x")
     fig.update_layout(legend_title_text="class", dragmode="select", clickmode="event+select")
     return fig
 
 
-def posterior_bars(mu: np.ndarray, sigma: np.ndarray, kl: np.ndarray,
-                   recon: float | None = None) -> go.Figure:
+def posterior_bars(
+    mu: np.ndarray, sigma: np.ndarray, kl: np.ndarray, recon: float | None = None
+) -> go.Figure:
     """Per latent dimension j: mu_j with ±sigma_j error bars, its KL term 1/2(mu²+σ²-logσ²-1),
     and (with ``recon``) the −ELBO split into reconstruction + KL as a stacked bar.
 
@@ -87,24 +132,58 @@ def posterior_bars(mu: np.ndarray, sigma: np.ndarray, kl: np.ndarray,
     """
     dims = [f"z{j + 1}" for j in range(len(mu))]
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=dims, y=mu, error_y=dict(type="data", array=sigma), name="μ ± σ",
-                         marker_color=PALETTE[0], xaxis="x", yaxis="y"))
-    fig.add_trace(go.Bar(x=dims, y=kl, name="KL_j", marker_color=PALETTE[1], xaxis="x2",
-                         yaxis="y2"))
+    fig.add_trace(
+        go.Bar(
+            x=dims,
+            y=mu,
+            error_y=dict(type="data", array=sigma),
+            name="μ ± σ",
+            marker_color=PALETTE[0],
+            xaxis="x",
+            yaxis="y",
+        )
+    )
+    fig.add_trace(
+        go.Bar(x=dims, y=kl, name="KL_j", marker_color=PALETTE[1], xaxis="x2", yaxis="y2")
+    )
     right = 1.0 if recon is None else 0.78
-    layout = dict(xaxis=dict(domain=[0, right * 0.47]),
-                  xaxis2=dict(domain=[right * 0.53, right], anchor="y2"),
-                  yaxis=dict(title="q(z|x): μ ± σ"), yaxis2=dict(anchor="x2", title="KL_j"))
+    layout = dict(
+        xaxis=dict(domain=[0, right * 0.47]),
+        xaxis2=dict(domain=[right * 0.53, right], anchor="y2"),
+        yaxis=dict(title="q(z|x): μ ± σ"),
+        yaxis2=dict(anchor="x2", title="KL_j"),
+    )
     if recon is not None:
         total_kl = float(np.sum(kl))
-        fig.add_trace(go.Bar(x=["−ELBO"], y=[recon], name=f"recon {recon:.1f}",
-                             marker_color=PALETTE[0], xaxis="x3", yaxis="y3",
-                             text=[f"recon {recon:.1f}"], textposition="inside"))
-        fig.add_trace(go.Bar(x=["−ELBO"], y=[total_kl], name=f"KL {total_kl:.1f}",
-                             marker_color=PALETTE[1], xaxis="x3", yaxis="y3",
-                             text=[f"KL {total_kl:.1f}"], textposition="outside"))
-        layout.update(xaxis3=dict(domain=[0.86, 1], anchor="y3"),
-                      yaxis3=dict(anchor="x3", title="nats / image"), barmode="stack")
+        fig.add_trace(
+            go.Bar(
+                x=["−ELBO"],
+                y=[recon],
+                name=f"recon {recon:.1f}",
+                marker_color=PALETTE[0],
+                xaxis="x3",
+                yaxis="y3",
+                text=[f"recon {recon:.1f}"],
+                textposition="inside",
+            )
+        )
+        fig.add_trace(
+            go.Bar(
+                x=["−ELBO"],
+                y=[total_kl],
+                name=f"KL {total_kl:.1f}",
+                marker_color=PALETTE[1],
+                xaxis="x3",
+                yaxis="y3",
+                text=[f"KL {total_kl:.1f}"],
+                textposition="outside",
+            )
+        )
+        layout.update(
+            xaxis3=dict(domain=[0.86, 1], anchor="y3"),
+            yaxis3=dict(anchor="x3", title="nats / image"),
+            barmode="stack",
+        )
     fig.update_layout(**layout, showlegend=False, height=340)
     return fig
 
@@ -112,21 +191,33 @@ def posterior_bars(mu: np.ndarray, sigma: np.ndarray, kl: np.ndarray,
 def rate_distortion(points: list[dict], chosen_beta: float | None = None) -> go.Figure:
     """Rate (KL, nats) vs distortion (reconstruction, nats) of the β-VAEs; one point per β."""
     pts = sorted(points, key=lambda p: p["beta"])
-    fig = go.Figure(go.Scatter(
-        x=[p["kl"] for p in pts], y=[p["recon"] for p in pts], mode="lines+markers+text",
-        text=[f"β={p['beta']:g}" for p in pts], textposition="top right",
-        marker=dict(size=[20 if p["beta"] == chosen_beta else 11 for p in pts],
-                    color=[PALETTE[3] if p["beta"] == chosen_beta else PALETTE[0] for p in pts]),
-        hovertemplate="rate (KL) %{x:.2f} nats<br>distortion %{y:.1f} nats<extra></extra>"))
+    fig = go.Figure(
+        go.Scatter(
+            x=[p["kl"] for p in pts],
+            y=[p["recon"] for p in pts],
+            mode="lines+markers+text",
+            text=[f"β={p['beta']:g}" for p in pts],
+            textposition="top right",
+            marker=dict(
+                size=[20 if p["beta"] == chosen_beta else 11 for p in pts],
+                color=[PALETTE[3] if p["beta"] == chosen_beta else PALETTE[0] for p in pts],
+            ),
+            hovertemplate="rate (KL) %{x:.2f} nats<br>distortion %{y:.1f} nats<extra></extra>",
+        )
+    )
     top = max([p["kl"] for p in pts] + [1.0])
     fig.update_xaxes(range=[0, top * 1.2])
-    fig.update_layout(xaxis_title="rate: KL(q(z|x) ‖ p(z))  [nats/image]",
-                      yaxis_title="distortion: −log p(x|z)  [nats/image]", height=380)
+    fig.update_layout(
+        xaxis_title="rate: KL(q(z|x) ‖ p(z))  [nats/image]",
+        yaxis_title="distortion: −log p(x|z)  [nats/image]",
+        height=380,
+    )
     return fig
 
 
-def beta_overview(points: list[dict], chosen_beta: float, kl_per_dim: np.ndarray,
-                  threshold: float = 0.1) -> go.Figure:
+def beta_overview(
+    points: list[dict], chosen_beta: float, kl_per_dim: np.ndarray, threshold: float = 0.1
+) -> go.Figure:
     """Rate–distortion curve over all β (left) and the chosen model's KL per dimension (right).
 
     One figure with hand-placed axes instead of two figures (each figure costs a theme pass).
@@ -142,15 +233,26 @@ def beta_overview(points: list[dict], chosen_beta: float, kl_per_dim: np.ndarray
     kl = np.asarray(kl_per_dim)
     active = int((kl > threshold).sum())
     fig.update_layout(
-        xaxis=dict(domain=[0, 0.45], range=[0, top * 1.2],
-                   title="rate: KL(q(z|x) ‖ p(z))  [nats/image]"),
+        xaxis=dict(
+            domain=[0, 0.45], range=[0, top * 1.2], title="rate: KL(q(z|x) ‖ p(z))  [nats/image]"
+        ),
         yaxis=dict(title="distortion: −log p(x|z)  [nats/image]"),
         xaxis2=dict(domain=[0.55, 1], anchor="y2"),
         yaxis2=dict(anchor="x2", title="KL per dimension [nats]"),
-        annotations=[dict(text=f"β = {chosen_beta:g}: {active} of {len(kl)} dims carry > "
-                               f"{threshold:g} nats (green)", x=0.775, y=1.08, xref="paper",
-                          yref="paper", showarrow=False)],
-        showlegend=False, height=400)
+        annotations=[
+            dict(
+                text=f"β = {chosen_beta:g}: {active} of {len(kl)} dims carry > "
+                f"{threshold:g} nats (green)",
+                x=0.775,
+                y=1.08,
+                xref="paper",
+                yref="paper",
+                showarrow=False,
+            )
+        ],
+        showlegend=False,
+        height=400,
+    )
     return fig
 
 
@@ -159,8 +261,14 @@ def kl_bars(kl_per_dim: np.ndarray, threshold: float = 0.1, title: str = "") -> 
     kl = np.asarray(kl_per_dim, dtype=np.float64)
     order = np.argsort(-kl)
     colours = [PALETTE[2] if kl[j] > threshold else PALETTE[8] for j in order]
-    fig = go.Figure(go.Bar(x=[f"z{j + 1}" for j in order], y=kl[order], marker_color=colours,
-                           hovertemplate="%{x}: %{y:.3f} nats<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(
+            x=[f"z{j + 1}" for j in order],
+            y=kl[order],
+            marker_color=colours,
+            hovertemplate="%{x}: %{y:.3f} nats<extra></extra>",
+        )
+    )
     fig.update_layout(title=title, yaxis_title="KL per dimension [nats]", height=320)
     return fig
 
@@ -168,11 +276,19 @@ def kl_bars(kl_per_dim: np.ndarray, threshold: float = 0.1, title: str = "") -> 
 def angle_bars(angles_deg: np.ndarray, limit: float = 5.0) -> go.Figure:
     """Principal angles between the linear AE's decoder span and the PCA subspace."""
     a = np.asarray(angles_deg)
-    fig = go.Figure(go.Bar(x=[f"θ{i + 1}" for i in range(len(a))], y=a,
-                           text=[f"{v:.3f}°" for v in a], textposition="outside",
-                           marker_color=PALETTE[0], hovertemplate="%{y:.4f}°<extra></extra>"))
-    fig.add_hline(y=limit, line_dash="dash", line_color=PALETTE[3],
-                  annotation_text=f"{limit:g}° bar")
+    fig = go.Figure(
+        go.Bar(
+            x=[f"θ{i + 1}" for i in range(len(a))],
+            y=a,
+            text=[f"{v:.3f}°" for v in a],
+            textposition="outside",
+            marker_color=PALETTE[0],
+            hovertemplate="%{y:.4f}°<extra></extra>",
+        )
+    )
+    fig.add_hline(
+        y=limit, line_dash="dash", line_color=PALETTE[3], annotation_text=f"{limit:g}° bar"
+    )
     fig.update_layout(yaxis_title="principal angle [degrees]", height=300)
     return fig
 
@@ -182,7 +298,8 @@ def loss_curve(history: list[dict]) -> go.Figure:
     fig = go.Figure()
     steps = [h["step"] for h in history]
     for k, colour in (("recon", PALETTE[0]), ("kl", PALETTE[1]), ("loss", PALETTE[7])):
-        fig.add_trace(go.Scatter(x=steps, y=[h[k] for h in history], name=k,
-                                 line=dict(color=colour)))
+        fig.add_trace(
+            go.Scatter(x=steps, y=[h[k] for h in history], name=k, line=dict(color=colour))
+        )
     fig.update_layout(xaxis_title="step", yaxis_title="nats / image", height=300)
     return fig

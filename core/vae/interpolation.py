@@ -6,6 +6,7 @@
              N(0, I) sample instead of cutting through the low-norm centre)
 * pixels:    x(t) = (1 - t) x0 + t x1, a cross-fade that ignores the data manifold (for contrast)
 """
+
 from __future__ import annotations
 
 import numpy as np

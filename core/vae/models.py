@@ -11,6 +11,7 @@ The VAE's encoder outputs q_phi(z|x) = N(mu, diag(sigma^2)) through ``mu_head`` 
 ``logvar_head`` (log sigma^2); sampling uses the reparameterisation z = mu + sigma ⊙ eps with
 eps ~ N(0, I), so gradients flow to mu and sigma (notes §6.3).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,24 +27,24 @@ N_PIXELS = 784
 class LinearAEConfig:
     """Linear autoencoder g(f(x)) = W_dec (W_enc x + b_enc) + b_dec trained on squared error."""
 
-    latent_dim: int = 6       # k: compared with the top-k PCs (lambda_6 / lambda_7 = 1.32: a clear gap)
-    steps: int = 3000         # full-batch Adam steps (the subspace settles to < 0.1° by ~2,500)
-    lr: float = 1e-2          # Adam, cosine-decayed to 0
+    latent_dim: int = 6  # k: compared with the top-k PCs (lambda_6 / lambda_7 = 1.32: a clear gap)
+    steps: int = 3000  # full-batch Adam steps (the subspace settles to < 0.1° by ~2,500)
+    lr: float = 1e-2  # Adam, cosine-decayed to 0
 
 
 @dataclass(frozen=True)
 class AEConfig:
     """MLP (variational) autoencoder on 784 pixels with a Bernoulli decoder."""
 
-    latent_dim: int = 16              # dim(Z): 2 for the map, 16 for sampling / β-VAE
+    latent_dim: int = 16  # dim(Z): 2 for the map, 16 for sampling / β-VAE
     hidden: tuple[int, ...] = (512, 256)  # encoder widths; the decoder mirrors them
-    variational: bool = True          # False: deterministic AE (§6.2); True: VAE (§6.3)
-    beta: float = 1.0                 # weight of the KL term: 1 is the ELBO, others β-VAE (§6.4)
-    epochs: int = 40                  # passes over the 4,500 training digits
-    batch_size: int = 128             # as pytorch/examples/vae
-    lr: float = 1e-3                  # Adam, as pytorch/examples/vae
-    activation: str = "relu"          # hidden non-linearity: "relu" | "elu" | "tanh"
-    weight_decay: float = 0.0         # AdamW decoupled weight decay (regularises on 4,500 digits)
+    variational: bool = True  # False: deterministic AE (§6.2); True: VAE (§6.3)
+    beta: float = 1.0  # weight of the KL term: 1 is the ELBO, others β-VAE (§6.4)
+    epochs: int = 40  # passes over the 4,500 training digits
+    batch_size: int = 128  # as pytorch/examples/vae
+    lr: float = 1e-3  # Adam, as pytorch/examples/vae
+    activation: str = "relu"  # hidden non-linearity: "relu" | "elu" | "tanh"
+    weight_decay: float = 0.0  # AdamW decoupled weight decay (regularises on 4,500 digits)
 
 
 ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "tanh": nn.Tanh}
@@ -51,9 +52,11 @@ ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "tanh": nn.Tanh}
 
 def _mlp(widths: list[int], activation: str) -> nn.Sequential:
     if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation: {activation!r}; choose from {', '.join(ACTIVATIONS)}")
+        raise ValueError(
+            f"unknown activation: {activation!r}; choose from {', '.join(ACTIVATIONS)}"
+        )
     layers: list[nn.Module] = []
-    for a, b in zip(widths[:-1], widths[1:]):
+    for a, b in zip(widths[:-1], widths[1:], strict=False):
         layers += [nn.Linear(a, b), ACTIVATIONS[activation]()]
     return nn.Sequential(*layers)
 
@@ -95,10 +98,13 @@ class MLPAutoencoder(nn.Module):
         super().__init__()
         self.cfg = cfg
         widths = [N_PIXELS, *cfg.hidden]
-        self.encoder = _mlp(widths, cfg.activation)                       # (B, 784) -> (B, h)
-        self.mu_head = nn.Linear(widths[-1], cfg.latent_dim)               # mu_phi(x)
-        self.logvar_head = (nn.Linear(widths[-1], cfg.latent_dim)          # log sigma_phi^2(x)
-                            if cfg.variational else None)
+        self.encoder = _mlp(widths, cfg.activation)  # (B, 784) -> (B, h)
+        self.mu_head = nn.Linear(widths[-1], cfg.latent_dim)  # mu_phi(x)
+        self.logvar_head = (
+            nn.Linear(widths[-1], cfg.latent_dim)  # log sigma_phi^2(x)
+            if cfg.variational
+            else None
+        )
         self.decoder = _mlp([cfg.latent_dim, *reversed(cfg.hidden)], cfg.activation)
         self.logits_head = nn.Linear(cfg.hidden[0] if cfg.hidden else cfg.latent_dim, N_PIXELS)
         # Gaussian fitted to the training codes after training (mean, Cholesky factor): what a
@@ -156,8 +162,13 @@ def build_mlp(cfg: AEConfig) -> MLPAutoencoder:
 
 
 @torch.inference_mode()
-def sample_prior(model: MLPAutoencoder, n: int, seed: int, temperature: float = 1.0,
-                 device: torch.device | str | None = None) -> torch.Tensor:
+def sample_prior(
+    model: MLPAutoencoder,
+    n: int,
+    seed: int,
+    temperature: float = 1.0,
+    device: torch.device | str | None = None,
+) -> torch.Tensor:
     """x = g(z) with z ~ N(0, temperature^2 I), seeded: same seed -> same samples. (n, 1, 28, 28)."""
     dev = device or next(model.parameters()).device
     g = torch.Generator().manual_seed(int(seed))

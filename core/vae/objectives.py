@@ -10,6 +10,7 @@ ELBO(x) = E_{z~q_phi(z|x)}[log p_psi(x|z)] - D_KL(q_phi(z|x) || p(z))          (
   D_KL,j = 1/2 (mu_j^2 + sigma_j^2 - log sigma_j^2 - 1)
 * Monte-Carlo KL: E_q[log q(z|x) - log p(z)] estimated with z = mu + sigma ⊙ eps.
 """
+
 from __future__ import annotations
 
 import math
@@ -41,18 +42,24 @@ def log_normal(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch
     return -0.5 * (LOG_2PI + logvar + (z - mu).pow(2) / logvar.exp()).sum(-1)
 
 
-def kl_monte_carlo(mu: torch.Tensor, logvar: torch.Tensor, n_samples: int,
-                   generator: torch.Generator | None = None) -> torch.Tensor:
+def kl_monte_carlo(
+    mu: torch.Tensor, logvar: torch.Tensor, n_samples: int, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """E_q[log q(z|x) - log p(z)] from n_samples draws z = mu + sigma ⊙ eps. (B,)."""
     eps = torch.randn(n_samples, *mu.shape, generator=generator, dtype=mu.dtype)  # (S, B, d)
-    z = mu + torch.exp(0.5 * logvar) * eps.to(mu.device)                         # (S, B, d)
-    log_q = log_normal(z, mu, logvar)                                             # (S, B)
-    log_p = log_normal(z, torch.zeros_like(z), torch.zeros_like(z))               # (S, B)
+    z = mu + torch.exp(0.5 * logvar) * eps.to(mu.device)  # (S, B, d)
+    log_q = log_normal(z, mu, logvar)  # (S, B)
+    log_p = log_normal(z, torch.zeros_like(z), torch.zeros_like(z))  # (S, B)
     return (log_q - log_p).mean(0)
 
 
-def beta_elbo_loss(logits: torch.Tensor, x: torch.Tensor, mu: torch.Tensor,
-                   logvar: torch.Tensor | None, beta: float = 1.0) -> dict[str, torch.Tensor]:
+def beta_elbo_loss(
+    logits: torch.Tensor,
+    x: torch.Tensor,
+    mu: torch.Tensor,
+    logvar: torch.Tensor | None,
+    beta: float = 1.0,
+) -> dict[str, torch.Tensor]:
     """Minibatch loss -β-ELBO = recon + β KL (means over the batch, nats/image).
 
     For a deterministic AE (``logvar`` None) the loss is the reconstruction term only (§6.2,
@@ -67,8 +74,9 @@ def beta_elbo_loss(logits: torch.Tensor, x: torch.Tensor, mu: torch.Tensor,
 
 
 @torch.inference_mode()
-def evaluate(model, x: torch.Tensor, n_eps: int = 8, seed: int = 0,
-             batch: int = 500) -> dict[str, float]:
+def evaluate(
+    model, x: torch.Tensor, n_eps: int = 8, seed: int = 0, batch: int = 500
+) -> dict[str, float]:
     """Held-out numbers in nats/image, averaged over images and ``n_eps`` draws of eps.
 
     recon = E_q[-log p(x|z)], kl = D_KL(q||p) (closed form), neg_elbo = recon + kl,
@@ -80,7 +88,7 @@ def evaluate(model, x: torch.Tensor, n_eps: int = 8, seed: int = 0,
     recon_sum, kl_sum, n = 0.0, 0.0, 0
     kl_dims = torch.zeros(model.latent_dim, dtype=torch.float64)
     for i in range(0, len(x), batch):
-        xb = x[i:i + batch].to(dev)
+        xb = x[i : i + batch].to(dev)
         mu, logvar = model.encode(xb)
         if logvar is None:
             recon_sum += bernoulli_nll(model.decode_logits(mu), xb).sum().item()
@@ -95,6 +103,7 @@ def evaluate(model, x: torch.Tensor, n_eps: int = 8, seed: int = 0,
         n += len(xb)
     out = {"recon": recon_sum / n}
     if model.variational:
-        out.update(kl=kl_sum / n, neg_elbo=(recon_sum + kl_sum) / n,
-                   kl_per_dim=(kl_dims / n).tolist())
+        out.update(
+            kl=kl_sum / n, neg_elbo=(recon_sum + kl_sum) / n, kl_per_dim=(kl_dims / n).tolist()
+        )
     return out

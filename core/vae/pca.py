@@ -5,6 +5,7 @@ k-dimensional subspace as the top-k principal components (Baldi & Hornik 1989), 
 basis is not orthonormal or ordered. Two subspaces are compared by their principal angles
 theta_i = arccos(s_i), s_i the singular values of Q_A^T Q_B for orthonormal bases Q_A, Q_B.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,10 +15,10 @@ import numpy as np
 
 @dataclass(frozen=True)
 class PCA:
-    mean: np.ndarray                # (D,) data mean
-    components: np.ndarray          # (k, D) orthonormal rows, by decreasing variance
+    mean: np.ndarray  # (D,) data mean
+    components: np.ndarray  # (k, D) orthonormal rows, by decreasing variance
     explained_variance: np.ndarray  # (k,) variance along each component
-    total_variance: float           # sum of all per-pixel variances
+    total_variance: float  # sum of all per-pixel variances
 
     @property
     def k(self) -> int:
@@ -28,11 +29,12 @@ def fit_pca(x: np.ndarray, k: int) -> PCA:
     """Top-k principal components of x (N, D) (any trailing shape is flattened) by SVD."""
     x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
     mean = x.mean(0)
-    xc = x - mean                                                  # (N, D) centred
+    xc = x - mean  # (N, D) centred
     _, s, vt = np.linalg.svd(xc, full_matrices=False)
-    var = s ** 2 / (len(x) - 1)
-    return PCA(mean=mean, components=vt[:k], explained_variance=var[:k],
-               total_variance=float(var.sum()))
+    var = s**2 / (len(x) - 1)
+    return PCA(
+        mean=mean, components=vt[:k], explained_variance=var[:k], total_variance=float(var.sum())
+    )
 
 
 def pca_reconstruct(p: PCA, x: np.ndarray) -> np.ndarray:
@@ -58,8 +60,8 @@ def principal_angles(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     qb, _ = np.linalg.qr(np.asarray(b, dtype=np.float64))
     cos = np.clip(np.linalg.svd(qa.T @ qb, compute_uv=False), -1.0, 1.0)  # descending
     theta = np.arccos(cos)
-    sin = np.linalg.svd(qb - qa @ (qa.T @ qb), compute_uv=False)          # descending
-    sin = np.clip(np.sort(sin)[: len(theta)], 0.0, 1.0)                     # ascending
-    small = cos ** 2 > 0.5                                                  # theta < 45°
+    sin = np.linalg.svd(qb - qa @ (qa.T @ qb), compute_uv=False)  # descending
+    sin = np.clip(np.sort(sin)[: len(theta)], 0.0, 1.0)  # ascending
+    small = cos**2 > 0.5  # theta < 45°
     theta = np.where(small, np.arcsin(sin), theta)
     return np.degrees(np.sort(theta))

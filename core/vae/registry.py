@@ -8,6 +8,7 @@ reconstruction -log p(x|z) (nats/image), KL (nats/image), the negative ELBO, act
 ``vae_ref_400_20`` is the pytorch/examples ``vae/main.py`` architecture (784-400-20, ReLU,
 Adam 1e-3, batch 128) trained by the same stepper for the same epochs: the bar for ``vae_16d``.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -17,14 +18,20 @@ import torch
 from core.data.mnist import MNIST_SPLIT_TEXT
 from core.pretrained import PretrainedSpec, TrainResult
 from core.training import run_stepper
-from core.vae.models import (AEConfig, LinearAEConfig, MLPAutoencoder, build_linear, build_mlp,
-                             sample_prior)
+from core.vae.models import (
+    AEConfig,
+    LinearAEConfig,
+    MLPAutoencoder,
+    build_linear,
+    build_mlp,
+    sample_prior,
+)
 from core.vae.objectives import evaluate
 from core.vae.pca import fit_pca, pca_reconstruct, principal_angles, squared_error
 from core.vae.trainer import AETrainer, LinearAETrainer, test_images, train_images
 
-EPOCHS = 30            # the same for every MLP model here, the reference included
-N_JUDGED = 1000        # samples scored by the judge
+EPOCHS = 30  # the same for every MLP model here, the reference included
+N_JUDGED = 1000  # samples scored by the judge
 BETAS = (0.25, 1.0, 4.0, 8.0)
 
 # ours: two ELU layers and Adam at 2e-3 (measured better held-out -ELBO than 784-400-20 ReLU
@@ -50,7 +57,7 @@ def fit_code_gaussian(model: MLPAutoencoder, x: torch.Tensor) -> None:
     A deterministic AE has no prior to sample from; its "samples" are g(z), z ~ N(m, S) fitted
     to the training codes (the best a Gaussian can do), which shows its holes honestly.
     """
-    z = model.embed(x).double()                                  # (N, d)
+    z = model.embed(x).double()  # (N, d)
     m = z.mean(0)
     cov = torch.cov(z.T).reshape(len(m), len(m)) + 1e-6 * torch.eye(len(m), dtype=z.dtype)
     model.code_mean.copy_(m.float())
@@ -65,7 +72,7 @@ def sample(model, n: int, seed: int, temperature: float = 1.0) -> torch.Tensor:
     g = torch.Generator().manual_seed(int(seed))
     eps = torch.randn(n, model.latent_dim, generator=g) * temperature
     dev = next(model.parameters()).device
-    z = model.code_mean.cpu() + eps @ model.code_chol.cpu().T   # z = m + L eps
+    z = model.code_mean.cpu() + eps @ model.code_chol.cpu().T  # z = m + L eps
     return model.decode(z.to(dev)).cpu()
 
 
@@ -80,8 +87,11 @@ def _judge(model, seed: int) -> dict[str, float]:
     from core.judge import judge_scores
 
     s = judge_scores(sample(model, N_JUDGED, seed + 1))
-    return {"judge_entropy": s.entropy, "judge_frechet": s.frechet,
-            "judge_confidence": s.confidence}
+    return {
+        "judge_entropy": s.entropy,
+        "judge_frechet": s.frechet,
+        "judge_confidence": s.confidence,
+    }
 
 
 def _train_mlp(cfg: AEConfig, seed: int) -> TrainResult:
@@ -95,9 +105,13 @@ def _train_mlp(cfg: AEConfig, seed: int) -> TrainResult:
     metrics = {"heldout_recon_nats": ev["recon"], "train_recon_nats": tr["recon"]}
     extra = {"eval": "held-out: 500 digits, nats/image, averaged over 8 draws of eps"}
     if cfg.variational:
-        metrics.update(heldout_kl_nats=ev["kl"], heldout_neg_elbo_nats=ev["neg_elbo"],
-                       heldout_elbo_nats=-ev["neg_elbo"], train_neg_elbo_nats=tr["neg_elbo"],
-                       active_units=active_units(model, test_images()))
+        metrics.update(
+            heldout_kl_nats=ev["kl"],
+            heldout_neg_elbo_nats=ev["neg_elbo"],
+            heldout_elbo_nats=-ev["neg_elbo"],
+            train_neg_elbo_nats=tr["neg_elbo"],
+            active_units=active_units(model, test_images()),
+        )
         extra["heldout_kl_per_dim"] = [round(v, 5) for v in ev["kl_per_dim"]]
     metrics.update(_judge(model, seed))
     return TrainResult(model=model, steps=trainer.steps_done, metrics=metrics, extra=extra)
@@ -120,22 +134,45 @@ def _train_linear(cfg: LinearAEConfig, seed: int) -> TrainResult:
         "pca_heldout_sq_error": squared_error(x_te, pca_reconstruct(p, x_te)),
         "max_principal_angle_deg": float(angles.max()),
     }
-    return TrainResult(model=model, steps=trainer.steps_done, metrics=metrics,
-                       extra={"eval": "squared error ||x - x_hat||^2 per image (sum over pixels)",
-                              "principal_angles_deg": [round(float(a), 4) for a in angles]})
+    return TrainResult(
+        model=model,
+        steps=trainer.steps_done,
+        metrics=metrics,
+        extra={
+            "eval": "squared error ||x - x_hat||^2 per image (sum over pixels)",
+            "principal_angles_deg": [round(float(a), 4) for a in angles],
+        },
+    )
 
 
 def _spec(name: str, description: str) -> PretrainedSpec:
     cfg = CONFIGS[name]
     if isinstance(cfg, LinearAEConfig):
-        return PretrainedSpec(name=name, description=description, config=cfg, build=build_linear,
-                              train=_train_linear, dataset=MNIST_SPLIT_TEXT, seed=0)
-    return PretrainedSpec(name=name, description=description, config=cfg, build=build_mlp,
-                          train=_train_mlp, dataset=MNIST_SPLIT_TEXT, seed=0, sample=sample)
+        return PretrainedSpec(
+            name=name,
+            description=description,
+            config=cfg,
+            build=build_linear,
+            train=_train_linear,
+            dataset=MNIST_SPLIT_TEXT,
+            seed=0,
+        )
+    return PretrainedSpec(
+        name=name,
+        description=description,
+        config=cfg,
+        build=build_mlp,
+        train=_train_mlp,
+        dataset=MNIST_SPLIT_TEXT,
+        seed=0,
+        sample=sample,
+    )
 
 
 PRETRAINED = (
-    _spec("ae_linear", "Linear autoencoder 784-6-784 on squared error (§6.1: spans the PCA subspace)"),
+    _spec(
+        "ae_linear", "Linear autoencoder 784-6-784 on squared error (§6.1: spans the PCA subspace)"
+    ),
     _spec("ae_mlp16", "Non-linear autoencoder 784-512-256-16 with a Bernoulli decoder (§6.2)"),
     _spec("vae_2d", "VAE 784-512-256-2: the 2-D latent map and manifold (§6.3)"),
     _spec("vae_16d", "VAE 784-512-256-16, β = 1 (§6.3)"),

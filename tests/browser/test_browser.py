@@ -10,6 +10,7 @@ boundary fired. A screenshot per page goes to ``artifacts/screenshots/`` (git-ig
 Where ``/usr/bin/chromium`` or Playwright is missing the tests skip with the reason, except
 under CI (the ``CI`` environment variable set), where they fail instead.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,11 +28,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SHOTS = ROOT / "artifacts" / "screenshots"
-SERVER_START_S = 120      # server answers /_stcore/health within this
-PAGE_RUN_MS = 240_000     # a page's first run may load weights or precompute: be generous
+SERVER_START_S = 120  # server answers /_stcore/health within this
+PAGE_RUN_MS = 240_000  # a page's first run may load weights or precompute: be generous
 HOME_TITLE = "Machine Perception Playground"
 
 
@@ -47,8 +53,11 @@ def _url_path(script: Path) -> str:
 
 
 # Discovered at collection time, so a new page is covered without touching this file.
-PAGES = [(p.stem, _url_path(p)) for p in sorted((ROOT / "pages").glob("*.py"))
-         if not p.name.startswith("_")]
+PAGES = [
+    (p.stem, _url_path(p))
+    for p in sorted((ROOT / "pages").glob("*.py"))
+    if not p.name.startswith("_")
+]
 TARGETS = PAGES + [("home", "")]  # deep links first: the first session is a deep link
 
 
@@ -83,11 +92,26 @@ def server(tmp_path_factory):
     _require_browser()
     port = _free_port()
     log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "PLAYGROUND_DEVICE": os.environ.get("PLAYGROUND_DEVICE", "cpu"),
-           "PLAYGROUND_THREADS": os.environ.get("PLAYGROUND_THREADS", "1")}
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false"]
+    env = {
+        **os.environ,
+        "PLAYGROUND_DEVICE": os.environ.get("PLAYGROUND_DEVICE", "cpu"),
+        "PLAYGROUND_THREADS": os.environ.get("PLAYGROUND_THREADS", "1"),
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -142,12 +166,14 @@ def test_page_loads_in_chromium(server, browser, name, path):
     try:
         page.goto(f"{base}/{path}", wait_until="domcontentloaded", timeout=60_000)
         # the script has run at least once (the state starts as 'initial') and is idle now
-        page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]",
-                               timeout=PAGE_RUN_MS)
+        page.wait_for_selector(
+            "[data-testid=stApp][data-test-script-state=notRunning]", timeout=PAGE_RUN_MS
+        )
         page.wait_for_selector("[data-testid=stMain] h1", timeout=60_000)
         page.wait_for_timeout(500)  # a page may rerun itself once (st.rerun): let it settle
-        page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]",
-                               timeout=PAGE_RUN_MS)
+        page.wait_for_selector(
+            "[data-testid=stApp][data-test-script-state=notRunning]", timeout=PAGE_RUN_MS
+        )
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
