@@ -50,12 +50,14 @@ def decode_image(
             return np.asarray(im.convert(mode)).copy()
     except ImageError:
         raise
-    except UnidentifiedImageError:
-        raise ImageError("this file is not a PNG or JPEG image (its content is not an image)")
-    except Image.DecompressionBombError:
-        raise ImageError("the image is too large (refused as a possible decompression bomb)")
+    except UnidentifiedImageError as e:
+        raise ImageError(
+            "this file is not a PNG or JPEG image (its content is not an image)"
+        ) from e
+    except Image.DecompressionBombError as e:
+        raise ImageError("the image is too large (refused as a possible decompression bomb)") from e
     except (OSError, SyntaxError, ValueError) as e:
-        raise ImageError(f"the image is corrupt or truncated ({e})")
+        raise ImageError(f"the image is corrupt or truncated ({e})") from e
 
 
 def make_grid(

@@ -65,7 +65,7 @@ class JudgeCNN(nn.Module):
         self.classifier = nn.Linear(cfg.feature_dim, 10)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """Penultimate activations (B, feature_dim): the space the Frechet distance is measured in."""
+        """Penultimate activations (B, feature_dim): the space of the Frechet distance."""
         return self.features_head(self.conv(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -131,7 +131,10 @@ class JudgeTrainer:
 def predict(
     judge: JudgeCNN, images: torch.Tensor, batch: int = 500
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Class probabilities (N, 10) and features (N, feature_dim) of images (N, 1, 28, 28) in [0, 1]."""
+    """Class probabilities (N, 10) and features (N, feature_dim) of images (N, 1, 28, 28).
+
+    Images are in [0, 1].
+    """
     judge.eval()
     dev = next(judge.parameters()).device
     probs, feats = [], []

@@ -173,13 +173,15 @@ def read_manifest(name: str, directory: Path = PRETRAINED_DIR) -> dict:
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise PretrainedError(
             f"manifest {path.name} is corrupt ({e}); rebuild it with `{retrain_command(name)}`"
-        )
+        ) from e
 
 
 def load(
     name: str, device: torch.device | str = "cpu", directory: Path = PRETRAINED_DIR
 ) -> tuple[nn.Module, dict]:
-    """Build ``name``, load its verified weights, move to ``device``; return (model.eval(), manifest).
+    """Build ``name``, load its verified weights, move it to ``device``.
+
+    Returns (model.eval(), manifest).
 
     Raises `PretrainedError` (naming the rebuild command) when a file is missing, the sha256
     does not match the manifest, or the manifest's config differs from the registered one.
@@ -205,7 +207,9 @@ def load(
     try:
         model.load_state_dict(load_file(str(wpath)), strict=True)
     except (RuntimeError, OSError) as e:
-        raise PretrainedError(f"pretrained weights {wpath.name} do not fit the model ({e}); {fix}")
+        raise PretrainedError(
+            f"pretrained weights {wpath.name} do not fit the model ({e}); {fix}"
+        ) from e
     return model.to(device).eval(), manifest
 
 

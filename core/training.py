@@ -39,7 +39,9 @@ def run_stepper(
     desc: str = "training",
     show: bool = True,
 ) -> dict[str, float]:
-    """Advance ``stepper`` to ``total_steps`` in chunks with a progress bar; return the last metrics.
+    """Advance ``stepper`` to ``total_steps`` in chunks with a progress bar.
+
+    Returns the last metrics.
 
     Raises FloatingPointError if a metric becomes NaN or infinite.
     """

@@ -58,7 +58,10 @@ def test_q_chain_keep_and_t0():
 
 @pytest.mark.parametrize("t", [2, 7, 20])
 def test_posterior_matches_product_of_gaussians(t):
-    """q(x_{t-1}|x_t,x_0) ∝ N(x_t; sqrt(a_t) x_{t-1}, b_t) N(x_{t-1}; sqrt(ab_{t-1}) x0, 1-ab_{t-1})."""
+    """The posterior as a product of two Gaussians in x_{t-1}:
+
+    q(x_{t-1}|x_t,x_0) ∝ N(x_t; sqrt(a_t) x_{t-1}, b_t) N(x_{t-1}; sqrt(ab_{t-1}) x0, 1-ab_{t-1})
+    """
     sched = make_schedule("cosine", 20)
     g = torch.Generator().manual_seed(1)
     x0, xt = (

@@ -42,7 +42,9 @@ def test_unet_trainer_step_and_ema():
     before = [p.clone() for p in tr.ema_model.parameters()]
     m = tr.step(2)
     assert np.isfinite(m["loss"]) and tr.steps_done == 2
-    assert any(not torch.equal(a, b) for a, b in zip(before, tr.ema_model.parameters(), strict=False))
+    assert any(
+        not torch.equal(a, b) for a, b in zip(before, tr.ema_model.parameters(), strict=False)
+    )
 
 
 def test_latent_model_shapes_and_sampling():

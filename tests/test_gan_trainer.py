@@ -46,7 +46,9 @@ def test_unrolled_gradient_differs_from_plain():
     b.gen.manual_seed(7)
     a.g_step()
     b.g_step()
-    diff = max((p - q).abs().max().item() for p, q in zip(a.G.parameters(), b.G.parameters(), strict=False))
+    diff = max(
+        (p - q).abs().max().item() for p, q in zip(a.G.parameters(), b.G.parameters(), strict=False)
+    )
     assert diff > 0
 
 

@@ -1,4 +1,4 @@
-"""core.data.points_csv: uploaded 2-D point sets are parsed, and every bad file gets a clear DataError."""
+"""core.data.points_csv: uploaded 2-D point sets are parsed; a bad file gets a clear DataError."""
 
 import numpy as np
 import pytest
@@ -69,7 +69,9 @@ def test_round_trip_of_a_toy_dataset():
     from core.data import make_toy
 
     d = make_toy("moons", 200, seed=0)
-    text = "x1,x2,label\n" + "\n".join(f"{a!r},{b!r},{c}" for (a, b), c in zip(d.X.tolist(), d.y, strict=False))
+    text = "x1,x2,label\n" + "\n".join(
+        f"{a!r},{b!r},{c}" for (a, b), c in zip(d.X.tolist(), d.y, strict=False)
+    )
     X, y = parse_points_csv(text.encode(), require_label=True)
     np.testing.assert_array_equal(X, d.X)
     np.testing.assert_array_equal(y, d.y)

@@ -182,7 +182,7 @@ def test_registry_holds_the_judge_and_names_are_unique():
 
 
 def test_every_shipped_manifest_matches_its_weights():
-    """Each registered model's pretrained/NAME.json has its .safetensors with the recorded sha256."""
+    """Each registered model's pretrained/NAME.json has its .safetensors with the recorded hash."""
     manifests = [P.manifest_path(n) for n in P.registry() if P.manifest_path(n).exists()]
     assert P.manifest_path("judge") in manifests
     for manifest in manifests:

@@ -1,4 +1,5 @@
-"""ui helpers driven through Streamlit's AppTest: URL state, live training, error boundary, uploads."""
+"""ui helpers driven through Streamlit's AppTest: URL state, live training, error boundary and
+uploads."""
 
 import io
 

@@ -79,7 +79,8 @@ def autograd_grads(
     flat = [p for pair in zip(Ws, bs, strict=False) for p in pair]
     gs = torch.autograd.grad(L, flat, allow_unused=True)
     return float(L.detach()), [
-        np.zeros(p.shape) if g is None else g.detach().numpy() for p, g in zip(flat, gs, strict=False)
+        np.zeros(p.shape) if g is None else g.detach().numpy()
+        for p, g in zip(flat, gs, strict=False)
     ]
 
 

@@ -24,7 +24,10 @@ def box_blur(size: int = 3) -> np.ndarray:
 
 
 def gaussian(size: int = 5, sigma: float | None = None) -> np.ndarray:
-    """G[m, n] ∝ exp(-(m^2 + n^2) / (2 sigma^2)), normalised to sum 1; sigma defaults to size / 6."""
+    """G[m, n] ∝ exp(-(m^2 + n^2) / (2 sigma^2)), normalised to sum 1.
+
+    sigma defaults to size / 6 (at least 0.5).
+    """
     sigma = sigma or max(size / 6.0, 0.5)
     r = np.arange(size, dtype=np.float64) - (size - 1) / 2
     g = np.exp(-(r[:, None] ** 2 + r[None, :] ** 2) / (2 * sigma**2))

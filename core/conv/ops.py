@@ -3,7 +3,7 @@
 Every op loops over the *kernel offsets* (m, n) -- never over pixels -- and adds one shifted,
 strided slice of the input per offset, so it is readable and still fast on a 512-px photo:
 
-    correlation   (K ⋆ I)[i, j] = sum_{m,n} K[m, n] I[s i + d m, s j + d n]      (what F.conv2d does)
+    correlation   (K ⋆ I)[i, j] = sum_{m,n} K[m, n] I[s i + d m, s j + d n]   (what F.conv2d does)
     convolution   (K * I)[i, j] = sum_{m,n} K[m, n] I[i - m, j - n] = (Rot180(K) ⋆ I)[i, j]
     transposed    out[s i + d m - p, s j + d n - p] += x[i, j] K[m, n]   (each input pixel
                   "stamps" a scaled copy of the kernel into the output; notes §3.1)
@@ -61,7 +61,8 @@ def conv2d(
 ) -> torch.Tensor:
     """Cross-correlation (default, = F.conv2d) or true convolution (``flip=True``).
 
-    out[b, o, i, j] = bias[o] + sum_{c in group(o)} sum_{m,n} W[o, c, m, n] x_pad[b, c, s i + d m, s j + d n]
+    out[b, o, i, j] = bias[o]
+        + sum_{c in group(o)} sum_{m,n} W[o, c, m, n] x_pad[b, c, s i + d m, s j + d n]
     x: (B, C_in, H, W); weight: (C_out, C_in/groups, kH, kW) -> (B, C_out, H_out, W_out).
     """
     if flip:
@@ -156,7 +157,7 @@ def transposed_conv_stamps(
     padding: int = 0,
     output_padding: int = 0,
 ) -> torch.Tensor:
-    """The notes' §3.1 view: one output-sized term per input pixel, x[i, j] * K placed at (s i, s j).
+    """The notes' §3.1 view: one output-sized term per input pixel, x[i, j] K placed at (s i, s j).
 
     x: (H, W), kernel: (k, k) -> (H*W, H_out, W_out); the terms sum to the transposed conv.
     """
@@ -247,7 +248,10 @@ def max_unpool2d(
 
 # ----------------------------------------------------------------------------- upsampling (§3.1)
 def upsample_nearest(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """Copy each value into the block it covers: out[i, j] = x[floor(i H/H_out), floor(j W/W_out)]."""
+    """Copy each value into the block it covers.
+
+    out[i, j] = x[floor(i H / H_out), floor(j W / W_out)]
+    """
     h, w = x.shape[-2:]
     ho, wo = size
     rows = torch.floor(torch.arange(ho, dtype=torch.float32) * (h / ho)).long().clamp_max(h - 1)

@@ -35,7 +35,9 @@ def parse_points_csv(
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DataError("file is not UTF-8 text; expected a CSV with columns x1, x2[, label]")
+        raise DataError(
+            "file is not UTF-8 text; expected a CSV with columns x1, x2[, label]"
+        ) from None
     lines = [ln.strip() for ln in io.StringIO(text) if ln.strip()]
     if not lines:
         raise DataError("file is empty; expected a CSV with columns x1, x2[, label]")

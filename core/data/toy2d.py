@@ -135,7 +135,7 @@ def _pinwheel(n, noise, rng, arms=5, rate=0.25):
 
 
 def _2spirals(n, noise, rng):
-    """FFJORD 2spirals: r = sqrt(u)*540 degrees, the second spiral the point-reflection of the first."""
+    """FFJORD 2spirals: r = sqrt(u)*540 degrees; the second spiral reflects the first through 0."""
     m = n // 2
     t = np.sqrt(rng.uniform(size=(n - m, 1))) * 540 * (2 * np.pi) / 360
     d = np.hstack([-np.cos(t) * t, np.sin(t) * t]) + rng.uniform(size=(n - m, 2)) * 0.5

@@ -1,4 +1,4 @@
-"""Latent diffusion (notes §10.5): the same samplers, run in the latent space of a frozen autoencoder.
+"""Latent diffusion (notes §10.5): the same samplers, in the latent space of a frozen autoencoder.
 
     z_0 = (E(x) - mu_z) / sigma_z      a small MLP autoencoder's code, standardised per dimension
     train eps_theta(z_t, t, y) with Algorithm 2 on z_0 (label dropout for classifier-free guidance)
@@ -227,7 +227,10 @@ def time_sampling(
     rho: float = 2.0,
     repeats: int = 3,
 ) -> dict[str, float]:
-    """Best-of-``repeats`` wall time of DDIM-S for n guided samples: latent (incl. decoding) vs pixel."""
+    """Best-of-``repeats`` wall time of DDIM-S for n guided samples.
+
+    Latent (decoding included) vs pixel space.
+    """
     from core.diffusion.mnist import MnistDiffusionConfig, sample_digits
 
     labels = torch.arange(n) % 10
@@ -288,10 +291,10 @@ def train(cfg: LatentDiffusionConfig, seed: int) -> TrainResult:
         steps=dm.steps_done,
         metrics=metrics,
         extra={
-            "notes": f"autoencoder {cfg.ae_steps} steps then frozen; diffusion on {cfg.latent_dim}-d "
-            f"standardised latents; judged on {cfg.eval_n} samples (50 per class), DDIM "
-            f"S={cfg.ddim_steps}; speed: best of 3 for 16 guided samples, latent incl. decoding "
-            "vs the pixel U-Net architecture of diffusion_unet_mnist"
+            "notes": f"autoencoder {cfg.ae_steps} steps then frozen; diffusion on "
+            f"{cfg.latent_dim}-d standardised latents; judged on {cfg.eval_n} samples "
+            f"(50 per class), DDIM S={cfg.ddim_steps}; speed: best of 3 for 16 guided samples, "
+            "latent incl. decoding vs the pixel U-Net architecture of diffusion_unet_mnist"
         },
     )
 

@@ -129,7 +129,9 @@ class MnistDiffusionTrainer:
             self.sched_lr.step()
             with torch.no_grad():  # theta_ema <- d theta_ema + (1 - d) theta
                 d = min(self.cfg.ema, (1 + self.steps_done) / (10 + self.steps_done))
-                for pe, p in zip(self.ema_model.parameters(), self.model.parameters(), strict=False):
+                for pe, p in zip(
+                    self.ema_model.parameters(), self.model.parameters(), strict=False
+                ):
                     pe.mul_(d).add_(p.detach(), alpha=1 - d)
             self.steps_done += 1
             self.losses.append(loss.item())
@@ -188,7 +190,8 @@ def _balanced_labels(n: int) -> torch.Tensor:
 
 
 def within_class_diversity(images: torch.Tensor, labels: np.ndarray, judge=None) -> float:
-    """Mean over classes of the mean pairwise L2 distance between judge features of same-label samples."""
+    """Mean over classes of the mean pairwise L2 distance between the judge features of samples
+    with the same label."""
     from core.judge import predict
 
     if judge is None:

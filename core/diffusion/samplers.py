@@ -1,11 +1,13 @@
-"""Reverse-process samplers: DDPM (Algorithm 3, notes §10.3), DDIM, classifier-free guidance (§10.4).
+"""Reverse-process samplers: DDPM (Algorithm 3, notes §10.3), DDIM, classifier-free guidance
+(§10.4).
 
 An eps-model is any callable ``eps_model(x, t, y) -> eps_hat`` with x (B, ...), t (B,) long in
 1..T and y (B,) long class labels or None (unconditional; the U-Net maps None to its null class).
 
 DDPM, Algorithm 3:
     x_T ~ N(0, I);  for t = T..1:  z ~ N(0, I) if t > 1 else 0
-    x_{t-1} = 1/sqrt(alpha_t) (x_t - (1 - alpha_t)/sqrt(1 - alpha_bar_t) eps_hat(x_t, t)) + sigma_t z
+    x_{t-1} = 1/sqrt(alpha_t) (x_t - (1 - alpha_t)/sqrt(1 - alpha_bar_t) eps_hat(x_t, t))
+              + sigma_t z
 with sigma_t^2 = beta_tilde_t (posterior variance, the default) or beta_t.
 
 DDIM (Song et al. 2021) on a sub-sequence tau_S > ... > tau_1 of S timesteps, with eta in [0, 1]:

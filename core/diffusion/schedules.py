@@ -12,7 +12,8 @@ Three schedules (registry `SCHEDULES`, keys feed the page's selectbox):
 
 * linear    (Ho et al. 2020): beta_t linear from beta_1 to beta_T, scaled by 1000 / T so that
   the total noise is comparable for every T.
-* cosine    (Nichol & Dhariwal 2021): alpha_bar(t) = f(t)/f(0), f(t) = cos^2(((t/T + s)/(1 + s)) pi/2),
+* cosine    (Nichol & Dhariwal 2021): alpha_bar(t) = f(t)/f(0),
+  f(t) = cos^2(((t/T + s)/(1 + s)) pi/2),
   beta_t = 1 - alpha_bar_t / alpha_bar_{t-1} clipped at 0.999 (footnote 20 of the notes: adds
   noise more slowly than linear at the start).
 * quadratic: sqrt(beta_t) linear from sqrt(beta_1) to sqrt(beta_T).
@@ -38,7 +39,7 @@ def linear_betas(T: int, beta_1: float = 1e-4, beta_T: float = 0.02) -> torch.Te
 
 
 def cosine_betas(T: int, s: float = 0.008, max_beta: float = 0.999) -> torch.Tensor:
-    """beta_t = 1 - alpha_bar(t) / alpha_bar(t-1) with alpha_bar(t) = cos^2(((t/T + s)/(1+s)) pi/2)."""
+    """beta_t = 1 - alpha_bar(t) / alpha_bar(t-1), alpha_bar(t) = cos^2(((t/T + s)/(1+s)) pi/2)."""
     t = torch.arange(T + 1, dtype=DTYPE) / T
     f = torch.cos((t + s) / (1 + s) * math.pi / 2) ** 2
     alpha_bar = f / f[0]

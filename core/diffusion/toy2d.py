@@ -100,7 +100,10 @@ class ToyDiffusionTrainer:
         self.losses: list[float] = []
 
     def loss(self, x0: torch.Tensor) -> torch.Tensor:
-        """L = ||eps - eps_hat(sqrt(alpha_bar_t) x0 + sqrt(1 - alpha_bar_t) eps, t)||^2 (Algorithm 2)."""
+        """The loss of Algorithm 2 for a batch x0:
+
+        L = ||eps - eps_hat(sqrt(alpha_bar_t) x0 + sqrt(1 - alpha_bar_t) eps, t)||^2
+        """
         b = x0.shape[0]
         t = torch.randint(1, self.cfg.T + 1, (b,), generator=self.g).to(self.device)  # t ~ U{1..T}
         eps = torch.randn(x0.shape, generator=self.g).to(self.device)  # eps ~ N(0,I)

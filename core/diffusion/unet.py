@@ -23,7 +23,10 @@ from torch import nn
 
 
 def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10_000.0) -> torch.Tensor:
-    """Sinusoidal embedding (B,) -> (B, dim): [cos(t w_k), sin(t w_k)], w_k = max_period^(-k/(dim/2))."""
+    """Sinusoidal embedding (B,) -> (B, dim).
+
+    [cos(t w_k), sin(t w_k)] with w_k = max_period^(-k / (dim/2)).
+    """
     half = dim // 2
     freqs = torch.exp(-math.log(max_period) * torch.arange(half, device=t.device) / half)
     args = t.float()[:, None] * freqs[None]  # (B, half)
@@ -39,7 +42,10 @@ class UNetConfig:
 
 
 class ResBlock(nn.Module):
-    """GN-SiLU-conv3 -> + emb -> GN-SiLU-conv3, plus a (1x1) skip: (B, c_in, H, W) -> (B, c_out, H, W)."""
+    """GN-SiLU-conv3 -> + emb -> GN-SiLU-conv3, plus a (1x1) skip.
+
+    (B, c_in, H, W) -> (B, c_out, H, W).
+    """
 
     def __init__(self, c_in: int, c_out: int, emb_dim: int, groups: int):
         super().__init__()

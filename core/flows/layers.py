@@ -199,7 +199,7 @@ class InvertibleLinear(FlowLayer):
 
 
 class Permute(FlowLayer):
-    """A fixed permutation of the coordinates (|det J| = 1); ``Permute.reverse(D)`` reverses them."""
+    """A fixed permutation of the coordinates (|det J| = 1); ``Permute.reverse(D)`` flips them."""
 
     def __init__(self, perm: torch.Tensor):
         super().__init__()

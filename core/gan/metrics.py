@@ -60,7 +60,7 @@ def nearest_mode(x: np.ndarray, modes: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def mode_metrics(x: np.ndarray, modes: np.ndarray, sigma: float) -> ModeMetrics:
-    """Modes captured, HQ fraction and reverse KL of samples x (N, 2); non-finite rows are not HQ."""
+    """Modes captured, HQ fraction and reverse KL of samples x (N, 2); non-finite rows aren't HQ."""
     x = np.asarray(x, dtype=np.float64)
     modes = np.asarray(modes, dtype=np.float64)
     K = len(modes)

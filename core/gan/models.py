@@ -101,7 +101,10 @@ class DCGANConfig:
 
 
 class DCGANGenerator(nn.Module):
-    """z (B, d) -> Linear -> (B, 2c, 7, 7) -> ConvT -> (B, c, 14, 14) -> ConvT -> (B, 1, 28, 28) in [0, 1]."""
+    """z (B, d) -> Linear -> (B, 2c, 7, 7) -> ConvT -> (B, c, 14, 14) -> ConvT -> (B, 1, 28, 28).
+
+    Outputs lie in [0, 1].
+    """
 
     def __init__(self, cfg: DCGANConfig = DCGANConfig()):
         super().__init__()

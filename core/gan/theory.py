@@ -49,7 +49,7 @@ def optimal_discriminator_log(log_p: np.ndarray, log_q: np.ndarray) -> np.ndarra
 def value_at_optimum(
     log_p_on_p: np.ndarray, log_q_on_p: np.ndarray, log_p_on_q: np.ndarray, log_q_on_q: np.ndarray
 ) -> float:
-    """V(G, D*) = E_p log D*(x) + E_q log(1 - D*(x)), from log densities at samples of p and of q."""
+    """V(G, D*) = E_p log D*(x) + E_q log(1 - D*(x)), from log densities at samples of p and q."""
     log_d_on_p = -np.logaddexp(0.0, log_q_on_p - log_p_on_p)  # log D*(x),  x ~ p
     log_1md_on_q = -np.logaddexp(0.0, log_p_on_q - log_q_on_q)  # log(1 - D*(x)), x ~ q
     return float(log_d_on_p.mean() + log_1md_on_q.mean())

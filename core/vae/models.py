@@ -169,7 +169,7 @@ def sample_prior(
     temperature: float = 1.0,
     device: torch.device | str | None = None,
 ) -> torch.Tensor:
-    """x = g(z) with z ~ N(0, temperature^2 I), seeded: same seed -> same samples. (n, 1, 28, 28)."""
+    """x = g(z), z ~ N(0, temperature^2 I), seeded (same seed -> same samples): (n, 1, 28, 28)."""
     dev = device or next(model.parameters()).device
     g = torch.Generator().manual_seed(int(seed))
     z = torch.randn(n, model.latent_dim, generator=g) * temperature  # (n, d), drawn on the CPU

@@ -22,13 +22,19 @@ LOG_2PI = math.log(2 * math.pi)
 
 
 def bernoulli_nll(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """-log p_psi(x|z) per image in nats: sum over pixels of BCE. logits, x (B, 1, 28, 28) -> (B,)."""
+    """-log p_psi(x|z) per image in nats: the sum over pixels of BCE.
+
+    logits, x (B, 1, 28, 28) -> (B,).
+    """
     bce = F.binary_cross_entropy_with_logits(logits, x, reduction="none")  # (B, 1, 28, 28)
     return bce.flatten(1).sum(1)
 
 
 def kl_per_dim(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """D_KL(N(mu, sigma^2) || N(0, 1)) per dimension: 1/2 (mu^2 + sigma^2 - log sigma^2 - 1). (B, d)."""
+    """D_KL(N(mu, sigma^2) || N(0, 1)) per dimension, (B, d).
+
+    1/2 (mu^2 + sigma^2 - log sigma^2 - 1)
+    """
     return 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1.0)
 
 

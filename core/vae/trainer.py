@@ -123,7 +123,10 @@ class LinearAETrainer:
         self.steps_done = 0
 
     def loss(self) -> torch.Tensor:
-        """L = tr(S) - 2 tr(W_dec W_enc S) + tr(W_dec^T W_dec W_enc S W_enc^T) - 2 c^T A m + c^T c."""
+        """The exact expected loss over the data:
+
+        L = tr(S) - 2 tr(W_dec W_enc S) + tr(W_dec^T W_dec W_enc S W_enc^T) - 2 c^T A m + c^T c
+        """
         w_enc, b_enc = self.model.encoder.weight, self.model.encoder.bias  # (k, D), (k,)
         w_dec, b_dec = self.model.decoder.weight, self.model.decoder.bias  # (D, k), (D,)
         ws = w_enc @ self.S  # (k, D)
