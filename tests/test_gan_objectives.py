@@ -39,6 +39,20 @@ def test_losses_match_their_equations():
         d_loss("least_squares", lr, lf), 0.5 * ((lr - 1) ** 2).mean() + 0.5 * (lf**2).mean()
     )
     assert torch.allclose(d_loss("wasserstein", lr, lf), lf.mean() - lr.mean())
+    # LSGAN (Mao et al. 2017, a = 0, b = c = 1): L_G = 1/2 E (D(G(z)) - 1)^2, one term per sample
+    ls_terms = [0.5 * (float(s) - 1.0) ** 2 for s in lf]
+    assert float(g_loss("least_squares", lf)) == pytest.approx(sum(ls_terms) / 64, rel=1e-12)
+    # WGAN (Arjovsky et al. 2017): G maximises E f(G(z)), so L_G = -E f(G(z))
+    assert float(g_loss("wasserstein", lf)) == pytest.approx(-sum(map(float, lf)) / 64, rel=1e-12)
+    # each generator loss falls when the fake score moves towards "real" (its gradient's sign)
+    for loss in LOSSES:
+        x = torch.tensor([-0.5], dtype=torch.float64, requires_grad=True)
+        (grad,) = torch.autograd.grad(g_loss(loss, x), x)
+        assert grad.item() < 0, loss
+        (grad_d,) = torch.autograd.grad(d_loss(loss, x, x.detach()), x)
+        assert grad_d.item() < 0, loss  # D also wants a higher score on real samples
+    with pytest.raises(ValueError, match="choose from"):
+        g_loss("hinge", lf)
     with pytest.raises(ValueError, match="choose from"):
         d_loss("hinge", lr, lf)
     with pytest.raises(ValueError, match="choose from"):
