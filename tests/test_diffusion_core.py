@@ -21,10 +21,54 @@ def test_alpha_bar_monotone_in_unit_interval(name, T):
     assert torch.all((s.betas > 0) & (s.betas < 1))
     assert torch.all((s.alpha_bar > 0) & (s.alpha_bar < 1))
     assert torch.all(s.alpha_bar[1:] < s.alpha_bar[:-1])  # strictly decreasing
-    assert torch.allclose(s.alpha_bar, torch.cumprod(1 - s.betas, 0))
+    # alpha_t = 1 - beta_t and alpha_bar_t = exp(sum_{s<=t} log(1 - beta_s)), summed in Python
+    # floats (not a cumulative product), with alpha_bar_0 = 1 in alpha_bar_prev
+    log_ab, ab = 0.0, []
+    for b in s.betas.tolist():
+        log_ab += math.log1p(-b)
+        ab.append(math.exp(log_ab))
+    assert s.alphas.tolist() == pytest.approx([1 - b for b in s.betas.tolist()], rel=1e-15)
+    assert s.alpha_bar.tolist() == pytest.approx(ab, rel=1e-10)
+    assert s.alpha_bar_prev.tolist() == pytest.approx([1.0] + ab[:-1], rel=1e-10)
+    assert s.snr.tolist() == pytest.approx([a / (1 - a) for a in ab], rel=1e-9)
     assert torch.all(s.snr[1:] < s.snr[:-1])
     if T >= 100:
         assert s.alpha_bar[-1] < 0.01  # x_T is (nearly) pure noise
+
+
+@pytest.mark.parametrize("T", [1, 2, 10, 100, 1000])
+def test_cosine_schedule_matches_its_closed_form(T):
+    """Nichol & Dhariwal 2021, eq. 17: alpha_bar(t) = f(t)/f(0), f(t) = cos^2(((t/T + s)/(1 + s))
+    pi/2), s = 0.008; beta_t = 1 - alpha_bar(t)/alpha_bar(t-1) clipped at 0.999 (the last step,
+    where f(T) = 0, is the only one clipped, so alpha_bar_T = 0.001 alpha_bar_{T-1}). Detects a
+    shifted t (t-1 vs t), a missing square, s dropped, or the clip at the wrong value."""
+    s_off = 0.008
+
+    def f(t):
+        return math.cos((t / T + s_off) / (1 + s_off) * math.pi / 2) ** 2
+
+    sched = make_schedule("cosine", T)
+    ab = sched.alpha_bar.tolist()
+    for t in range(1, T):  # unclipped steps: the closed form exactly
+        assert ab[t - 1] == pytest.approx(f(t) / f(0), rel=1e-12), t
+        assert float(sched.betas[t - 1]) == pytest.approx(1 - f(t) / f(t - 1), rel=1e-12)
+    assert 1 - f(T) / f(T - 1) > 0.999 and float(sched.betas[-1]) == 0.999
+    assert ab[-1] == pytest.approx(0.001 * (ab[-2] if T > 1 else 1.0), rel=1e-12)
+
+
+def test_linear_and_quadratic_schedules_match_ho_et_al():
+    """Ho et al. 2020: beta_t linear from 1e-4 to 0.02 over T = 1000, which gives the well-known
+    alpha_bar_1000 = 4.04e-5 (sqrt = 0.0064); other T scale the betas by 1000/T. Quadratic:
+    sqrt(beta_t) linear between the same end points."""
+    lin = make_schedule("linear", 1000)
+    ref = [1e-4 + (t - 1) * (0.02 - 1e-4) / 999 for t in range(1, 1001)]
+    assert lin.betas.tolist() == pytest.approx(ref, rel=1e-12)
+    assert float(lin.alpha_bar[-1]) == pytest.approx(4.04e-5, rel=0.01)
+    lin100 = make_schedule("linear", 100).betas.tolist()
+    assert lin100 == pytest.approx([1e-3 + (t - 1) * (0.2 - 1e-3) / 99 for t in range(1, 101)])
+    quad = make_schedule("quadratic", 50).betas.tolist()
+    lo, hi = math.sqrt(1e-4 * 20), math.sqrt(0.02 * 20)
+    assert quad == pytest.approx([(lo + k * (hi - lo) / 49) ** 2 for k in range(50)], rel=1e-12)
 
 
 def test_unknown_schedule_raises():
@@ -166,6 +210,63 @@ def test_ddim_eta0_is_deterministic_and_hits_target():
     assert float(a.sample.std()) == pytest.approx(0.8, abs=0.04)
     assert a.xs.shape == (101, 20_000, 1) and a.x0s.shape == (101, 20_000, 1)
     assert list(a.ts[[0, -1]]) == [100, 0]
+
+
+def _overshooting_eps_model(sched):
+    """An eps-model whose x0_hat = (x_t - sqrt(1 - ab) eps)/sqrt(ab) = 2.5 tanh(x_t) + 0.3 t/T
+    leaves [-1, 1] for most x_t, so the clipped path is exercised at every step (float64 inputs:
+    x0_hat divides by sqrt(alpha_bar_T) ~ 1e-3)."""
+
+    def eps_model(x, t, y=None):
+        ab = sched.alpha_bar.to(x.dtype)[t - 1].reshape(-1, *([1] * (x.ndim - 1)))
+        x0 = 2.5 * torch.tanh(x) + 0.3 * t.reshape(ab.shape).to(x.dtype) / sched.T
+        return (x - ab.sqrt() * x0) / (1 - ab).sqrt()
+
+    return eps_model
+
+
+def test_ddim_clipped_x0_eta0_vs_equation_written_out():
+    """DDIM (Song et al. 2021, eq. 12) with eta = 0 on S < T steps and x0_hat clipped to [-1, 1]:
+    x_prev = sqrt(ab_prev) clip(x0_hat) + sqrt(1 - ab_prev) eps', where eps' = (x_t - sqrt(ab)
+    clip(x0_hat)) / sqrt(1 - ab) is the noise consistent with the clipped x0_hat, stepped here by
+    hand in float64. Detects eps' not recomputed, ab/ab_prev off by one step of tau, or clipping
+    x_t instead of x0_hat."""
+    sched = make_schedule("cosine", 40)
+    model = _overshooting_eps_model(sched)
+    x_T = torch.randn(64, 3, generator=torch.Generator().manual_seed(11), dtype=torch.float64)
+    traj = ddim_sample(model, sched, x_T, S=7, eta=0.0, clip_x0=1.0)
+    taus = ddim_timesteps(40, 7)
+    ab_of = [1.0] + sched.alpha_bar.tolist()  # ab_of[t] = alpha_bar_t, alpha_bar_0 = 1
+    x, clipped = x_T.clone(), 0
+    for i, t in enumerate(taus):
+        t_prev = taus[i + 1] if i + 1 < len(taus) else 0
+        ab, ab_prev = ab_of[t], ab_of[t_prev]
+        x0 = 2.5 * torch.tanh(x) + 0.3 * t / 40  # the model's x0_hat
+        clipped += int((x0.abs() > 1).sum())
+        x0 = x0.clamp(-1, 1)
+        eps = (x - math.sqrt(ab) * x0) / math.sqrt(1 - ab)
+        x = math.sqrt(ab_prev) * x0 + math.sqrt(1 - ab_prev) * eps
+        assert torch.allclose(traj.x0s[i].double(), x0, atol=1e-5), t
+        assert torch.allclose(traj.xs[i + 1].double(), x, atol=1e-4), t
+    assert clipped > 64 and list(traj.ts) == taus + [0]
+    assert traj.sample.abs().max() <= 1 + 1e-6  # the last step returns clip(x0_hat)
+
+
+def test_ddim_clipped_eta1_full_steps_equals_clipped_ddpm_step_for_step():
+    """With x0_hat clipped, DDIM(eta = 1, S = T) is DDPM whose mean is the posterior mean
+    mu_q(x_t, clip(x0_hat)) (tested above against the product of Gaussians) with
+    sigma^2 = beta_tilde: on the same noise the two paths agree at every step. An independent
+    reference for DDIM's clipped path (a different formula for the same step)."""
+    sched = make_schedule("linear", 30)
+    model = _overshooting_eps_model(sched)
+    x_T = torch.randn(256, 2, generator=torch.Generator().manual_seed(12), dtype=torch.float64)
+    a = ddpm_sample(model, sched, x_T, generator=torch.Generator().manual_seed(13), clip_x0=1.0)
+    b = ddim_sample(
+        model, sched, x_T, S=30, eta=1.0, generator=torch.Generator().manual_seed(13), clip_x0=1.0
+    )
+    assert torch.allclose(a.x0s, b.x0s, atol=1e-5)
+    assert torch.allclose(a.xs, b.xs, atol=1e-4)
+    assert (a.x0s[:-1].abs() > 1 - 1e-6).float().mean() > 0.2  # clipping was active
 
 
 def test_ddim_timesteps_extremes():
