@@ -43,10 +43,32 @@ def test_vi_equals_pi_equals_exact_solve_random(seed):
     assert np.abs(exact - vi.v).max() < 1e-9
     # v* is the fixed point of T
     assert np.abs(M.bellman_optimality(mdp, pi.v, 0.9) - pi.v).max() < 1e-9
-    # error history obeys ||v_t - v*|| <= gamma^t ||v_0 - v*||
+    # error history obeys ||v_t - v*|| <= gamma^t ||v_0 - v*||, the theorem's bound exactly
     err = np.abs(vi.history - pi.v).max(1)
     bound = M.contraction_bound(vi.history[0], pi.v, 0.9, vi.iterations)
+    assert bound == pytest.approx([0.9**t * err[0] for t in range(vi.iterations + 1)], rel=1e-12)
     assert (err <= bound + 1e-9).all()
+    # and the stronger step-wise form ||v_{t+1} - v*|| <= gamma ||v_t - v*||
+    assert (err[1:] <= 0.9 * err[:-1] + 1e-9).all()
+
+
+@pytest.mark.parametrize("gamma", [0.5, 0.9, 0.99])
+def test_contraction_bound_is_attained(gamma):
+    """One live state with a self-loop of reward 1 (both actions) and an absorbing state: from
+    v_0 = 0, v_t = (1 - gamma^t)/(1 - gamma), so ||v_t - v*|| = gamma^t ||v_0 - v*|| with
+    equality. The bound must equal the error at every t: a looser bound (gamma^(t-1), an extra
+    1/(1 - gamma) factor) fails the equality, a too tight one (gamma^(t+1)) fails err <= bound."""
+    nxt = np.array([[[0], [0]], [[1], [1]]])  # (S, A, K)
+    prob = np.ones((2, 2, 1))
+    rew = np.array([[[1.0], [1.0]], [[0.0], [0.0]]])
+    term = np.array([False, True])
+    mdp = M.MDP("loop", ("S.",), nxt, prob, rew, term, np.zeros(2, dtype=bool), 0)
+    vi = M.value_iteration(mdp, gamma, tol=1e-300, max_iter=60)
+    v_star = np.array([1 / (1 - gamma), 0.0])
+    err = np.abs(vi.history - v_star).max(1)
+    bound = M.contraction_bound(vi.history[0], v_star, gamma, len(err) - 1)
+    np.testing.assert_allclose(err, bound, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(bound, gamma ** np.arange(len(err)) / (1 - gamma), rtol=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -26,19 +26,70 @@ def test_config_fails_loudly():
         T.TabularConfig(target="greedy")
 
 
-@pytest.mark.parametrize("method", ["TD(0) evaluation", "Monte Carlo evaluation"])
-def test_evaluation_converges_to_exact_v_pi(method):
+def test_td0_evaluation_converges_to_exact_v_pi():
     fl = G.frozen_lake("4x4", slippery=True)
     gamma = 0.9
     pi = np.eye(4)[M.policy_iteration(fl, gamma).policy]
     v_pi = M.policy_evaluation(fl, pi, gamma)
-    cfg = T.TabularConfig(method=method, alpha=0.05, gamma=gamma, n_seeds=4, seed=0)
+    cfg = T.TabularConfig(method="TD(0) evaluation", alpha=0.05, gamma=gamma, n_seeds=4, seed=0)
     learner = T.TabularLearner(fl, cfg, v_ref=v_pi, target_policy=pi)
     first = learner.step(20)["rms_error"]
     last = learner.step(1500)["rms_error"]
     assert last < 0.05 < first
     err = learner.curves()["rms_error"]
     assert err.shape == (4, 1520)
+
+
+def _return_variance(mdp, pi, gamma, v):
+    """Var[G | s_0 = s] under pi, exactly: the second moment m(s) = E[G^2 | s] solves
+    m(s) = sum_a pi(a|s) sum_s' p(s'|s,a) [r^2 + 2 gamma r v(s') + gamma^2 m(s')] (G = r + gamma
+    G'), with v = m = 0 at terminal states."""
+    S = mdp.n_states
+    live = ~mdp.terminal
+    A_mat, c = np.eye(S), np.zeros(S)
+    for s in np.flatnonzero(live):
+        for a in range(mdp.n_actions):
+            for s2, p, r in zip(
+                mdp.next_state[s, a], mdp.prob[s, a], mdp.reward[s, a], strict=True
+            ):
+                w = pi[s, a] * p
+                c[s] += w * (r * r + 2 * gamma * r * v[s2] * live[s2])
+                A_mat[s, s2] -= w * gamma**2 * live[s2]
+    m = np.linalg.solve(A_mat, c)
+    return m - v**2
+
+
+def test_monte_carlo_evaluation_is_unbiased_to_its_standard_error():
+    """First-visit Monte Carlo evaluation of pi* on slippery FrozenLake 4x4 (gamma = 0.9, no
+    time limit, so no return is truncated): V_b(s) is a mean of N_b(s) i.i.d. returns, so
+    z = (V_b(s) - v_pi(s)) / sqrt(Var[G|s] / N_b(s)) is ~N(0, 1), with Var[G|s] solved exactly.
+    The mean of z^2 over the ~44 (seed, state) pairs must be within 5 of its standard errors
+    sqrt(2/k) of 1. The same statistic against 0.9 v_pi (V off by 10%) must fail the bound: this
+    test detects a 10% error in V (a discount applied twice, returns summed in the wrong
+    direction, a count off by one), where the old 'RMS < 0.05' accepted it."""
+    fl = G.frozen_lake("4x4", slippery=True)
+    gamma = 0.9
+    pi = np.eye(4)[M.policy_iteration(fl, gamma).policy]
+    v_pi = M.policy_evaluation(fl, pi, gamma)
+    var = _return_variance(fl, pi, gamma, v_pi)
+    cfg = T.TabularConfig(
+        method="Monte Carlo evaluation", gamma=gamma, n_seeds=4, seed=0, max_steps=100_000
+    )
+    learner = T.TabularLearner(fl, cfg, v_ref=v_pi, target_policy=pi)
+    learner.step(1500)
+    keep = (learner.N > 0) & (var > 1e-12)[None] & learner.mask[None]  # (B, S)
+
+    def mean_z2(v_ref):
+        se = np.sqrt(np.where(var > 1e-12, var, 1.0)[None] / np.maximum(learner.N, 1))
+        z = (learner.V - v_ref[None]) / se
+        return float((z[keep] ** 2).mean())
+
+    k = int(keep.sum())
+    bound = 1 + 5 * np.sqrt(2 / k)
+    assert k >= 30 and learner.N[keep].min() >= 100
+    assert mean_z2(v_pi) < bound, (mean_z2(v_pi), bound)
+    assert mean_z2(0.9 * v_pi) > bound and mean_z2(1.1 * v_pi) > bound  # the test has the power
+    assert learner.curves()["rms_error"].shape == (4, 1500)
 
 
 def test_q_learning_finds_optimal_policy():
