@@ -35,6 +35,43 @@ def test_output_size_formulas_match_actual_shapes(seed):
         assert F.max_pool2d(x, k, s, p // 2).shape[-2] == ar.conv_output_size(n, k, s, p // 2)
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_transposed_output_size_with_dilation_and_padding_matches_functional(seed):
+    """(n - 1)s - 2p + d(k - 1) + a + 1 against F.conv_transpose2d's actual shape, on both
+    axes with different sizes, for dilation d in 1..3 and padding p > 0 (output_padding a <
+    max(s, d), PyTorch's rule). Detects (k - 1) not multiplied by d, d(k - 1) + 1 counted twice
+    or p instead of 2p."""
+    rng = np.random.default_rng(100 + seed)
+    n, k, s, d = (
+        int(rng.integers(2, 12)),
+        int(rng.integers(1, 6)),
+        int(rng.integers(1, 4)),
+        int(rng.integers(2, 4)) if seed % 4 else 1,
+    )
+    p = int(rng.integers(1, 4))
+    a = int(rng.integers(0, max(s, d)))
+    sizes = [ar.conv_transpose_output_size(m, k, s, p, a, d) for m in (n, n + 3)]
+    if min(sizes) < 1:  # padding crops everything: PyTorch refuses, so does the formula's user
+        return
+    y = torch.zeros(1, 1, n, n + 3)
+    w = torch.zeros(1, 1, k, k)
+    out = F.conv_transpose2d(y, w, stride=s, padding=p, output_padding=a, dilation=d)
+    assert tuple(out.shape[-2:]) == tuple(sizes)
+    # and ops.conv_transpose2d agrees (the page's stamp implementation)
+    assert ops.conv_transpose2d(y, w, stride=s, padding=p, output_padding=a, dilation=d).shape == (
+        out.shape
+    )
+
+
+def test_transposed_output_size_dilation_cases_by_hand():
+    # n = 4, k = 3, s = 2, p = 1, d = 2, a = 1: (4-1)2 - 2 + 2(3-1) + 1 + 1 = 10
+    assert ar.conv_transpose_output_size(4, 3, 2, 1, 1, 2) == 10
+    # dilation d acts like a kernel of size d(k-1)+1: k=3, d=3 is k_eff = 7
+    assert ar.conv_transpose_output_size(5, 3, 1, 0, 0, 3) == ar.conv_transpose_output_size(
+        5, 7, 1, 0, 0, 1
+    )
+
+
 def test_transpose_size_inverts_conv_size():
     for n in range(4, 20):
         m = ar.conv_output_size(n, 3, 2, 1)
