@@ -5,6 +5,7 @@ from ui.errors import error_boundary, guarded, show_exception
 from ui.layout import PageContext, figure, page, presenting, prose, sidebar
 from ui.live import live_training
 from ui.pretrained import pretrained
+from ui.scrub import image_player, plot_player, png_data_url
 from ui.state import (
     url_checkbox,
     url_multiselect,
@@ -30,6 +31,9 @@ __all__ = [
     "sidebar",
     "live_training",
     "pretrained",
+    "image_player",
+    "plot_player",
+    "png_data_url",
     "url_checkbox",
     "url_multiselect",
     "url_number",

@@ -8,21 +8,31 @@
 * While playing, an ``st.fragment(run_every=...)`` tick advances the stepper in chunks of
   ``chunk`` steps until ``tick_budget_s`` of work is spent (about 100 ms), then calls
   ``render(stepper, metrics)``, so only the training view redraws.
+* With ``snapshot=fig_of(stepper)`` the tick is split into ``frames_per_tick`` slices of work;
+  after each slice the stepper is drawn (a real snapshot, titled with its step count), and the
+  browser plays those frames (``ui.scrub``) while the server trains the next tick. The timer
+  fires once per ``frames_per_tick * frame_ms``, so the view changes ~1000/frame_ms times a
+  second whatever a server round trip costs. ``render`` still runs once per tick for the rest
+  (metrics, curves, checks): keep it light while playing.
 * A NaN/inf metric, an exception inside ``step``, ``stop_when(metrics)`` returning a reason, or
   reaching ``max_steps`` pauses the run and shows why. Nothing is lost: the stepper stays as it
   was and Reset starts over. No ``while True`` anywhere.
 """
+
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable
+from typing import Any
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from core.training import Stepper, all_finite
 from ui.errors import error_boundary
+from ui.scrub import plot_player
 
 
 @dataclass
@@ -30,14 +40,20 @@ class LiveState:
     stepper: Stepper
     signature: Hashable
     playing: bool = False
-    message: str | None = None          # why the run paused (divergence, target reached, ...)
+    message: str | None = None  # why the run paused (divergence, target reached, ...)
     metrics: dict[str, float] = field(default_factory=dict)
-    seconds: float = 0.0                # wall time spent inside step()
+    seconds: float = 0.0  # wall time spent inside step()
     ticks: int = 0
 
 
-def _advance(s: LiveState, n_max: int, budget_s: float, chunk: int,
-             stop_when: Callable[[dict], str | None] | None, max_steps: int | None) -> None:
+def _advance(
+    s: LiveState,
+    n_max: int,
+    budget_s: float,
+    chunk: int,
+    stop_when: Callable[[dict], str | None] | None,
+    max_steps: int | None,
+) -> None:
     """Advance up to ``n_max`` steps in chunks, within ``budget_s``; pause on trouble."""
     t0 = time.perf_counter()
     done = 0
@@ -57,11 +73,16 @@ def _advance(s: LiveState, n_max: int, budget_s: float, chunk: int,
         done += n
         s.metrics = metrics
         if not all_finite(metrics):
-            bad = ", ".join(k for k, v in metrics.items()
-                            if isinstance(v, (int, float)) and not math.isfinite(v))
+            bad = ", ".join(
+                k
+                for k, v in metrics.items()
+                if isinstance(v, (int, float)) and not math.isfinite(v)
+            )
             s.playing = False
-            s.message = (f"Training diverged at step {s.stepper.steps_done:,} ({bad} is NaN or "
-                         "infinite). Paused: lower the learning rate and press Reset.")
+            s.message = (
+                f"Training diverged at step {s.stepper.steps_done:,} ({bad} is NaN or "
+                "infinite). Paused: lower the learning rate and press Reset."
+            )
             break
         reason = stop_when(metrics) if stop_when else None
         if reason:
@@ -72,12 +93,24 @@ def _advance(s: LiveState, n_max: int, budget_s: float, chunk: int,
     s.seconds += time.perf_counter() - t0
 
 
-def live_training(key: str, make_stepper: Callable[[], Stepper], *, signature: Hashable,
-                  render: Callable[[Stepper, dict], Any], steps_per_click: int = 1,
-                  chunk: int = 1, tick_budget_s: float = 0.1, run_every_s: float = 0.2,
-                  max_steps: int | None = None,
-                  stop_when: Callable[[dict], str | None] | None = None,
-                  max_steps_per_tick: int = 100_000) -> Stepper:
+def live_training(
+    key: str,
+    make_stepper: Callable[[], Stepper],
+    *,
+    signature: Hashable,
+    render: Callable[[Stepper, dict], Any],
+    steps_per_click: int = 1,
+    chunk: int = 1,
+    tick_budget_s: float = 0.1,
+    run_every_s: float = 0.2,
+    max_steps: int | None = None,
+    stop_when: Callable[[dict], str | None] | None = None,
+    max_steps_per_tick: int = 100_000,
+    snapshot: Callable[[Stepper], go.Figure] | None = None,
+    frames_per_tick: int = 8,
+    frame_ms: int = 80,
+    figure_height: int | None = None,  # the snapshot figure's height in px
+) -> Stepper:
     """Render the controls and the live view; return the current stepper (see module docstring)."""
     s: LiveState | None = st.session_state.get(key)
     if s is None or s.signature != signature:
@@ -95,23 +128,53 @@ def live_training(key: str, make_stepper: Callable[[], Stepper], *, signature: H
         st.session_state[key] = LiveState(stepper=make_stepper(), signature=signature)
 
     c1, c2, c3, _ = st.columns([1, 1, 1, 3])
-    c1.button("⏸ Pause" if s.playing else "▶ Play", key=f"{key}_play", on_click=play,
-              width="stretch", type="primary")
-    c2.button(f"⏭ Step ×{steps_per_click}", key=f"{key}_step", on_click=step_once,
-              width="stretch")
+    c1.button(
+        "⏸ Pause" if s.playing else "▶ Play",
+        key=f"{key}_play",
+        on_click=play,
+        width="stretch",
+        type="primary",
+    )
+    c2.button(f"⏭ Step ×{steps_per_click}", key=f"{key}_step", on_click=step_once, width="stretch")
     c3.button("↺ Reset", key=f"{key}_reset", on_click=reset, width="stretch")
+
+    if snapshot is not None:  # the browser plays a tick's frames while the next one trains
+        run_every_s = frames_per_tick * frame_ms / 1000
+
+    def titled(fig: go.Figure, steps: int) -> go.Figure:
+        title = fig.layout.title.text
+        return fig.update_layout(title=f"{title} · step {steps:,}" if title else f"step {steps:,}")
 
     @st.fragment(run_every=run_every_s if s.playing else None)
     def tick():
         cur: LiveState = st.session_state[key]
         was_playing = cur.playing
-        if cur.playing:
+        frames: list[go.Figure] = []
+        if cur.playing and snapshot is not None:
+            for _ in range(frames_per_tick):
+                _advance(cur, max_steps_per_tick, tick_budget_s / frames_per_tick, chunk,
+                         stop_when, max_steps)  # fmt: skip
+                with error_boundary("the training view"):
+                    frames.append(titled(snapshot(cur.stepper), cur.stepper.steps_done))
+                if not cur.playing:
+                    break
+            cur.ticks += 1
+        elif cur.playing:
             _advance(cur, max_steps_per_tick, tick_budget_s, chunk, stop_when, max_steps)
             cur.ticks += 1
-        st.caption(f"step {cur.stepper.steps_done:,}"
-                   + (" · running" if cur.playing else " · paused"))
+        st.caption(
+            f"step {cur.stepper.steps_done:,}" + (" · running" if cur.playing else " · paused")
+        )
         if cur.message:
             st.warning(cur.message)
+        if snapshot is not None:
+            with error_boundary("the training view"):
+                if not frames:
+                    frames = [titled(snapshot(cur.stepper), cur.stepper.steps_done)]
+                labels = [f.layout.title.text for f in frames]
+                plot_player(frames, labels, key=f"{key}_anim", frame_ms=frame_ms,
+                            autoplay=len(frames) > 1, controls=False,
+                            height=figure_height or 450)  # fmt: skip
         with error_boundary("the training view"):
             render(cur.stepper, cur.metrics)
         if was_playing and not cur.playing:

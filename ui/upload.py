@@ -15,7 +15,7 @@ from core.imaging import MAX_BYTES, MAX_PIXELS, ImageError, decode_image
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _decode(data: bytes, max_bytes: int, max_pixels: int, mode: str) -> np.ndarray:
-    """`decode_image`, once per distinct file: reruns reuse the decoded pixels (keyed on the bytes)."""
+    """`decode_image` once per distinct file: reruns reuse the pixels (keyed on the bytes)."""
     return decode_image(data, max_bytes=max_bytes, max_pixels=max_pixels, mode=mode)
 
 

@@ -1,0 +1,309 @@
+"""Browser benchmark: what a person waits for, in headless Chromium against a fresh server.
+
+    python -m benchmarks.browser                      # every page
+    python -m benchmarks.browser --only 09_GANs       # one page (file stem)
+    python -m benchmarks.browser --record             # also update benchmarks/results/browser.json
+
+AppTest leaves out the websocket, the figure transfer and plotly.js; this does not. A
+``MutationObserver`` on the page counts what the browser really changes, and a
+``requestAnimationFrame`` after the last change stamps when it was painted:
+
+* **slider → paint**: focus a slider in the main area, press ArrowRight (then ArrowLeft, so the
+  page returns to where it was), and time from the keydown to the paint after the last DOM change
+  once the page is quiet again (script idle, no change for 600 ms). Median and p90 per page.
+* **live view**: press Play, wait 3 s, then count for 6 s the animation frames in which a figure
+  of the page changed (``changed frames/s``), and the training steps shown (``step N`` caption)
+  per second; next to it the same stepper's raw rate in a plain loop (``raw_steps_per_s`` of the
+  page's benchmark module), measured in this same run.
+* **scrub**: drag the first client-side player's slider (``ui.image_player``/``ui.plot_player``,
+  else a plotly slider) one step per animation frame, and count the frames in which the figure
+  changed per second, and the websocket messages the browser sent meanwhile (0 means no server
+  round trip).
+
+Each page's benchmark module (``benchmarks/pages/<stem>.py``) may declare what to visit::
+
+    BROWSER_VIEWS = ["?bp_view=...", ...]     # deep-link queries whose sliders are timed
+    BROWSER_LIVE = ["?...", ...]              # views with a Play button
+    BROWSER_SCRUB = ["?...", ...]             # views with a client-side scrubber
+    def raw_steps_per_s(query: str) -> float  # the live stepper's rate in a plain loop
+
+Results print as a table and go to ``artifacts/benchmarks/browser.json`` (untracked), or with
+``--record`` to ``benchmarks/results/browser.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import re
+import statistics
+import time
+
+from benchmarks.serve import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server
+
+RESULTS = ROOT / "benchmarks" / "results" / "browser.json"
+SCRATCH = ROOT / "artifacts" / "benchmarks" / "browser.json"
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+QUIET_MS = 600
+
+# Installed once per document: counts changed frames and stamps the paint after each change.
+_INSTRUMENT = """
+() => {
+  if (window.__mp) return;
+  const mp = window.__mp = {t0: 0, lastPaint: 0, lastMut: 0, frames: 0, pending: false,
+                            counting: false, excludeSlider: false};
+  const inFigure = (n) => {
+    const el = n.nodeType === 1 ? n : n.parentElement;
+    if (!el) return false;
+    if (mp.excludeSlider && el.closest('.slider-container, .updatemenu-container')) return false;
+    return !!el.closest('.js-plotly-plot, [data-testid=stImage], canvas, .mp-player img');
+  };
+  new MutationObserver((records) => {
+    mp.lastMut = performance.now();
+    requestAnimationFrame(() => { mp.lastPaint = performance.now(); });
+    if (records.some((r) => inFigure(r.target))) mp.pending = true;
+  }).observe(document.body, {subtree: true, childList: true, attributes: true,
+                             characterData: true});
+  const tick = () => { if (mp.pending && mp.counting) mp.frames++; mp.pending = false;
+                       requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);
+  document.addEventListener('keydown', () => { mp.t0 = performance.now(); }, true);
+}
+"""
+
+
+def _url_path(stem: str) -> str:
+    from streamlit.source_util import page_icon_and_name
+
+    return page_icon_and_name(ROOT / "pages" / f"{stem}.py")[1]
+
+
+def _settle(page, timeout_s: float = 60.0) -> None:
+    """Wait until the script is idle and nothing in the page changed for QUIET_MS."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        page.wait_for_selector(IDLE, timeout=timeout_s * 1000)
+        quiet = page.evaluate("performance.now() - window.__mp.lastMut")
+        if quiet >= QUIET_MS:
+            return
+        page.wait_for_timeout(max(50, QUIET_MS - quiet))
+
+
+def _open(page, base: str, stem: str, query: str) -> None:
+    page.goto(f"{base}/{_url_path(stem)}{query}", wait_until="domcontentloaded", timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=240_000)
+    page.evaluate(_INSTRUMENT)
+    page.wait_for_timeout(300)
+    _settle(page)
+
+
+def _pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+
+
+def slider_latency(page, presses: int = 6, max_sliders: int = 3) -> list[float]:
+    """ms from keydown to the paint after the last change, for up to ``max_sliders`` sliders."""
+    out: list[float] = []
+    sliders = page.locator("[data-testid=stMain] [data-testid=stSlider] [role=slider]")
+    n = min(sliders.count(), max_sliders)
+    for i in range(n):
+        s = sliders.nth(i)
+        if not s.is_visible():
+            continue
+        for j in range(presses):
+            s.focus()
+            page.evaluate("window.__mp.lastPaint = 0")
+            page.keyboard.press("ArrowRight" if j % 2 == 0 else "ArrowLeft")
+            _settle(page)
+            t0, painted = page.evaluate("[window.__mp.t0, window.__mp.lastPaint]")
+            if painted > t0:  # the page changed at all (a slider at its end does not)
+                out.append(painted - t0)
+    return out
+
+
+def live_rate(page, warm_s: float = 3.0, window_s: float = 6.0) -> dict | None:
+    """Press Play; changed figure frames/s and shown steps/s over ``window_s``; then Pause."""
+    play = page.locator("[data-testid=stMain] button", has_text=re.compile("Play"))
+    if play.count() == 0:
+        return None
+    play.first.click()
+    page.wait_for_timeout(warm_s * 1000)
+
+    def steps() -> int | None:
+        txt = page.locator("[data-testid=stMain]").inner_text()
+        m = re.search(r"step ([\d,]+)", txt)
+        return int(m.group(1).replace(",", "")) if m else None
+
+    s0, t0 = steps(), time.perf_counter()
+    page.evaluate("window.__mp.frames = 0; window.__mp.counting = true")
+    page.wait_for_timeout(window_s * 1000)
+    frames = page.evaluate("window.__mp.counting = false; window.__mp.frames")
+    s1, dt = steps(), time.perf_counter() - t0
+    pause = page.locator("[data-testid=stMain] button", has_text=re.compile("Pause"))
+    if pause.count():
+        pause.first.click()
+    _settle(page)
+    return {
+        "frames_per_s": frames / dt,
+        "steps_per_s": (s1 - s0) / dt if s0 is not None and s1 is not None else None,
+    }
+
+
+# A drag as the browser sees it: mousedown on the grip, one mousemove per animation frame along
+# the rail (plotly's slider listens to these), mouseup; counts the frames whose figure changed.
+_DRAG = """
+async ([moves]) => {
+  const mp = window.__mp;
+  const player = document.querySelector('[data-testid=stMain] .mp-player input[type=range]');
+  if (player) {  // the image player: one input event per animation frame
+    mp.frames = 0; mp.counting = true;
+    const t0 = performance.now(), n = +player.max;
+    for (let k = 1; k <= moves; k++) {
+      await new Promise((r) => requestAnimationFrame(r));
+      player.value = String(Math.round(n * k / moves));
+      player.dispatchEvent(new Event('input', {bubbles: true}));
+    }
+    await new Promise((r) => requestAnimationFrame(r));
+    mp.counting = false;
+    return {frames: mp.frames, seconds: (performance.now() - t0) / 1000};
+  }
+  const plot = document.querySelector('[data-testid=stMain] .js-plotly-plot .slider-rail-rect')
+                 .closest('.js-plotly-plot');
+  const rail = plot.querySelector('.slider-rail-rect').getBoundingClientRect();
+  const grip = plot.querySelector('.slider-grip-rect');
+  const g = grip.getBoundingClientRect();
+  const y = g.top + g.height / 2;
+  const ev = (type, x, target) => target.dispatchEvent(new MouseEvent(type, {
+      bubbles: true, cancelable: true, clientX: x, clientY: y, buttons: 1, view: window}));
+  ev('mousedown', g.left + g.width / 2, grip);
+  mp.excludeSlider = true; mp.frames = 0; mp.counting = true;
+  const t0 = performance.now();
+  for (let k = 1; k <= moves; k++) {
+    await new Promise((r) => requestAnimationFrame(r));
+    ev('mousemove', rail.left + rail.width * k / moves, window);
+  }
+  await new Promise((r) => requestAnimationFrame(r));
+  const dt = (performance.now() - t0) / 1000;
+  mp.counting = false; mp.excludeSlider = false;
+  ev('mouseup', rail.right, window);
+  return {frames: mp.frames, seconds: dt};
+}
+"""
+
+
+def scrub_rate(page, ws_sent: list[int], moves: int = 90) -> dict | None:
+    """Drag the first plotly slider across its rail, one move per frame; changed frames/s and
+    the websocket messages the browser sent meanwhile."""
+    rail = page.locator("[data-testid=stMain] .mp-player input[type=range], "
+                        "[data-testid=stMain] .js-plotly-plot .slider-rail-rect")  # fmt: skip
+    if rail.count() == 0:
+        return None
+    rail.first.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    sent0 = ws_sent[0]
+    r = page.evaluate(_DRAG, [moves])
+    page.wait_for_timeout(300)
+    return {
+        "frames_per_s": r["frames"] / r["seconds"],
+        "moves_per_s": moves / r["seconds"],
+        "messages_sent": ws_sent[0] - sent0,
+    }
+
+
+def _spec(stem: str) -> dict:
+    try:
+        mod = importlib.import_module(f"benchmarks.pages.{stem}")
+    except ImportError:
+        mod = None
+    return {
+        "views": getattr(mod, "BROWSER_VIEWS", [""]),
+        "live": getattr(mod, "BROWSER_LIVE", []),
+        "scrub": getattr(mod, "BROWSER_SCRUB", []),
+        "raw": getattr(mod, "raw_steps_per_s", None),
+    }
+
+
+def bench_page(browser, base: str, stem: str) -> dict:
+    spec = _spec(stem)
+    ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = ctx.new_page()
+    ws_sent = [0]
+    page.on("websocket", lambda ws: ws.on("framesent", lambda _p: ws_sent.__setitem__(
+        0, ws_sent[0] + 1)))  # fmt: skip
+    res: dict = {"page": stem, "sliders": {}, "live": {}, "scrub": {}}
+    try:
+        for q in spec["views"]:
+            _open(page, base, stem, q)
+            res["sliders"][q] = slider_latency(page)
+        for q in spec["live"]:
+            _open(page, base, stem, q)
+            r = live_rate(page)
+            if r is not None and spec["raw"] is not None:
+                r["raw_steps_per_s"] = float(spec["raw"](q))
+            res["live"][q] = r
+        for q in spec["scrub"]:
+            _open(page, base, stem, q)
+            res["scrub"][q] = scrub_rate(page, ws_sent)
+    finally:
+        ctx.close()
+    lat = [x for v in res["sliders"].values() for x in v]
+    if lat:
+        res["slider_ms"] = {"n": len(lat), "median": statistics.median(lat), "p90": _pct(lat, 0.9)}
+    return res
+
+
+def _table(results: list[dict]) -> str:
+    rows = ["| page | slider→paint median / p90 (n) | live: frames/s · steps/s (raw) | "
+            "scrub: frames/s · msgs sent |", "|---|---|---|---|"]  # fmt: skip
+    for r in results:
+        s = r.get("slider_ms")
+        sl = f"{s['median']:.0f} / {s['p90']:.0f} ms ({s['n']})" if s else "–"
+        lv = "; ".join(
+            f"{v['frames_per_s']:.1f} · {v['steps_per_s'] or 0:,.0f}"
+            + (f" ({v['raw_steps_per_s']:,.0f})" if v.get("raw_steps_per_s") else "")
+            for v in r["live"].values() if v)  # fmt: skip
+        sc = "; ".join(f"{v['frames_per_s']:.0f} · {v['messages_sent']}"
+                       for v in r["scrub"].values() if v)  # fmt: skip
+        rows.append(f"| {r['page']} | {sl} | {lv or '–'} | {sc or '–'} |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--only", nargs="*", help="page file stems (default: every page)")
+    ap.add_argument("--record", action="store_true", help="write benchmarks/results/browser.json")
+    args = ap.parse_args(argv)
+    if not CHROMIUM.exists():
+        print(f"skip: {CHROMIUM} not found (apt-get install -y chromium)")
+        return 0
+    from playwright.sync_api import sync_playwright
+
+    stems = args.only or sorted(p.stem for p in (ROOT / "pages").glob("[0-9]*.py"))
+    results = []
+    with streamlit_server(ROOT / "artifacts" / "benchmarks" / "server.log") as base:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                for stem in stems:
+                    r = bench_page(browser, base, stem)
+                    print(_table([r]).splitlines()[-1], flush=True)
+                    results.append(r)
+            finally:
+                browser.close()
+    print(_table(results))
+    out = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
+           "load_1min_at_end": os.getloadavg()[0], "when": time.strftime("%Y-%m-%d %H:%M"),
+           "pages": results}  # fmt: skip
+    path = RESULTS if args.record else SCRATCH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=1))
+    print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
