@@ -18,19 +18,26 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import logsumexp
 
 LOG4 = math.log(4.0)
 
 
 def kde_log_density(points: np.ndarray, query: np.ndarray, h: float) -> np.ndarray:
-    """log p_hat(query) (M,) of a Gaussian KDE on points (N, d) with bandwidth h."""
+    """log p_hat(query) (M,) of a Gaussian KDE on points (N, d) with bandwidth h.
+
+    log p_hat(q) = logsumexp_i(-||q - x_i||^2 / (2 h^2)) - d/2 log(2 pi h^2) - log N, with
+    ||q - x||^2 = ||q||^2 + ||x||^2 - 2 q.x (one matmul, no (M, N, d) temporary: this runs at
+    every timeline snapshot while training plays).
+    """
     points = np.asarray(points, dtype=np.float64)
     query = np.asarray(query, dtype=np.float64)
     d = points.shape[1]
-    d2 = ((query[:, None, :] - points[None, :, :]) ** 2).sum(-1)  # (M, N)
-    log_k = -0.5 * d2 / h**2 - 0.5 * d * math.log(2 * math.pi * h**2)  # log N(q; x_i, h^2 I)
-    return logsumexp(log_k, axis=1) - math.log(len(points))
+    d2 = (query**2).sum(1)[:, None] + (points**2).sum(1)[None, :] - 2.0 * (query @ points.T)
+    np.maximum(d2, 0.0, out=d2)  # (M, N) squared distances, rounding below 0 clipped
+    log_k = d2 * (-0.5 / h**2)  # log N(q; x_i, h^2 I) up to the normaliser
+    m = log_k.max(1, keepdims=True)  # logsumexp, stable
+    lse = np.log(np.exp(log_k - m).sum(1)) + m[:, 0]
+    return lse - 0.5 * d * math.log(2 * math.pi * h**2) - math.log(len(points))
 
 
 def optimal_discriminator(p_data: np.ndarray, p_model: np.ndarray) -> np.ndarray:
