@@ -133,16 +133,17 @@ _plot_component = st.components.v2.component(
 )
 
 
-def _frame_json(fig: go.Figure, with_layout: bool) -> tuple[str, str | None]:
-    d = json.loads(fig.to_json())  # numpy arrays travel as base64 typed arrays
+def _frame_json(fig: go.Figure | dict, with_layout: bool) -> tuple[str, str | None]:
+    # numpy arrays travel as base64 typed arrays; a dict is already plotly's JSON form
+    d = fig if isinstance(fig, dict) else json.loads(fig.to_json())
     title = d.get("layout", {}).get("title")
     frame = json.dumps({"data": d["data"], "title": title}, separators=(",", ":"))
     return frame, (json.dumps({"layout": d.get("layout", {})}, separators=(",", ":"))
                    if with_layout else None)  # fmt: skip
 
 
-def plot_player(figs: Sequence[go.Figure], labels: Sequence[str], *, key: str, active: int = 0,
-                frame_ms: int = 50, autoplay: bool = False, loop: bool = False,
+def plot_player(figs: Sequence[go.Figure | dict], labels: Sequence[str], *, key: str,
+                active: int = 0, frame_ms: int = 50, autoplay: bool = False, loop: bool = False,
                 controls: bool = True, height: int = 450) -> None:  # fmt: skip
     """Scrub and play plotly figures in the browser: one chart, updated in place.
 
@@ -150,12 +151,23 @@ def plot_player(figs: Sequence[go.Figure], labels: Sequence[str], *, key: str, a
     traces and title. Give every figure the same traces in the same order and fixed axis
     ranges, so frames differ only in what moved. The chart stays mounted across reruns
     (zoom survives via ``uirevision``); a new batch of frames replaces the old one.
+
+    Many frames (~100): building and copying a ``go.Figure`` costs ~20-60 ms each (plotly
+    validates every attribute), so frames may also be plain dicts in plotly's JSON form,
+    ``{"data": [{"type": "scatter", "x": {"dtype": "f4", "bdata": <base64>}, ...}],
+    "layout": {...}}``, passed through unvalidated (only the first frame's layout is themed).
     """
     if not figs:
         raise ValueError("plot_player needs at least one frame")
     if len(labels) != len(figs):
         raise ValueError(f"{len(labels)} labels for {len(figs)} frames")
-    figs = [apply_theme(go.Figure(f), presentation=presenting()) for f in figs]
+    if isinstance(figs[0], dict):  # theme the layout the chart keeps; frames pass through
+        lay = apply_theme(go.Figure(layout=figs[0].get("layout", {})), presentation=presenting())
+        figs = [{"data": figs[0].get("data", []), "layout": json.loads(lay.to_json())["layout"]},
+                *figs[1:]]  # fmt: skip
+    # apply_theme edits in place and acts only when presenting: copy a figure only then
+    figs = [f if isinstance(f, dict) or not presenting() else apply_theme(go.Figure(f), True)
+            for f in figs]  # fmt: skip
     height = int(height * (1.35 if presenting() else 1.0))
     frames, base = [], None
     for i, f in enumerate(figs):
