@@ -18,8 +18,14 @@ For every page the harness measures, on this machine's CPU:
 * warm first render: a second ``AppTest`` in the same process (``st.cache_*`` already full);
 * median rerun after each interaction (``apply(at, i)`` then ``at.run()``, ``repeats`` times).
 
-Results go to ``benchmarks/results/<stem>.json``; ``BENCHMARKS.md`` is rebuilt from every stored
-result, so ``python -m benchmarks --only 09_GANs`` refreshes one page and keeps the others.
+By default results go to the untracked ``artifacts/benchmarks/`` (``results/<stem>.json`` and a
+``BENCHMARKS.md`` built from them), so a run never dirties the tree. ``--record`` writes the
+tracked record instead: ``benchmarks/results/<stem>.json`` and ``BENCHMARKS.md``, rebuilt from
+every stored result, so ``python -m benchmarks --record --only 09_GANs`` refreshes one page and
+keeps the others. Each result stores the torch intra-op threads its page latencies ran with.
+
+Benchmark-only comparison libraries (``requirements-bench.txt``) may be missing: their rows are
+skipped with a line saying so, and ``--record`` refuses to run until they are installed.
 """
 
 from __future__ import annotations
@@ -38,8 +44,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
+RESULTS = ROOT / "benchmarks" / "results"  # the tracked record (--record)
 OUTPUT = ROOT / "BENCHMARKS.md"
+SCRATCH = ROOT / "artifacts" / "benchmarks"  # default: untracked (artifacts/ is git-ignored)
+BENCH_REQUIREMENTS = ROOT / "requirements-bench.txt"
+IMPORT_NAMES = {"pymdptoolbox": "mdptoolbox"}  # distribution -> module, where they differ
 
 BUDGETS_MS = {"rerun": 100.0, "first_render_warm": 1000.0}
 
@@ -91,6 +100,60 @@ class PageResult:
     extra: list[dict] = field(default_factory=list)
     notes: str = ""
     measured_at: str = ""
+    threads: int | None = None  # torch intra-op threads during the page latency measurements
+    skipped: list[str] = field(default_factory=list)  # what was left out, and why
+
+
+def missing_bench_modules() -> list[str]:
+    """Modules of ``requirements-bench.txt``'s own packages that are not importable here."""
+    import importlib.util
+    import re
+
+    missing = []
+    for line in BENCH_REQUIREMENTS.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        dist = re.split(r"[<>=!~;\[ ]", line, maxsplit=1)[0]
+        module = IMPORT_NAMES.get(dist.lower(), dist.replace("-", "_"))
+        if importlib.util.find_spec(module) is None:
+            missing.append(module)
+    return missing
+
+
+def _missing_module(text: str, missing: list[str]) -> str | None:
+    """The missing benchmark-only module a failure message names, if any."""
+    for m in missing:
+        if f"No module named '{m}" in text:
+            return m
+    return None
+
+
+def _topic_rows(stem: str, mod, missing: list[str]) -> tuple[list[dict], list[str]]:
+    """``mod.extra()`` as dicts, less what failed only for a missing benchmark-only module."""
+    if not hasattr(mod, "extra"):
+        return [], []
+    hint = "not installed; pip install -r requirements-bench.txt"
+    try:
+        rows = [asdict(r) for r in mod.extra()]
+    except ModuleNotFoundError as e:
+        root = (e.name or "").split(".")[0]
+        name = root if root in missing else _missing_module(str(e), missing)
+        if name is None:
+            raise
+        why = f"{stem}: topic benchmarks skipped, they need {name} ({hint})"
+        print(f"skip: {why}", flush=True)
+        return [], [why]
+    kept, skipped = [], []
+    for r in rows:
+        name = _missing_module(r.get("note", ""), missing) if r.get("passed") is False else None
+        if name is None:
+            kept.append(r)
+        else:
+            why = f"{stem}: {r['name']} skipped, it needs {name} ({hint})"
+            print(f"skip: {why}", flush=True)
+            skipped.append(why)
+    return kept, skipped
 
 
 def discover() -> dict[str, str]:
@@ -116,9 +179,14 @@ def _cold_render_ms(page: str) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def measure_page(stem: str, module_name: str, repeats: int = 9) -> PageResult:
+def measure_page(
+    stem: str, module_name: str, repeats: int = 9, missing: list[str] | None = None
+) -> PageResult:
     from streamlit.testing.v1 import AppTest
 
+    from core.device import configure_threads
+
+    threads = configure_threads()  # again for every page: a topic benchmark may change it
     mod = importlib.import_module(module_name)
     page = mod.PAGE
     cold = _cold_render_ms(page)
@@ -149,7 +217,8 @@ def measure_page(stem: str, module_name: str, repeats: int = 9) -> PageResult:
                 "n": len(times),
             }
         )
-    extra = [asdict(r) for r in mod.extra()] if hasattr(mod, "extra") else []
+    extra, skipped = _topic_rows(stem, mod, missing or [])
+    configure_threads(threads)
     return PageResult(
         stem=stem,
         page=page,
@@ -159,6 +228,8 @@ def measure_page(stem: str, module_name: str, repeats: int = 9) -> PageResult:
         extra=extra,
         notes=getattr(mod, "NOTES", ""),
         measured_at=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        threads=threads,
+        skipped=skipped,
     )
 
 
@@ -177,7 +248,7 @@ def _machine() -> str:
         pass
     return (
         f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-        f"torch {torch.__version__} ({torch.get_num_threads()} threads), "
+        f"torch {torch.__version__}, "
         f"Streamlit {streamlit.__version__}, numpy {numpy.__version__}"
     )
 
@@ -187,35 +258,48 @@ def _ok(value: float, budget: float) -> str:
 
 
 def render_markdown(results: list[dict]) -> str:
+    unrecorded = [r["stem"] for r in results if r.get("threads") is None]
     lines = [
         "# Benchmarks",
         "",
-        "Generated by `python -m benchmarks` (one page: `python -m benchmarks --only STEM`). "
-        "Latencies are measured with Streamlit's AppTest on the CPU, so they include "
-        "AppTest's own overhead; budgets are from ../shared/GUIDE.md. No test asserts a "
+        "Generated by `python -m benchmarks --record` (one page: `python -m benchmarks --record "
+        "--only STEM`). Latencies are measured with Streamlit's AppTest on the CPU, so they "
+        "include AppTest's own overhead; budgets are from ../shared/GUIDE.md. No test asserts a "
         "timing: this file is the record.",
         "",
-        f"Machine: {_machine()}.",
+        f"Machine: {_machine()}. The *threads* column gives torch's intra-op threads while a "
+        "page's latencies were measured (`PLAYGROUND_THREADS`, default min(2, cores)); topic "
+        "benchmarks that pin their own thread count say so in their notes."
+        + (
+            f" Threads were not recorded (–) for results measured before the harness stored "
+            f"them: {', '.join(unrecorded)}."
+            if unrecorded
+            else ""
+        ),
         "",
         "## Page latency",
         "",
-        "| page | cold first render (ms) | warm first render (ms) | budget | interaction | "
-        "median rerun (ms) | budget |",
-        "|---|---:|---:|---|---|---:|---|",
+        "| page | threads | cold first render (ms) | warm first render (ms) | budget | "
+        "interaction | median rerun (ms) | budget |",
+        "|---|---:|---:|---:|---|---|---:|---|",
     ]
     for r in results:
         warm_ok = _ok(r["warm_ms"], BUDGETS_MS["first_render_warm"])
-        first = f"| {r['page']} | {r['cold_ms']:.0f} | {r['warm_ms']:.0f} | ≤ 1000 {warm_ok} "
+        threads = "–" if r.get("threads") is None else str(r["threads"])
+        first = (
+            f"| {r['page']} | {threads} | {r['cold_ms']:.0f} | {r['warm_ms']:.0f} "
+            f"| ≤ 1000 {warm_ok} "
+        )
         if not r["reruns"]:
             lines.append(first + "| – | – | – |")
         for k, it in enumerate(r["reruns"]):
-            lead = first if k == 0 else "| | | | "
+            lead = first if k == 0 else "| | | | | "
             lines.append(
                 lead + f"| {it['name']} | {it['median_ms']:.0f} | "
                 f"≤ {it['budget_ms']:.0f} {_ok(it['median_ms'], it['budget_ms'])} |"
             )
     for r in results:
-        if not r["extra"] and not r["notes"]:
+        if not r["extra"] and not r["notes"] and not r.get("skipped"):
             continue
         lines += ["", f"## {r['page']} ({r['measured_at']})", ""]
         if r["extra"]:
@@ -226,6 +310,8 @@ def render_markdown(results: list[dict]) -> str:
                     f"| {e['name']} | {e['value']:.4g} | {e['unit']} | "
                     f"{e['budget']}{mark} | {e['note']} |"
                 )
+        if r.get("skipped"):
+            lines += [""] + [f"Skipped: {why}." for why in r["skipped"]]
         if r["notes"]:
             lines += ["", r["notes"].strip()]
     return "\n".join(lines) + "\n"
@@ -236,30 +322,54 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", nargs="*", help="page stems to measure (default: all)")
     p.add_argument("--repeats", type=int, default=9)
     p.add_argument("--render-only", action="store_true", help="rebuild BENCHMARKS.md only")
+    p.add_argument(
+        "--record",
+        action="store_true",
+        help="update the tracked record (benchmarks/results/*.json, BENCHMARKS.md) instead of "
+        "artifacts/benchmarks/",
+    )
     args = p.parse_args(argv)
     os.environ.setdefault("PLAYGROUND_DEVICE", "cpu")
-    from core.device import configure_threads
-
-    configure_threads()
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.record:
+        results_dir, output = RESULTS, OUTPUT
+    else:
+        results_dir, output = SCRATCH / "results", SCRATCH / "BENCHMARKS.md"
     modules = discover()
+    stems = args.only or list(modules)
+    for stem in stems:
+        if stem not in modules:
+            raise SystemExit(f"unknown page stem {stem!r}; choose from {', '.join(modules)}")
+    missing = [] if args.render_only else missing_bench_modules()
+    if missing:
+        what = ", ".join(missing)
+        if args.record:
+            raise SystemExit(
+                f"--record needs every benchmark-only dependency; not installed: {what} "
+                "(pip install -r requirements-bench.txt)"
+            )
+        print(
+            f"skip: comparisons that need {what} (not installed; "
+            "pip install -r requirements-bench.txt)",
+            flush=True,
+        )
+    results_dir.mkdir(parents=True, exist_ok=True)
     if not args.render_only:
-        for stem in args.only or list(modules):
-            if stem not in modules:
-                raise SystemExit(f"unknown page stem {stem!r}; choose from {', '.join(modules)}")
+        for stem in stems:
             print(f"measuring {stem} ...", flush=True)
-            res = measure_page(stem, modules[stem], repeats=args.repeats)
-            (RESULTS / f"{stem}.json").write_text(json.dumps(asdict(res), indent=2) + "\n")
+            res = measure_page(stem, modules[stem], repeats=args.repeats, missing=missing)
+            (results_dir / f"{stem}.json").write_text(json.dumps(asdict(res), indent=2) + "\n")
     order = {s: i for i, s in enumerate(modules)}
     # Only page results (named after a benchmarks/pages module); topics may keep other JSON here.
     results = sorted(
         (
-            json.loads((RESULTS / f"{s}.json").read_text())
+            json.loads((results_dir / f"{s}.json").read_text())
             for s in modules
-            if (RESULTS / f"{s}.json").exists()
+            if (results_dir / f"{s}.json").exists()
         ),
         key=lambda r: order[r["stem"]],
     )
-    OUTPUT.write_text(render_markdown(results))
-    print(f"wrote {OUTPUT.relative_to(ROOT)}")
+    output.write_text(render_markdown(results))
+    print(f"wrote {output.relative_to(ROOT)} and {results_dir.relative_to(ROOT)}/")
+    if not args.record:
+        print("(untracked; `--record` updates BENCHMARKS.md and benchmarks/results/ instead)")
     return 0
