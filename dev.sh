@@ -6,7 +6,8 @@
 #   ./dev.sh test [pytest args]      the same plus requirements-dev.txt and Debian's chromium
 #                                    (when missing, with root or password-less sudo), then
 #                                    ruff check, ruff format --check and the whole suite with
-#                                    the coverage of core/; .ci/run calls exactly this
+#                                    the coverage of core/ and the 15 slowest tests;
+#                                    .ci/run calls exactly this
 #
 # Both are idempotent: pip runs only when a requirement file, the torch flavour or the Python
 # changed since the last install into this virtualenv (a stamp file inside it).
@@ -32,7 +33,7 @@ say() { printf 'dev.sh: %s\n' "$*"; }
 die() { printf 'dev.sh: error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 }
 
@@ -199,8 +200,8 @@ run_tests() {
     say "ruff format --check"
     "$VPY" -m ruff format --check --output-format concise . || status=1
     say "pytest (with the coverage of core/)"
-    "$VPY" -m pytest -n "${PYTEST_WORKERS:-2}" --dist loadgroup --cov=core --cov-report=term \
-        "$@" || status=$?
+    "$VPY" -m pytest -n "${PYTEST_WORKERS:-2}" --dist loadgroup --durations=15 \
+        --cov=core --cov-report=term "$@" || status=$?
     [ "$status" -eq 0 ] || say "FAILED (see above)"
     return "$status"
 }
