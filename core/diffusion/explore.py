@@ -81,3 +81,64 @@ def trajectory_frames(traj: Trajectory, nrow: int = 4) -> Frames:
     xt = np.stack([_grid_u8(traj.xs[k], nrow) for k in range(len(traj))])
     x0 = np.stack([_grid_u8(traj.x0s[k], nrow) for k in range(len(traj))])
     return Frames(ts=np.asarray(traj.ts), xt=xt, x0=x0)
+
+
+@dataclass(frozen=True)
+class StepCheck:
+    """Each recorded reverse step rebuilt from its own x_t and x0_hat (§10.3, DDIM):
+
+    det_max_abs: max |x_prev - mean| over the deterministic steps (sigma = 0), NaN if none;
+    z_mean, z_std, n_z: the standardised residuals z = (x_prev - mean) / sigma of the stochastic
+    steps, which must be the sampler's N(0, I) draws (NaN when there are none).
+    """
+
+    det_max_abs: float
+    z_mean: float
+    z_std: float
+    n_z: int
+
+
+def reverse_step_check(traj: Trajectory, alpha_bar: np.ndarray, sampler: str, eta: float = 0.0):
+    """Rebuild every step x_t -> x_prev of a recorded trajectory from its x_t and x0_hat alone,
+    with the update written out here (not the sampler's code), in float64:
+
+        eps_hat = (x_t - sqrt(ab_t) x0_hat) / sqrt(1 - ab_t)
+        DDPM (Algorithm 3 as the posterior q(x_{t-1} | x_t, x0_hat)):
+            mean = sqrt(ab_{t-1}) beta_t / (1 - ab_t) x0_hat + sqrt(alpha_t) (1 - ab_{t-1})
+                   / (1 - ab_t) x_t,     sigma^2 = beta_tilde_t = (1 - ab_{t-1}) / (1 - ab_t) beta_t
+        DDIM: sigma = eta sqrt((1 - ab_prev) / (1 - ab_t)) sqrt(1 - ab_t / ab_prev),
+              mean = sqrt(ab_prev) x0_hat + sqrt(1 - ab_prev - sigma^2) eps_hat
+
+    A deterministic step (sigma = 0) must match exactly; a stochastic one leaves z = (x_prev -
+    mean) / sigma ~ N(0, I). Catches a wrong sigma (beta vs beta_tilde), a t vs t-1 index, or
+    an eps_hat inconsistent with a clipped x0_hat."""
+    ab_all = np.asarray(alpha_bar, dtype=np.float64)
+    xs, x0s = traj.xs.double(), traj.x0s.double()
+    det, zs = [], []
+    for k in range(len(traj.ts) - 1):
+        t, tp = int(traj.ts[k]), int(traj.ts[k + 1])
+        ab = ab_all[t - 1]
+        abp = 1.0 if tp == 0 else ab_all[tp - 1]
+        x, x0 = xs[k], x0s[k]
+        if sampler == "DDPM":
+            beta = 1 - ab / abp  # beta_t = 1 - alpha_t, alpha_t = ab_t / ab_{t-1}
+            mean = (abp**0.5 * beta / (1 - ab)) * x0 + (
+                (1 - beta) ** 0.5 * (1 - abp) / (1 - ab)
+            ) * x
+            var = (1 - abp) / (1 - ab) * beta
+        else:
+            eps = (x - ab**0.5 * x0) / (1 - ab) ** 0.5
+            var = eta**2 * (1 - abp) / (1 - ab) * (1 - ab / abp)
+            mean = abp**0.5 * x0 + max(1 - abp - var, 0.0) ** 0.5 * eps
+        r = xs[k + 1] - mean
+        if var < 1e-12:
+            det.append(float(r.abs().max()))
+        else:
+            zs.append((r / var**0.5).reshape(-1))
+    z = torch.cat(zs) if zs else torch.zeros(0, dtype=torch.float64)
+    return StepCheck(
+        det_max_abs=max(det) if det else float("nan"),
+        z_mean=float(z.mean()) if len(z) else float("nan"),
+        z_std=float(z.std()) if len(z) > 1 else float("nan"),
+        n_z=int(len(z)),
+    )

@@ -285,3 +285,42 @@ def speed_figure(labels: list[str], seconds: list[float]) -> go.Figure:
     )
     fig.update_layout(height=280, yaxis_title="seconds", showlegend=False)
     return fig
+
+
+def live_2d_figure(
+    samples: np.ndarray, ref: np.ndarray, losses: np.ndarray, lim: float = 3.5,
+    max_points: int = 200,
+) -> go.Figure:  # fmt: skip
+    """The live-training snapshot (§10.3): samples of the current model (left, over the data)
+    and the loss of Algorithm 2 (right, downsampled to ``max_points``). Cheap by design: built
+    from plain dicts, float32, the same four traces and fixed x ranges in every snapshot."""
+    y = np.asarray(losses, dtype=np.float32)
+    k = max(1, int(np.ceil(len(y) / max_points)))
+    m = len(y) // k * k
+    yd = y[:m].reshape(-1, k).mean(1) if m else y
+    xd = ((np.arange(len(yd)) + 0.5) * k).astype(np.float32)
+    w = max(1, len(yd) // 20)
+    sm = np.convolve(yd, np.ones(w) / w, mode="valid").astype(np.float32) if len(yd) > w else yd
+    s = np.asarray(samples, dtype=np.float32)
+    r = np.asarray(ref, dtype=np.float32)
+    data = [
+        dict(type="scattergl", x=r[:, 0], y=r[:, 1], mode="markers", name="data",
+             marker=dict(size=3, color="#BBBBBB")),
+        dict(type="scattergl", x=s[:, 0], y=s[:, 1], mode="markers",
+             name="samples now (DDIM, 20 steps)", marker=dict(size=4, color=PALETTE[0])),
+        dict(type="scatter", x=xd, y=yd, mode="lines", name="loss ‖ε − ε̂‖²",
+             line=dict(color=PALETTE[0], width=1), xaxis="x2", yaxis="y2", opacity=0.5),
+        dict(type="scatter", x=xd[len(xd) - len(sm):], y=sm, mode="lines", name="running mean",
+             line=dict(color=PALETTE[3], width=3), xaxis="x2", yaxis="y2"),
+    ]  # fmt: skip
+    layout = dict(
+        title=dict(text="samples now"), height=380, uirevision="live2d",
+        margin=dict(l=40, r=10, t=50, b=40), legend=dict(orientation="h", y=-0.15),
+        xaxis=dict(domain=[0, 0.45], range=[-lim, lim], zeroline=False),
+        yaxis=dict(range=[-lim, lim], scaleanchor="x", zeroline=False),
+        xaxis2=dict(domain=[0.55, 1], anchor="y2", title=dict(text="training step"),
+                    range=[0, max(100.0, float(len(y)))]),
+        yaxis2=dict(anchor="x2", range=[0, max(2.2, 1.05 * float(yd.max()) if len(yd) else 0)],
+                    title=dict(text="loss")),
+    )  # fmt: skip
+    return go.Figure(data=data, layout=layout)

@@ -123,15 +123,20 @@ class ToyDiffusionTrainer:
         return {"loss": float(np.mean(self.losses[-n:]))}
 
     @torch.no_grad()
-    def sample(self, n: int = 1000, seed: int = 0, S: int | None = None) -> Trajectory:
+    def sample(
+        self, n: int = 1000, seed: int = 0, S: int | None = None, progress=None
+    ) -> Trajectory:
         """Algorithm 3 (DDPM) for n particles: the whole trajectory (T+1, n, 2); with S, a
-        deterministic DDIM run of S steps instead (a cheap preview while training)."""
+        deterministic DDIM run of S steps instead (a cheap preview while training).
+        ``progress(i, n)`` is called after each step."""
         self.model.eval()
         g = torch.Generator().manual_seed(seed)
         x_T = torch.randn((n, 2), generator=g).to(self.device)
         if S is not None:
-            return ddim_sample(self.model, self.sched, x_T, S=S, generator=g, record=False)
-        return ddpm_sample(self.model, self.sched, x_T, generator=g)
+            return ddim_sample(
+                self.model, self.sched, x_T, S=S, generator=g, record=False, progress=progress
+            )
+        return ddpm_sample(self.model, self.sched, x_T, generator=g, progress=progress)
 
     @torch.no_grad()
     def eps_field(
