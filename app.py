@@ -72,8 +72,8 @@ CHAPTERS = [
     ),
 ]
 
-st.set_page_config(page_title="Machine Perception Playground", page_icon="🧠", layout="wide")
-ctx = ui.sidebar()
+ui.page_config("Machine Perception Playground", "🧠", page_id="home")
+ctx = ui.sidebar("home")
 
 st.title("🧠 Machine Perception Playground")
 ui.prose(

@@ -44,8 +44,28 @@ def install() -> None:
         pio.templates.default = TEMPLATE
 
 
+PRESENT_FONT = 20  # px: read from the back row of a lecture hall (every text >= 18 px)
+
+
 def apply_theme(fig: go.Figure, presentation: bool = False) -> go.Figure:
-    """Enlarge fonts in place for presentation mode (the rest comes from the template)."""
-    if presentation:
-        fig.update_layout(font_size=20, legend_font_size=18)
+    """Enlarge every text of the figure in place for presentation mode (>= 18 px): the global
+    font, tick labels, axis and colour-bar titles, legend, subplot titles and annotations (the
+    rest comes from the template)."""
+    if not presentation:
+        return fig
+    big, small = PRESENT_FONT, PRESENT_FONT - 2
+    fig.update_layout(font_size=big, legend_font_size=small, title_font_size=big + 2,
+                      hoverlabel_font_size=small)  # fmt: skip
+    fig.update_xaxes(tickfont_size=small, title_font_size=big)
+    fig.update_yaxes(tickfont_size=small, title_font_size=big)
+    for a in fig.layout.annotations or ():
+        if a.font.size is None or a.font.size < small:
+            a.font.size = small
+    for t in fig.data:
+        cb = getattr(t, "colorbar", None)
+        if cb is not None and hasattr(t, "showscale") and t.showscale is not False:
+            t.colorbar.tickfont.size = small
+        if t.type in ("heatmap", "scatter", "bar"):
+            if t.texttemplate or t.text is not None:
+                t.textfont.size = max(t.textfont.size or 0, small)
     return fig

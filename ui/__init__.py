@@ -2,7 +2,7 @@
 
 from ui.checks import Check, show_checks
 from ui.errors import error_boundary, guarded, show_exception
-from ui.layout import PageContext, figure, page, presenting, prose, sidebar
+from ui.layout import PageContext, figure, page, page_config, presenting, prose, sidebar
 from ui.live import live_training
 from ui.pretrained import pretrained
 from ui.scrub import image_player, plot_player, png_data_url
@@ -26,6 +26,7 @@ __all__ = [
     "PageContext",
     "figure",
     "page",
+    "page_config",
     "presenting",
     "prose",
     "sidebar",

@@ -23,15 +23,63 @@ from core.theme import apply_theme, install
 install()  # plotly's default template for every figure of this process
 
 PRESENTATION, SEED = "presentation", "global_seed"
+URL_PRESENT, URL_SEED = "present", "seed"  # ?present=1&seed=7: a bookmarked lecture demo
+MAX_SEED = 2**31 - 1
 
+# Labels wrap instead of being cut with an ellipsis (buttons, radios, the sidebar's page list),
+# in both modes: "⏭ Step ×10" and "Convolution and Upsampling" stay whole on a 13" screen.
+_BASE_CSS = """
+<style>
+[data-testid^="stBaseButton"] p, [data-testid="stRadio"] label p,
+[data-testid="stSidebarNavLink"] span, [data-testid="stCheckbox"] label p,
+[data-testid="stWidgetLabel"] p { white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; }
+[data-testid="stSidebarNavLink"] { height: auto !important; min-height: 2rem; }
+</style>
+"""
+
+# Projector: bigger text everywhere; metric values stay larger than their labels.
 _PRESENTATION_CSS = """
 <style>
 html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
-[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
-h1 { font-size: 2.8rem !important; }
-[data-testid="stMetricValue"] { font-size: 2.4rem; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li,
+[data-testid="stCaptionContainer"] p { font-size: 1.15rem; }
+h1 { font-size: 2.6rem !important; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] div
+  { font-size: 2.6rem !important; line-height: 1.2 !important; }
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] p { font-size: 1.1rem !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; max-width: 100%; }
 </style>
 """
+
+# Display equations wider than their column are scaled down to fit (KaTeX never line-breaks a
+# display equation, so a long one ran off the right edge on a projector).
+_FIT_JS = """
+export default function () {
+  const fit = () => {
+    for (const el of document.querySelectorAll('[data-testid=stMain] .katex-display')) {
+      const k = el.querySelector(':scope > .katex');
+      if (!k) continue;
+      k.style.fontSize = '';
+      const room = el.clientWidth, need = Math.max(k.scrollWidth, el.scrollWidth);
+      if (room > 0 && need > room) k.style.fontSize = (1.21 * room / need * 0.95) + 'em';
+    }
+  };
+  fit();
+  if (!window.__mpFit) {
+    window.__mpFit = true;
+    let queued = false;
+    new MutationObserver(() => {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(() => { queued = false; fit(); });
+    }).observe(document.body, { childList: true, subtree: true });
+    window.addEventListener('resize', fit);
+    if (document.fonts) document.fonts.ready.then(fit);
+  }
+}
+"""
+_fit_equations = st.components.v2.component("mp_fit_equations", js=_FIT_JS)
 
 
 @dataclass(frozen=True)
@@ -50,6 +98,61 @@ def _device() -> torch.device:
         return torch.device("cpu")
 
 
+def _url_value(name: str, parse):
+    """The query parameter ``name`` parsed, or None when absent or invalid (never raises)."""
+    raw = st.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        return parse(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def _parse_present(raw: str) -> bool:
+    if raw in ("1", "true", "True", "on"):
+        return True
+    if raw in ("0", "false", "False", "off"):
+        return False
+    raise ValueError(raw)
+
+
+def _parse_seed(raw: str) -> int:
+    v = float(raw)
+    if v != int(v) or not 0 <= v <= MAX_SEED:
+        raise ValueError(raw)
+    return int(v)
+
+
+def _read_url(page_id: str) -> None:
+    """On a page's first run in the session, ``?present=`` and ``?seed=`` override the state."""
+    seen = st.session_state.setdefault("_url_read_pages", set())
+    if page_id in seen:
+        return
+    seen.add(page_id)
+    for name, key, parse in ((URL_PRESENT, PRESENTATION, _parse_present),
+                             (URL_SEED, SEED, _parse_seed)):  # fmt: skip
+        v = _url_value(name, parse)
+        if v is not None:
+            st.session_state[key] = v
+
+
+def _write_url() -> None:
+    """Mirror the global settings into the URL (defaults are left out)."""
+    qp = st.query_params
+    if st.session_state.get(PRESENTATION):
+        if qp.get(URL_PRESENT) != "1":
+            qp[URL_PRESENT] = "1"
+    elif URL_PRESENT in qp:
+        del qp[URL_PRESENT]
+    seed = int(st.session_state.get(SEED, 0))
+    if seed:
+        if qp.get(URL_SEED) != str(seed):
+            qp[URL_SEED] = str(seed)
+    elif URL_SEED in qp:
+        del qp[URL_SEED]
+
+
 def _persistent_widget(widget, label: str, key: str, default, **kw):
     """A sidebar widget whose value survives page switches (kept outside the widget's key)."""
     if key not in st.session_state:
@@ -63,49 +166,45 @@ def _persistent_widget(widget, label: str, key: str, default, **kw):
     return widget(label, key=wkey, on_change=sync, **kw)
 
 
-def sidebar() -> PageContext:
-    """The global sidebar block: device in use, global seed, presentation-mode toggle."""
+def sidebar(page_id: str = "home") -> PageContext:
+    """The global sidebar block: device in use, global seed, presentation-mode toggle.
+
+    Both settings persist across pages for the session and live in the URL (``?seed=7``,
+    ``?present=1``), so a configured lecture demo is a bookmark.
+    """
+    _read_url(page_id)
     device = _device()
     with st.sidebar:
         st.caption(f"Device: **{describe(device)}**")
-        _persistent_widget(
-            st.number_input,
-            "Global seed",
-            SEED,
-            0,
-            min_value=0,
-            max_value=2**31 - 1,
-            step=1,
-            help="Seeds every sampler and training run on every page.",
-        )
-        _persistent_widget(
-            st.toggle,
-            "Presentation mode",
-            PRESENTATION,
-            False,
-            help="Hide prose, enlarge fonts and plots: for projecting in class.",
-        )
-    return PageContext(
-        seed=int(st.session_state[SEED]),
-        device=device,
-        presentation=bool(st.session_state[PRESENTATION]),
-    )
+        _persistent_widget(st.number_input, "Global seed", SEED, 0, min_value=0,
+                           max_value=MAX_SEED, step=1,
+                           help="Seeds every sampler and training run on every page.")  # fmt: skip
+        _persistent_widget(st.toggle, "Presentation mode", PRESENTATION, False,
+                           help="Hide prose, enlarge fonts and plots, collapse this sidebar: "
+                           "for projecting in class (the URL keeps it: ?present=1).")  # fmt: skip
+    _write_url()
+    presentation = bool(st.session_state[PRESENTATION])
+    st.markdown(_BASE_CSS + (_PRESENTATION_CSS if presentation else ""), unsafe_allow_html=True)
+    _fit_equations(key="mp_fit_equations", height=0)
+    return PageContext(seed=int(st.session_state[SEED]), device=device, presentation=presentation)
 
 
 def presenting() -> bool:
     return bool(st.session_state.get(PRESENTATION, False))
 
 
-def page(
-    title: str, icon: str, *, section: str, intuition: str = "", equation: str | None = None
-) -> PageContext:
+def page_config(title: str, icon: str, page_id: str) -> None:
+    """st.set_page_config with the sidebar collapsed when presenting (read from the URL first)."""
+    _read_url(page_id)
+    st.set_page_config(page_title=title, page_icon=icon, layout="wide",
+                       initial_sidebar_state="collapsed" if presenting() else "auto")  # fmt: skip
+
+
+def page(title: str, icon: str, *, section: str, intuition: str = "",
+         equation: str | None = None) -> PageContext:  # fmt: skip
     """Set up a topic page: config, sidebar, title, the notes section, intuition and equation."""
-    st.set_page_config(
-        page_title=f"{title} · Machine Perception Playground", page_icon=icon, layout="wide"
-    )
-    ctx = sidebar()
-    if ctx.presentation:
-        st.markdown(_PRESENTATION_CSS, unsafe_allow_html=True)
+    page_config(f"{title} · Machine Perception Playground", icon, page_id=title)
+    ctx = sidebar(page_id=title)
     st.title(f"{icon} {title}")
     st.caption(f"Machine Perception notes {section}")
     if intuition:

@@ -13,30 +13,17 @@ under CI (the ``CI`` environment variable set), where they fail instead.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.browser.conftest import ROOT, _require_browser
+
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SHOTS = ROOT / "artifacts" / "screenshots"
-SERVER_START_S = 120  # server answers /_stcore/health within this
 PAGE_RUN_MS = 240_000  # a page's first run may load weights or precompute: be generous
 HOME_TITLE = "Machine Perception Playground"
 
@@ -59,97 +46,6 @@ PAGES = [
     if not p.name.startswith("_")
 ]
 TARGETS = PAGES + [("home", "")]  # deep links first: the first session is a deep link
-
-
-def _missing_reason() -> str | None:
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} not found (install Debian's chromium: apt-get install -y chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed (pip install -r requirements-dev.txt)"
-    return None
-
-
-def _require_browser() -> None:
-    reason = _missing_reason()
-    if reason is None:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests are required under CI: {reason}")
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A fresh ``streamlit run app.py`` on a free localhost port; stopped after the module."""
-    _require_browser()
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {
-        **os.environ,
-        "PLAYGROUND_DEVICE": os.environ.get("PLAYGROUND_DEVICE", "cpu"),
-        "PLAYGROUND_THREADS": os.environ.get("PLAYGROUND_THREADS", "1"),
-    }
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode}:\n{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=5) as r:
-                    if r.status == 200 and r.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"no /_stcore/health after {SERVER_START_S} s:\n{log_path.read_text()}")
-            time.sleep(0.5)
-        yield base, log_path
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _server_log_tail(log_path: Path, n: int = 60) -> str:
@@ -201,7 +97,8 @@ def test_missing_chromium_skips_outside_ci_and_fails_under_ci(monkeypatch):
     """The skip/fail rule itself, checked without a browser."""
     from _pytest.outcomes import Failed, Skipped
 
-    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", Path("/nonexistent/chromium"))
+    monkeypatch.setattr(sys.modules["tests.browser.conftest"], "CHROMIUM",
+                        Path("/nonexistent/chromium"))  # fmt: skip
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(Skipped, match="/nonexistent/chromium not found"):
         _require_browser()

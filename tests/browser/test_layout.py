@@ -1,0 +1,110 @@
+"""Projector-ready, checked in Chromium: every page at 1366×768 and 1920×1080, presentation mode
+off and on (``?present=1``).
+
+For each page and setting: no text, equation, metric or button overflows its box horizontally;
+no label is cut with an ellipsis; the page's main visual starts inside the first screen; and with
+``?present=1`` the mode is restored from the URL (sidebar collapsed, larger text, plot text
+>= 18 px, metric values larger than their labels). Screenshots go to
+``artifacts/screenshots/layout/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import ROOT
+from tests.browser.test_browser import PAGE_RUN_MS, TARGETS
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+SHOTS = ROOT / "artifacts" / "screenshots" / "layout"
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+SIZES = {"1366x768": (1366, 768), "1920x1080": (1920, 1080)}
+
+# Everything the page measures about itself, in one evaluation.
+_PROBE = """
+() => {
+  const main = document.querySelector('[data-testid=stMain]');
+  const over = (el) => el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0;
+  const name = (el) => (el.innerText || el.textContent || '').trim().slice(0, 60);
+  const overflowing = [];
+  const boxes = main.querySelectorAll('[data-testid=stMarkdownContainer], .katex-display, ' +
+    '[data-testid=stCaptionContainer], [data-testid=stMetric], [data-testid^=stBaseButton], ' +
+    '[data-testid=stWidgetLabel], [data-testid=stHeading]');
+  for (const el of boxes) {
+    if (el.closest('[data-testid=stExpander] details:not([open])')) continue;
+    if (over(el)) overflowing.push(name(el));
+  }
+  const truncated = [];
+  for (const el of document.querySelectorAll('[data-testid=stMain] *, [data-testid=stSidebar] *')) {
+    if (el.children.length || !el.textContent.trim()) continue;
+    const cs = getComputedStyle(el);
+    if (cs.textOverflow === 'ellipsis' && over(el)) truncated.push(name(el));
+  }
+  const visual = main.querySelector('.js-plotly-plot, .mp-player, [data-testid=stImage] img');
+  const plotText = [];
+  const texts = main.querySelectorAll('.js-plotly-plot .xtick text, ' +
+    '.js-plotly-plot .ytick text, .js-plotly-plot .gtitle, .js-plotly-plot .annotation-text');
+  for (const t of texts) {
+    plotText.push(parseFloat(getComputedStyle(t).fontSize));
+  }
+  const px = (e) => parseFloat(getComputedStyle(e).fontSize);
+  const metric = (sel) => [...main.querySelectorAll(sel)].map(px);
+  const sidebar = document.querySelector('[data-testid=stSidebar]');
+  return {
+    overflowing, truncated,
+    visualTop: visual ? visual.getBoundingClientRect().top + window.scrollY : null,
+    viewport: window.innerHeight,
+    plotText,
+    metricValues: metric('[data-testid=stMetricValue] div'),
+    metricLabels: metric('[data-testid=stMetricLabel] p'),
+    sidebarCollapsed: sidebar ? sidebar.getAttribute('data-collapsed') : null,
+    rootFont: px(document.querySelector('[data-testid=stAppViewContainer]')),
+  };
+}
+"""
+
+
+@pytest.mark.parametrize("present", [False, True], ids=["normal", "present"])
+@pytest.mark.parametrize("name, path", TARGETS, ids=[t[0] for t in TARGETS])
+def test_page_is_projector_ready(server, browser, name, path, present):
+    base, _ = server
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/{path}" + ("?present=1" if present else ""),
+                  wait_until="domcontentloaded", timeout=60_000)  # fmt: skip
+        page.wait_for_selector(IDLE, timeout=PAGE_RUN_MS)
+        page.wait_for_selector("[data-testid=stMain] h1", timeout=60_000)
+        for size, (w, h) in SIZES.items():  # the same page at each screen size
+            page.set_viewport_size({"width": w, "height": h})
+            page.wait_for_timeout(1500)  # plotly, the players and the equation fitter redraw
+            page.wait_for_selector(IDLE, timeout=PAGE_RUN_MS)
+            _check(page, name, path, present, size)
+    finally:
+        context.close()
+
+
+def _check(page, name: str, path: str, present: bool, size: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}-{size}-{'present' if present else 'normal'}.png"))
+    r = page.evaluate(_PROBE)
+    where = f"{name} at {size}{' presenting' if present else ''}"
+    assert not r["overflowing"], f"{where}: overflows its box: {r['overflowing']}"
+    assert not r["truncated"], f"{where}: cut off with an ellipsis: {r['truncated']}"
+    if path:  # a topic page: its main visual starts inside the first screen
+        assert r["visualTop"] is not None, "no figure, player or image on the default view"
+        assert r["visualTop"] < r["viewport"], (
+            f"{where}: main visual starts at y = {r['visualTop']:.0f} px, below the first screen "
+            f"({r['viewport']} px)"
+        )
+    if present:
+        assert r["sidebarCollapsed"] == "true", "?present=1 leaves the sidebar open"
+        assert r["rootFont"] >= 20, f"presentation text is {r['rootFont']} px"
+        small = [s for s in r["plotText"] if s < 18]
+        assert not small, f"plot text under 18 px in presentation mode: {sorted(set(small))}"
+        if r["metricValues"] and r["metricLabels"]:
+            assert min(r["metricValues"]) > max(r["metricLabels"]), (
+                f"metric values {r['metricValues']} not larger than labels {r['metricLabels']}"
+            )
+        assert "present=1" in page.url, "presentation mode is not kept in the URL"
