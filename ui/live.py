@@ -106,7 +106,7 @@ def live_training(
     max_steps: int | None = None,
     stop_when: Callable[[dict], str | None] | None = None,
     max_steps_per_tick: int = 100_000,
-    snapshot: Callable[[Stepper], go.Figure] | None = None,
+    snapshot: Callable[[Stepper], go.Figure | dict] | None = None,  # dict: plotly JSON form
     frames_per_tick: int = 8,
     frame_ms: int = 80,
     figure_height: int | None = None,  # the snapshot figure's height in px
@@ -141,9 +141,18 @@ def live_training(
     if snapshot is not None:  # the browser plays a tick's frames while the next one trains
         run_every_s = frames_per_tick * frame_ms / 1000
 
-    def titled(fig: go.Figure, steps: int) -> go.Figure:
+    def titled(fig: go.Figure | dict, steps: int) -> go.Figure | dict:
+        if isinstance(fig, dict):  # a frame in plotly's JSON form (see ui.scrub.plot_player)
+            lay = fig.setdefault("layout", {})
+            t = lay.get("title")
+            title = t.get("text") if isinstance(t, dict) else t
+            lay["title"] = {"text": f"{title} · step {steps:,}" if title else f"step {steps:,}"}
+            return fig
         title = fig.layout.title.text
         return fig.update_layout(title=f"{title} · step {steps:,}" if title else f"step {steps:,}")
+
+    def title_of(fig: go.Figure | dict) -> str:
+        return fig["layout"]["title"]["text"] if isinstance(fig, dict) else fig.layout.title.text
 
     @st.fragment(run_every=run_every_s if s.playing else None)
     def tick():
@@ -171,7 +180,7 @@ def live_training(
             with error_boundary("the training view"):
                 if not frames:
                     frames = [titled(snapshot(cur.stepper), cur.stepper.steps_done)]
-                labels = [f.layout.title.text for f in frames]
+                labels = [title_of(f) for f in frames]
                 plot_player(frames, labels, key=f"{key}_anim", frame_ms=frame_ms,
                             autoplay=len(frames) > 1, controls=False,
                             height=figure_height or 450)  # fmt: skip
