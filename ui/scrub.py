@@ -128,8 +128,18 @@ export default function (component) {
 }
 """
 
-_plot_component = st.components.v2.component(
-    "mp_plot_player", css=None, js=_PLOT_JS, isolate_styles=False
+_PLAYER_CSS = """
+.mp-player { font-family: inherit; }
+.mp-player img { width: 100%; image-rendering: pixelated; display: block; }
+.mp-player .mp-row { display: flex; align-items: center; gap: 0.6rem; margin-top: 0.4rem; }
+.mp-player input[type=range] { flex: 1; accent-color: #3b6fd8; }
+.mp-player button { border: 1px solid #c8ccd4; background: #fff; border-radius: 0.4rem;
+                    padding: 0.2rem 0.7rem; font-size: 1rem; cursor: pointer; }
+.mp-player .mp-label { min-width: 7rem; font-variant-numeric: tabular-nums; }
+"""
+
+_plot_component = st.components.v2.component(  # the same player styles as image_player
+    "mp_plot_player", css=_PLAYER_CSS, js=_PLOT_JS, isolate_styles=False
 )
 
 
@@ -191,15 +201,6 @@ def plot_player(figs: Sequence[go.Figure | dict], labels: Sequence[str], *, key:
 
 
 # ---------------------------------------------------------------- image sequences
-_PLAYER_CSS = """
-.mp-player { font-family: inherit; }
-.mp-player img { width: 100%; image-rendering: pixelated; display: block; }
-.mp-player .mp-row { display: flex; align-items: center; gap: 0.6rem; margin-top: 0.4rem; }
-.mp-player input[type=range] { flex: 1; accent-color: #3b6fd8; }
-.mp-player button { border: 1px solid #c8ccd4; background: #fff; border-radius: 0.4rem;
-                    padding: 0.2rem 0.7rem; font-size: 1rem; cursor: pointer; }
-.mp-player .mp-label { min-width: 7rem; font-variant-numeric: tabular-nums; }
-"""
 
 _PLAYER_JS = """
 export default function (component) {
