@@ -158,7 +158,8 @@ def live_rate(page, warm_s: float = 3.0, window_s: float = 6.0) -> dict | None:
 _DRAG = """
 async ([moves]) => {
   const mp = window.__mp;
-  const player = document.querySelector('[data-testid=stMain] .mp-player input[type=range]');
+  const player = [...document.querySelectorAll('[data-testid=stMain] .mp-player input[type=range]')]
+    .find((el) => el.offsetParent !== null);  // a visible one (a live view's player has none)
   if (player) {  // the image player: one input event per animation frame
     mp.frames = 0; mp.counting = true;
     const t0 = performance.now(), n = +player.max;
@@ -198,7 +199,7 @@ async ([moves]) => {
 def scrub_rate(page, ws_sent: list[int], moves: int = 90) -> dict | None:
     """Drag the first plotly slider across its rail, one move per frame; changed frames/s and
     the websocket messages the browser sent meanwhile."""
-    rail = page.locator("[data-testid=stMain] .mp-player input[type=range], "
+    rail = page.locator("[data-testid=stMain] .mp-player input[type=range]:visible, "
                         "[data-testid=stMain] .js-plotly-plot .slider-rail-rect")  # fmt: skip
     if rail.count() == 0:
         return None
