@@ -169,3 +169,35 @@ evaluated by the same code (`core.vae.objectives.evaluate`). Rebuild both with
 nats/image after 10 epochs on the full 60,000-digit MNIST; with 4,500 digits the held-out loss is
 higher.
 """
+
+# ---------------------------------------------------------------- browser (benchmarks/browser.py)
+BROWSER_VIEWS = [
+    "?vae_view=Latent+map",
+    "?vae_view=Sampling",
+    "?vae_view=Reparameterisation",
+    "?vae_view=%CE%B2-VAE",
+    "?vae_view=Interpolation",
+]
+BROWSER_LIVE = ["?vae_view=Live+training"]
+BROWSER_SCRUB = ["?vae_view=Interpolation"]
+
+
+def raw_steps_per_s(query: str) -> float:
+    """The live view's default stepper (ui.vae.live.live_config) in a plain loop for ~2 s, in
+    the same chunks of 2 steps, one torch thread like the server."""
+    import time
+
+    import torch
+
+    from core.vae.models import AEConfig
+    from core.vae.trainer import AETrainer
+
+    torch.set_num_threads(1)
+    cfg = AEConfig(latent_dim=2, hidden=(128,), beta=1.0, lr=3e-3, epochs=20, batch_size=128)
+    t = AETrainer(cfg, seed=0)
+    t.step(2)
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < 2.0:
+        t.step(2)
+        n += 2
+    return n / (time.perf_counter() - t0)

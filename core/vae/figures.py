@@ -14,7 +14,20 @@ import plotly.graph_objects as go
 from core.imaging import make_grid, to_png_bytes
 from core.theme import PALETTE
 
-DIGIT_COLOURS = PALETTE  # class c -> PALETTE[c]
+# class c -> DIGIT_COLOURS[c]: ten distinct colours and no black, which marks the decoded z
+DIGIT_COLOURS = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#F0E442",
+    "#8C564B",
+    "#999999",
+    "#882255",
+)
+MARKER_COLOUR = "#000000"  # the decoded-z cross (no class uses black)
 
 
 def png_uri(img: np.ndarray, scale: int = 1) -> str:
@@ -83,7 +96,7 @@ def latent_map(
     for c in range(10):
         m = labels == c
         fig.add_trace(
-            go.Scattergl(
+            go.Scatter(
                 x=z[m, 0],
                 y=z[m, 1],
                 mode="markers",
@@ -92,34 +105,39 @@ def latent_map(
                 hovertemplate=f"digit {c}<br>z = (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
             )
         )
-    for name, (x, y) in (extra_points or {}).items():
-        fig.add_trace(
-            go.Scatter(
-                x=[x],
-                y=[y],
-                mode="markers+text",
-                name=name,
-                text=[name],
-                textposition="top center",
-                marker=dict(
-                    size=18, symbol="star", color="#D55E00", line=dict(width=1.5, color="black")
-                ),
-            )
-        )
+    for name, xy in (extra_points or {}).items():
+        fig.add_trace(own_digit_trace(xy, name))
     if selected is not None:
-        fig.add_trace(
-            go.Scatter(
-                x=[selected[0]],
-                y=[selected[1]],
-                mode="markers",
-                name="decoded",
-                marker=dict(size=16, symbol="x", color="black"),
-            )
-        )
+        fig.add_trace(decoded_marker(selected))
     fig.update_xaxes(range=[-extent, extent], title="z₁", zeroline=False)
     fig.update_yaxes(range=[-extent, extent], title="z₂", zeroline=False, scaleanchor="x")
     fig.update_layout(legend_title_text="class", dragmode="select", clickmode="event+select")
     return fig
+
+
+def own_digit_trace(xy: tuple[float, float], name: str = "your digit") -> go.Scatter:
+    """A ★ at an uploaded digit's code μ(x)."""
+    return go.Scatter(
+        x=[xy[0]],
+        y=[xy[1]],
+        mode="markers+text",
+        name=name,
+        text=[name],
+        textposition="top center",
+        marker=dict(size=20, symbol="star", color="#D55E00", line=dict(width=1.5, color="black")),
+    )
+
+
+def decoded_marker(z: tuple[float, float]) -> go.Scatter:
+    """The decoded z: a black cross with a white outline (no class colour is black)."""
+    return go.Scatter(
+        x=[z[0]],
+        y=[z[1]],
+        mode="markers",
+        name="decoded z",
+        marker=dict(size=18, symbol="x", color=MARKER_COLOUR, line=dict(width=1.5, color="white")),
+        hovertemplate="decoded z = (%{x:.2f}, %{y:.2f})<extra></extra>",
+    )
 
 
 def posterior_bars(
@@ -302,4 +320,79 @@ def loss_curve(history: list[dict]) -> go.Figure:
             go.Scatter(x=steps, y=[h[k] for h in history], name=k, line=dict(color=colour))
         )
     fig.update_layout(xaxis_title="step", yaxis_title="nats / image", height=300)
+    return fig
+
+
+def live_extent(z: np.ndarray, floor: float = 3.0) -> float:
+    """A symmetric axis half-width that holds every code: max(floor, 1.15 max|z|) rounded up to
+    the next half unit (so the live map's axes fit the points instead of cutting them off)."""
+    zmax = float(np.nanmax(np.abs(z))) if np.size(z) else 0.0
+    if not np.isfinite(zmax):
+        return floor
+    return max(floor, float(np.ceil(2 * 1.15 * zmax) / 2))
+
+
+def live_snapshot(
+    z: np.ndarray,
+    labels: np.ndarray,
+    history: list[dict],
+    pairs_uri: str,
+    extent: float,
+) -> go.Figure:
+    """One frame of the live 2-D VAE: held-out codes μ(x) by class (left), recon / KL / loss
+    in nats per image (top right) and 8 held-out digits over their reconstructions (bottom
+    right). Every frame has the same 14 traces in the same order (10 classes, 3 curves, 1
+    image), float32, so the browser only moves what changed."""
+    z = np.asarray(z, np.float32)
+    fig = go.Figure()
+    for c in range(10):
+        m = labels == c
+        fig.add_trace(
+            go.Scatter(
+                x=z[m, 0],
+                y=z[m, 1],
+                mode="markers",
+                name=str(c),
+                marker=dict(size=6, color=DIGIT_COLOURS[c], line=dict(width=0.4, color="white")),
+                hovertemplate=f"digit {c}<br>z = (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+            )
+        )
+    steps = np.array([h["step"] for h in history], np.float32)
+    for k, colour, label in (
+        ("recon", PALETTE[0], "recon"),
+        ("kl", PALETTE[1], "KL"),
+        ("loss", PALETTE[7], "−β-ELBO"),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=steps,
+                y=np.array([h[k] for h in history], np.float32),
+                name=label,
+                mode="lines",
+                line=dict(color=colour),
+                xaxis="x2",
+                yaxis="y2",
+                showlegend=False,
+                hovertemplate=f"{label} %{{y:.1f}} at step %{{x}}<extra></extra>",
+            )
+        )
+    fig.add_trace(go.Image(source=pairs_uri, xaxis="x3", yaxis="y3", hoverinfo="skip"))
+    fig.update_layout(
+        xaxis=dict(domain=[0, 0.5], range=[-extent, extent], title="z₁", zeroline=False),
+        yaxis=dict(domain=[0, 1], range=[-extent, extent], title="z₂", zeroline=False,
+                   scaleanchor="x"),
+        xaxis2=dict(domain=[0.62, 1], anchor="y2", title="step"),
+        yaxis2=dict(domain=[0.45, 1], anchor="x2", title="nats / image", rangemode="tozero"),
+        xaxis3=dict(domain=[0.62, 1], anchor="y3", visible=False),
+        yaxis3=dict(domain=[0, 0.3], anchor="x3", visible=False),
+        annotations=[
+            dict(text="recon (blue), KL (orange), −β-ELBO (black)", x=0.81, y=1.04,
+                 xref="paper", yref="paper", showarrow=False),
+            dict(text="held-out digits (top) and reconstructions", x=0.81, y=0.33,
+                 xref="paper", yref="paper", showarrow=False),
+        ],
+        legend=dict(title_text="class", x=0.51, y=1),
+        margin=dict(l=50, r=10, t=40, b=45),
+        title="the 2-D VAE's held-out codes μ(x)",
+    )  # fmt: skip
     return fig
