@@ -25,13 +25,12 @@ ctx = ui.page(
         "Every frame on this page is computed by a real model: any seed, any number of steps, any "
         "guidance scale."
     ),
-    # one relation per line (gathered), so the block never runs off the right edge
-    equation=r"\begin{gathered}"
-    r"x_t=\sqrt{\bar\alpha_t}\,x_0+\sqrt{1-\bar\alpha_t}\,\epsilon"
+    # two lines (a top-level \\; "gathered" overflowed its box by 2 px in Chromium), so the
+    # block never runs off the right edge
+    equation=r"x_t=\sqrt{\bar\alpha_t}\,x_0+\sqrt{1-\bar\alpha_t}\,\epsilon,\qquad "
+    r"\epsilon^*=(1+\rho)\,\epsilon_\theta(x,y)-\rho\,\epsilon_\theta(x)"
     r"\\ x_{t-1}=\tfrac{1}{\sqrt{\alpha_t}}\Big(x_t-\tfrac{1-\alpha_t}{\sqrt{1-\bar\alpha_t}}"
-    r"\,\hat\epsilon_\theta(x_t,t)\Big)+\sigma_t z"
-    r"\\ \epsilon^*=(1+\rho)\,\epsilon_\theta(x,y)-\rho\,\epsilon_\theta(x)"
-    r"\end{gathered}",
+    r"\,\hat\epsilon_\theta(x_t,t)\Big)+\sigma_t z",
 )
 
 VIEWS = {

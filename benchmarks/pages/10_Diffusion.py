@@ -20,21 +20,14 @@ def _view(at, name):
     return False
 
 
-def _forward_t(at, i):
+def _forward_T(at, i):
     _view(at, "Forward process")
-    at.slider(key="dif_t").set_value([250, 600][i % 2])
+    at.select_slider(key="dif_T").set_value([500, 1000][i % 2])  # both cached after i = 2
 
 
 def _forward_schedule(at, i):
     _view(at, "Forward process")
     at.selectbox(key="dif_schedule").set_value(["linear", "cosine"][i % 2])
-
-
-def _mnist_frame(at, i):
-    if _view(at, "Pretrained MNIST"):
-        return  # first run computes (and caches) the trajectory; excluded from the median
-    frame = next(s for s in at.slider if s.key and s.key.startswith("dif_frame_"))
-    frame.set_value([10, 40][i % 2])
 
 
 def _mnist_seed_cached(at, i):
@@ -43,19 +36,55 @@ def _mnist_seed_cached(at, i):
     at.number_input(key="dif_seed").set_value([0, 1][i % 2])  # both trajectories cached after i=2
 
 
-def _reverse_step(at, i):
+def _reverse_paths(at, i):
     if _view(at, "2-D reverse process"):
         return
-    at.slider(key="dif2_step").set_value([20, 70][i % 2])
+    at.slider(key="dif2_paths").set_value([2, 6][i % 2])
 
 
+# the step sliders of every view (forward t, 2-D reverse t, MNIST and latent frames) are
+# client-side players now: they send nothing to the server (see BROWSER_SCRUB)
 INTERACTIONS = [
-    Interaction("forward: t slider", _forward_t),
+    Interaction("forward: T (frames and chain check cached)", _forward_T),
     Interaction("forward: schedule (chain check cached)", _forward_schedule),
-    Interaction("MNIST: step slider over a cached trajectory", _mnist_frame),
     Interaction("MNIST: seed switch between cached trajectories", _mnist_seed_cached),
-    Interaction("2-D: reverse step slider", _reverse_step),
+    Interaction("2-D: particle paths (player frames rebuilt)", _reverse_paths),
 ]
+
+# python -m benchmarks.browser --only 10_Diffusion
+BROWSER_VIEWS = [
+    "?dif_view=Forward+process",
+    "?dif_view=Forward+process&dif_source=MNIST+digit",
+    "?dif_view=2-D+reverse+process",
+    "?dif_view=Pretrained+MNIST",
+    "?dif_view=Latent+diffusion",
+]
+BROWSER_LIVE = ["?dif_view=2-D+reverse+process"]
+BROWSER_SCRUB = [
+    "?dif_view=Forward+process",
+    "?dif_view=2-D+reverse+process",
+    "?dif_view=Pretrained+MNIST",
+    "?dif_view=Latent+diffusion",
+]
+
+
+def raw_steps_per_s(query: str) -> float:
+    """The 2-D live view's stepper (default config, Swiss roll, 2,000 points) in a plain loop
+    for ~2 s, one torch thread as the server uses."""
+    from core.diffusion.toy2d import ToyDiffusionConfig, ToyDiffusionTrainer, toy_points
+
+    n_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        tr = ToyDiffusionTrainer(ToyDiffusionConfig(), toy_points("swissroll", 2000))
+        tr.step(5)
+        t0, n = time.perf_counter(), 0
+        while time.perf_counter() - t0 < 2.0:
+            tr.step(5)
+            n += 5
+        return n / (time.perf_counter() - t0)
+    finally:
+        torch.set_num_threads(n_threads)
 
 
 def extra() -> list[Row]:
@@ -185,7 +214,9 @@ def extra() -> list[Row]:
         )
     )
     sw = manifest.get("guidance_sweep", {})
-    for rho, acc, div in zip(sw.get("rho", []), sw.get("accuracy", []), sw.get("diversity", []), strict=False):
+    for rho, acc, div in zip(
+        sw.get("rho", []), sw.get("accuracy", []), sw.get("diversity", []), strict=False
+    ):
         rows.append(
             Row(
                 f"guidance sweep ρ = {rho:g}: accuracy / within-class diversity",

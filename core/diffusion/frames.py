@@ -90,18 +90,19 @@ def _title(t: int, ab: float) -> dict:
 
 
 def _image_axes(
-    n: int, domain: tuple[float, float], h: int, w: int, title: str, flip: bool
-) -> dict:
+    n: int, xdom: tuple[float, float], ydom: tuple[float, float], h: int, w: int, title: str,
+    flip: bool,
+) -> dict:  # fmt: skip
     """Axes n for an h x w image: an image trace needs y pointing down (flip), a layout image
     sits on an ordinary y axis (placed by its top edge)."""
     s = "" if n == 1 else str(n)
     return {
-        f"xaxis{s}": {"domain": list(domain), "range": [-0.5, w - 0.5], "visible": False,
-                      "constrain": "domain", "fixedrange": True},
-        f"yaxis{s}": {"range": [h - 0.5, -0.5] if flip else [-0.5, h - 0.5], "visible": False,
-                      "scaleanchor": f"x{s}",
+        f"xaxis{s}": {"domain": list(xdom), "range": [-0.5, w - 0.5], "visible": False,
+                      "constrain": "domain", "fixedrange": True, "anchor": f"y{s}"},
+        f"yaxis{s}": {"domain": list(ydom), "visible": False, "scaleanchor": f"x{s}",
+                      "range": [h - 0.5, -0.5] if flip else [-0.5, h - 0.5],
                       "constrain": "domain", "fixedrange": True, "anchor": f"x{s}"},
-        "_title": {"text": title, "x": sum(domain) / 2, "y": 1.0, "xref": "paper",
+        "_title": {"text": title, "x": sum(xdom) / 2, "y": ydom[1], "xref": "paper",
                    "yref": "paper", "showarrow": False, "yanchor": "bottom",
                    "font": {"size": 15}},
     }  # fmt: skip
@@ -110,22 +111,27 @@ def _image_axes(
 def forward_image_frames(
     x0: np.ndarray, eps: np.ndarray, alpha_bar: np.ndarray, ts: np.ndarray, height: int = 420
 ) -> list[dict]:
-    """Frames of the forward process on an image (§10.1): x_0 and eps fixed (layout images),
-    x_t = sqrt(ab_t) x_0 + sqrt(1 - ab_t) eps (an image trace) and its histogram vs N(0, 1).
+    """Frames of the forward process on an image (§10.1): x_0 and eps fixed (small, stacked on
+    the left, layout images), x_t = sqrt(ab_t) x_0 + sqrt(1 - ab_t) eps large in the middle (an
+    image trace) and its histogram vs N(0, 1) on the right.
 
     x0, eps: (H, W) on the data scale; alpha_bar: (T,) for t = 1..T; ts: the frames' t."""
     x0 = np.asarray(x0, dtype=np.float32)
     eps = np.asarray(eps, dtype=np.float32)
     big0, bige = to_u8(x0), to_u8(eps / 3)
     h, w = big0.shape[:2]
-    doms = [(0.0, 0.2), (0.22, 0.42), (0.44, 0.64), (0.71, 1.0)]
     layout: dict = {"height": height, "margin": {"l": 10, "r": 10, "t": 70, "b": 40},
-                    "showlegend": True, "legend": {"orientation": "h", "x": 0.71, "y": -0.08},
-                    "uirevision": "forward", "annotations": [], "images": [],
-                    "bargap": 0.02}  # fmt: skip
-    heads = ["x₀ (data)", "ε (the noise, ÷3)", "x_t (drag t below)"]
-    for i, (dom, head) in enumerate(zip(doms[:3], heads, strict=True), start=1):
-        ax = _image_axes(i, dom, h, w, head, flip=i == 3)
+                    "showlegend": True, "uirevision": "forward", "annotations": [],
+                    "legend": {"x": 1, "xanchor": "right", "y": 1, "yanchor": "top",
+                               "bgcolor": "rgba(255,255,255,0.7)"},
+                    "images": [], "bargap": 0.02}  # fmt: skip
+    panels = [  # axis n, x domain, y domain, title
+        (1, (0.0, 0.2), (0.55, 1.0), "x₀ (data)"),
+        (2, (0.0, 0.2), (0.0, 0.45), "ε (noise, ÷3)"),
+        (3, (0.23, 0.67), (0.0, 1.0), "x_t"),
+    ]
+    for n, xdom, ydom, head in panels:
+        ax = _image_axes(n, xdom, ydom, h, w, head, flip=n == 3)
         layout["annotations"].append(ax.pop("_title"))
         layout.update(ax)
     for i, img in ((1, big0), (2, bige)):  # fixed: in the kept layout, not in every frame
@@ -135,10 +141,9 @@ def forward_image_frames(
                                  "xanchor": "left", "yanchor": "top",
                                  "layer": "below"})  # fmt: skip
     dens_max = max(float(histogram_density(x0)[1].max()), 0.45)
-    layout["xaxis4"] = {"domain": list(doms[3]), "range": [-HIST_LIM, HIST_LIM],
-                        "title": {"text": "value"}, "anchor": "y4"}  # fmt: skip
-    layout["yaxis4"] = {"range": [0, min(dens_max * 1.05, 1.2)], "anchor": "x4",
-                        "title": {"text": "density"}}  # fmt: skip
+    layout["xaxis4"] = {"domain": [0.72, 1.0], "range": [-HIST_LIM, HIST_LIM],
+                        "title": {"text": "pixel value (density)"}, "anchor": "y4"}  # fmt: skip
+    layout["yaxis4"] = {"range": [0, min(dens_max * 1.05, 1.2)], "anchor": "x4"}
     frames = []
     for t in ts:
         ab = 1.0 if t == 0 else float(alpha_bar[t - 1])
@@ -167,7 +172,9 @@ def forward_points_frames(
     eps = np.asarray(eps, dtype=np.float32)
     ref = x0[:: max(1, len(x0) // n_ref)]
     layout = {"height": height, "margin": {"l": 40, "r": 10, "t": 60, "b": 40},
-              "uirevision": "forward_pts", "legend": {"orientation": "h", "y": -0.12},
+              "uirevision": "forward_pts",
+              "legend": {"x": 1, "xanchor": "right", "y": 1, "yanchor": "top",
+                         "bgcolor": "rgba(255,255,255,0.7)"},
               "xaxis": {"domain": [0, 0.5], "range": [-lim, lim], "zeroline": False},
               "yaxis": {"range": [-lim, lim], "scaleanchor": "x", "zeroline": False},
               "xaxis2": {"domain": [0.6, 1], "range": [-HIST_LIM, HIST_LIM], "anchor": "y2",

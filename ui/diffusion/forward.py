@@ -80,12 +80,6 @@ def forward_view(ctx) -> None:
 
 
 def _forward(ctx) -> None:
-    ui.prose(
-        "**Forward process (§10.1).** Each step adds noise, "
-        r"$q(x_t\mid x_{t-1})=\mathcal N(\sqrt{1-\beta_t}\,x_{t-1},\beta_t I)$; the closed form "
-        "jumps straight to any t. Drag t under the picture (or press ▶) and watch the image "
-        "dissolve and its pixel histogram turn into the standard normal."
-    )
     c1, c2, c3, c4 = st.columns([1.1, 1, 1.3, 1.2])
     with c1:
         source = ui.url_selectbox(
@@ -121,6 +115,12 @@ def _forward(ctx) -> None:
             "Pixels shown as (x + 1)/2 clipped to [0, 1]: values outside [−1, 1] saturate. "
             f"{len(ts)} frames, computed once; the slider runs in your browser."
         )
+    ui.prose(
+        "**Forward process (§10.1).** Each step adds noise, "
+        r"$q(x_t\mid x_{t-1})=\mathcal N(\sqrt{1-\beta_t}\,x_{t-1},\beta_t I)$; the closed form "
+        "jumps straight to any t. Drag t under the picture (or press ▶) and watch the image "
+        "dissolve and its pixel histogram turn into the standard normal."
+    )
     ui.figure(
         dfig.schedule_figure(
             [sched] + [make_schedule(n, T) for n in schedule_names() if n != schedule]

@@ -57,11 +57,6 @@ def mnist_view(ctx) -> None:
 
 
 def _mnist(ctx) -> None:
-    ui.prose(
-        "**Pretrained class-conditional U-Net (§10.2–10.4).** Pick a seed, a class and a "
-        "sampler; the trajectory of 16 digits is computed once, then the player scrubs "
-        "x_t (left) and the model's current guess of the final image x̂₀ (right) in your browser."
-    )
     loaded = ui.pretrained(MNIST_NAME, ctx.device)
     if loaded is None:
         return
@@ -145,6 +140,11 @@ def _mnist(ctx) -> None:
             acc = float((res["judged"] == int(cls)).mean())
             st.metric("judge agrees with the class", f"{acc:.0%}")
         st.caption("judge says: " + " ".join(str(v) for v in res["judged"]))
+    ui.prose(
+        "**Pretrained class-conditional U-Net (§10.2–10.4).** Pick a seed, a class and a "
+        "sampler; the trajectory of 16 digits is computed once, then the player scrubs "
+        "x_t (left) and the model's current guess of the final image x̂₀ (right) in your browser."
+    )
     ui.show_checks(res["checks"], title="Math checks: each displayed step rebuilt (computed live)")
     m = manifest["metrics"]
     st.markdown(
