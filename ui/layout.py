@@ -12,10 +12,12 @@ fonts and makes plots taller. It and the global seed persist across pages for th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import plotly.graph_objects as go
 import streamlit as st
 import torch
+from streamlit.errors import StreamlitPageNotFoundError
 
 from core.device import configure_threads, describe, get_device
 from core.theme import apply_theme, install
@@ -27,7 +29,7 @@ URL_PRESENT, URL_SEED = "present", "seed"  # ?present=1&seed=7: a bookmarked lec
 MAX_SEED = 2**31 - 1
 
 # Labels wrap instead of being cut with an ellipsis (buttons, radios, the sidebar's page list),
-# in both modes: "⏭ Step ×10" and "Convolution and Upsampling" stay whole on a 13" screen.
+# in both modes: "Step ×10" and "Convolution and Upsampling" stay whole on a 13" screen.
 _BASE_CSS = """
 <style>
 [data-testid^="stBaseButton"] p, [data-testid="stRadio"] label p,
@@ -35,6 +37,7 @@ _BASE_CSS = """
 [data-testid="stWidgetLabel"] p { white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; }
 [data-testid="stSidebarNavLink"] { height: auto !important; min-height: 2rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 2.2rem; }
 </style>
 """
 
@@ -48,7 +51,7 @@ h1 { font-size: 2.6rem !important; }
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] div
   { font-size: 2.6rem !important; line-height: 1.2 !important; }
 [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] p { font-size: 1.1rem !important; }
-[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; max-width: 100%; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; }
 </style>
 """
 
@@ -166,6 +169,27 @@ def _persistent_widget(widget, label: str, key: str, default, **kw):
     return widget(label, key=wkey, on_change=sync, **kw)
 
 
+_ROOT = Path(__file__).resolve().parents[1]
+# Material icons render everywhere (no emoji font needed); chapter number -> icon.
+_NAV_ICONS = {"01": "hub", "02": "grid_on", "04": "replay", "05": "category", "06": "compress",
+              "07": "text_fields", "08": "waves", "09": "sports_kabaddi", "10": "blur_on",
+              "11": "route", "12": "smart_toy"}  # fmt: skip
+
+
+def _nav() -> None:
+    """Our own page list (Streamlit's is hidden: client.showSidebarNavigation = false): the
+    home page reads "Home", not "app", and long titles wrap instead of being cut."""
+    try:
+        st.page_link("app.py", label="Home", icon=":material/home:")
+    except StreamlitPageNotFoundError:  # AppTest runs a page as its own entry point: no pages
+        return
+    for f in sorted((_ROOT / "pages").glob("[0-9]*.py")):
+        num, _, name = f.stem.partition("_")
+        icon = _NAV_ICONS.get(num, "article")
+        st.page_link(f"pages/{f.name}", label=f"§{int(num)} {name.replace('_', ' ')}",
+                     icon=f":material/{icon}:")  # fmt: skip
+
+
 def sidebar(page_id: str = "home") -> PageContext:
     """The global sidebar block: device in use, global seed, presentation-mode toggle.
 
@@ -175,6 +199,8 @@ def sidebar(page_id: str = "home") -> PageContext:
     _read_url(page_id)
     device = _device()
     with st.sidebar:
+        _nav()
+        st.divider()
         st.caption(f"Device: **{describe(device)}**")
         _persistent_widget(st.number_input, "Global seed", SEED, 0, min_value=0,
                            max_value=MAX_SEED, step=1,
@@ -205,7 +231,7 @@ def page(title: str, icon: str, *, section: str, intuition: str = "",
     """Set up a topic page: config, sidebar, title, the notes section, intuition and equation."""
     page_config(f"{title} · Machine Perception Playground", icon, page_id=title)
     ctx = sidebar(page_id=title)
-    st.title(f"{icon} {title}")
+    st.title(title)  # no emoji in the heading: projector PCs often lack an emoji font
     st.caption(f"Machine Perception notes {section}")
     if intuition:
         prose(intuition)
