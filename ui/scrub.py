@@ -110,7 +110,7 @@ export default function (component) {
     const stop = () => { clearInterval(root.__timer); root.__timer = null; btn.textContent = '▶'; };
     const play = (loop) => {
       if (root.__i >= n - 1) show(0);
-      btn.textContent = '⏸';
+      btn.textContent = '❚❚';  // not U+23F8: many fonts lack it
       let busy = false;
       root.__timer = setInterval(() => {
         if (busy) return;  // never queue draws behind a slow one
@@ -223,7 +223,7 @@ export default function (component) {
   const stop = () => { clearInterval(root.__timer); root.__timer = null; btn.textContent = '▶'; };
   const play = () => {
     if (+range.value >= frames.length - 1) show(0);
-    btn.textContent = '⏸';
+    btn.textContent = '❚❚';  // not U+23F8: many fonts lack it
     root.__timer = setInterval(() => {
       const i = +range.value + 1;
       if (i >= frames.length) { if (data.loop) show(0); else stop(); } else show(i);
