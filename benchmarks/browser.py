@@ -257,20 +257,49 @@ def bench_page(browser, base: str, stem: str) -> dict:
     return res
 
 
+def _ok(good: bool) -> str:
+    return "✅" if good else "❌"
+
+
 def _table(results: list[dict]) -> str:
-    rows = ["| page | slider→paint median / p90 (n) | live: frames/s · steps/s (raw) | "
-            "scrub: frames/s · msgs sent |", "|---|---|---|---|"]  # fmt: skip
+    """One row per page: slider latency over all its views; each live view and scrubber."""
+    rows = ["| page | slider → paint, median / p90 (n) | live view: changed frames/s · "
+            "steps/s while playing (raw stepper) | scrub: frames/s · messages sent |",
+            "|---|---|---|---|"]  # fmt: skip
     for r in results:
         s = r.get("slider_ms")
-        sl = f"{s['median']:.0f} / {s['p90']:.0f} ms ({s['n']})" if s else "–"
-        lv = "; ".join(
-            f"{v['frames_per_s']:.1f} · {v['steps_per_s'] or 0:,.0f}"
-            + (f" ({v['raw_steps_per_s']:,.0f})" if v.get("raw_steps_per_s") else "")
-            for v in r["live"].values() if v)  # fmt: skip
-        sc = "; ".join(f"{v['frames_per_s']:.0f} · {v['messages_sent']}"
-                       for v in r["scrub"].values() if v)  # fmt: skip
-        rows.append(f"| {r['page']} | {sl} | {lv or '–'} | {sc or '–'} |")
+        sl = (f"{s['median']:.0f} / {s['p90']:.0f} ms ({s['n']}) "
+              f"{_ok(s['median'] <= 200 and s['p90'] <= 400)}" if s else "–")  # fmt: skip
+        lv = []
+        for v in r["live"].values():
+            if not v:
+                continue
+            raw, steps = v.get("raw_steps_per_s"), v.get("steps_per_s") or 0
+            good = v["frames_per_s"] >= 10 and (raw is None or steps >= 0.5 * raw)
+            lv.append(
+                f"{v['frames_per_s']:.1f} · {steps:,.0f}"
+                + (f" ({raw:,.0f}, {steps / raw:.0%})" if raw else "")
+                + f" {_ok(good)}"
+            )
+        sc = [f"{v['frames_per_s']:.0f} · {v['messages_sent']} "
+              f"{_ok(v['frames_per_s'] >= 30 and v['messages_sent'] == 0)}"
+              for v in r["scrub"].values() if v]  # fmt: skip
+        rows.append(f"| {r['page']} | {sl} | {'; '.join(lv) or '–'} | {'; '.join(sc) or '–'} |")
     return "\n".join(rows)
+
+
+def markdown(record: dict) -> str:
+    """The BENCHMARKS.md section for a recorded run (``benchmarks/results/browser.json``)."""
+    return (
+        "## In a browser (`python -m benchmarks.browser --record`)\n\n"
+        f"Headless Debian Chromium and a fresh `streamlit run app.py` on one machine "
+        f"({record['machine']}; load {record['load_1min_at_end']:.2f} at the end; "
+        f"{record['when']}). Budgets: slider → paint median ≤ 200 ms and p90 ≤ 400 ms; live views "
+        "≥ 10 changed frames/s with ≥ 50 % of the raw stepper's steps/s; scrubbing ≥ 30 frames/s "
+        "with no message to the server. Method: `benchmarks/browser.py`'s docstring.\n\n"
+        + _table(record["pages"])
+        + "\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
