@@ -16,8 +16,10 @@ PAGE = "pages/08_Normalizing_Flows.py"
 
 INTERACTIONS = [
     Interaction(
-        "step slider (warping view)",
-        lambda at, i: at.slider(key="nf_step").set_value([2, 6][i % 2]),
+        "target density (two moons / 8 Gaussians)",
+        lambda at, i: at.selectbox(key="nf_target").set_value(
+            ["8gaussians", "moons_density"][i % 2]
+        ),
     ),
     Interaction(
         "direction toggle (generate / normalize)",
@@ -46,8 +48,9 @@ held-out points (seed 1); the same sequence of {ZUKO_BATCH}-point minibatches; {
 affine coupling steps with alternating masks and conditioner MLPs of 2 hidden layers × {ZUKO_HIDDEN}
 (ReLU); Adam, lr {ZUKO_LR:g}, {ZUKO_STEPS} steps; CPU, 1 thread; torch.manual_seed(0) before each
 build. Time is the training loop only (min over 3 alternating runs each, to damp the noise of a
-shared machine), as wall time and as process CPU time. Differences that remain: our log-scale is soft-clamped by 3·tanh(s/3), zuko's by
-s/(1+|s|/ln 1000); our conditioner sees the masked full vector, zuko's only x_B. Goal (issue 6):
+shared machine), as wall time and as process CPU time. Differences that remain: our log-scale
+is soft-clamped by 3·tanh(s/3), zuko's by s/(1+|s|/ln 1000); our conditioner sees the masked
+full vector, zuko's only x_B. Goal (issue 6):
 NLL ≤ zuko + 0.02 nats and time ≤ 1.2× zuko's.
 
 Per-target rows are read from the manifests in `pretrained/` (held-out NLL measured by
@@ -187,11 +190,11 @@ def speed_rows() -> list[Row]:
             for what, fn in (
                 (
                     f"{target}: density heatmap 200×200 (log p_X)",
-                    lambda: D.log_density_grid(flow, box, 200),
+                    lambda flow=flow, box=box: D.log_density_grid(flow, box, 200),
                 ),
-                (f"{target}: sample 64 points", lambda: flow.sample(64)),
+                (f"{target}: sample 64 points", lambda flow=flow: flow.sample(64)),
             ):
-                wall, cpu = _one_thread(lambda: _median_ms(fn))
+                wall, cpu = _one_thread(lambda fn=fn: _median_ms(fn))
                 rows.append(
                     Row(
                         what,
@@ -261,3 +264,28 @@ def extra() -> list[Row]:
 if __name__ == "__main__":  # quick look without the page latency part
     for r in extra():
         print(f"{r.name:60} {r.value:10.4g} {r.unit:5} {r.budget} {r.passed} {r.note}")
+
+
+# ---------------------------------------------------------------- browser (benchmarks/browser.py)
+BROWSER_VIEWS = ["?nf_section=images", "?nf_section=2d&nf_source=live&nf_steps=6"]
+BROWSER_LIVE = ["?nf_section=2d&nf_source=live"]
+BROWSER_SCRUB = ["?nf_section=2d&nf_source=pretrained"]
+
+
+def raw_steps_per_s(query: str) -> float:
+    """The live view's default stepper (two moons, RealNVP m = 6, width 64, lr 3e-3) in a plain
+    loop for ~2 s, in the page's chunks of 10 steps, one torch thread like the server."""
+    from core.flows.models import FlowConfig
+    from core.flows.pretrained import TARGETS, target_data
+    from core.flows.trainer import FlowTrainer, TrainConfig
+
+    torch.set_num_threads(1)
+    x_train, x_test = target_data(next(iter(TARGETS)))
+    cfg = FlowConfig(kind="realnvp", n_steps=6, hidden=64, permutation="reverse", seed=0)
+    t = FlowTrainer(cfg, x_train, x_test, TrainConfig(lr=3e-3), seed=0)
+    t.step(10)
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < 2.0:
+        t.step(10)
+        n += 10
+    return n / (time.perf_counter() - t0)

@@ -110,18 +110,145 @@ def fig_training_curve(
             annotation_text=best_label or f"best achievable {best:.3f}",
             annotation_position="top right",
         )
-    vals = np.asarray(list(test_nll) + list(train_nll), dtype=np.float64)
-    vals = vals[np.isfinite(vals)]
-    if vals.size:
-        lo = min(vals.min(), best if best is not None else np.inf) - 0.1
-        hi = min(vals.max(), lo + 6.0) + 0.1  # keep the interesting part when it starts high
-        fig.update_yaxes(range=[lo, hi])
+    rng = curve_range(train_nll, test_nll, best)
+    if rng is not None:
+        fig.update_yaxes(range=list(rng))
     fig.update_layout(
         height=300,
         xaxis_title="step",
         yaxis_title="NLL (nats / point)",
         legend=dict(orientation="h", y=1.12),
     )
+    return fig
+
+
+def curve_range(train_nll, test_nll, best: float | None = None) -> tuple[float, float] | None:
+    """The NLL axis: from the lowest value (or the best achievable) to at most 6 nats above it,
+    so a curve that starts high keeps its interesting part, but never below the latest values:
+    after a divergence the axis grows to show them (the curve is not clipped at lo + 6)."""
+    vals = np.asarray(list(test_nll) + list(train_nll), dtype=np.float64)
+    fin = vals[np.isfinite(vals)]
+    if not fin.size:
+        return None
+    lo = min(fin.min(), best if best is not None else np.inf) - 0.1
+    hi = min(fin.max(), lo + 6.0)
+    last = [v[-1] for v in (train_nll, test_nll) if len(v) and np.isfinite(v[-1])]
+    hi = max([hi, *last]) + 0.1
+    return float(lo), float(hi)
+
+
+def _lines_flat(lines: np.ndarray) -> np.ndarray:
+    """(L, P, 2) polylines -> (L*(P+1), 2) with a NaN row between lines (one trace for all)."""
+    L, P, _ = lines.shape
+    sep = np.full((L, 1, 2), np.nan, dtype=np.float32)
+    return np.concatenate([lines.astype(np.float32), sep], axis=1).reshape(-1, 2)
+
+
+def fig_warp_frame(
+    lines: np.ndarray,
+    points: np.ndarray,
+    title: str,
+    left_box,
+    right: dict,
+    right_box,
+    data: np.ndarray | None = None,
+) -> go.Figure:
+    """One frame of the warping player (step k): the warped grid and points (left) and the right
+    panel (right): ``{"kind": "heatmap", "xs", "ys", "z", "diverging", "title", "colorbar"}`` or
+    ``{"kind": "samples", "data", "samples", "title"}``. Every frame has the same traces in the
+    same order (data, grid, points, right panel) and fixed axis ranges, so a player only moves
+    what changed. SVG scatter (no WebGL) and float32 throughout."""
+    fig = go.Figure()
+    d = np.zeros((0, 2), np.float32) if data is None else np.asarray(data, np.float32)
+    fig.add_trace(go.Scatter(x=d[:, 0], y=d[:, 1], mode="markers", name="data",
+                             marker=dict(size=3, color="rgba(153,153,153,0.35)"),
+                             hoverinfo="skip"))  # fmt: skip
+    flat = _lines_flat(lines)
+    fig.add_trace(go.Scatter(x=flat[:, 0], y=flat[:, 1], mode="lines", name="grid",
+                             line=dict(color=_GRID_COLOUR, width=1), hoverinfo="skip"))  # fmt: skip
+    p = np.asarray(points, np.float32)
+    fig.add_trace(go.Scatter(x=p[:, 0], y=p[:, 1], mode="markers", name="points",
+                             marker=dict(size=4, color=PALETTE[3]), hoverinfo="skip"))  # fmt: skip
+    if right["kind"] == "heatmap":
+        kw = (dict(colorscale=DIVERGING, zmid=0.0) if right.get("diverging")
+              else dict(colorscale=SEQUENTIAL))  # fmt: skip
+        fig.add_trace(go.Heatmap(
+            x=np.asarray(right["xs"], np.float32), y=np.asarray(right["ys"], np.float32),
+            z=np.asarray(right["z"], np.float32), xaxis="x2", yaxis="y2",
+            colorbar=dict(title=right.get("colorbar", ""), x=1.0, len=0.9), **kw))  # fmt: skip
+    else:
+        s = np.asarray(right["samples"], np.float32)
+        dd = np.asarray(right["data"], np.float32)
+        fig.add_trace(go.Scatter(x=dd[:, 0], y=dd[:, 1], mode="markers", name="data ",
+                                 marker=dict(size=3, color="rgba(153,153,153,0.5)"),
+                                 xaxis="x2", yaxis="y2", showlegend=False,
+                                 hoverinfo="skip"))  # fmt: skip
+        fig.add_trace(go.Scatter(x=s[:, 0], y=s[:, 1], mode="markers", name="samples x = f(z)",
+                                 marker=dict(size=3, color=PALETTE[0], opacity=0.7),
+                                 xaxis="x2", yaxis="y2", hoverinfo="skip"))  # fmt: skip
+    fig.update_layout(
+        title=title,
+        xaxis=dict(domain=[0, 0.45], range=list(left_box[:2]), zeroline=False),
+        yaxis=dict(range=list(left_box[2:]), scaleanchor="x", scaleratio=1, zeroline=False),
+        xaxis2=dict(domain=[0.53, 0.93], range=list(right_box[:2]), anchor="y2",
+                    zeroline=False),
+        yaxis2=dict(range=list(right_box[2:]), anchor="x2", scaleanchor="x2", scaleratio=1,
+                    zeroline=False),
+        annotations=[dict(text=right["title"], x=0.73, y=1.0, xref="paper", yref="paper",
+                          yanchor="bottom", showarrow=False)],
+        legend=dict(orientation="h", y=-0.1),
+        margin=dict(l=40, r=10, t=60, b=40),
+    )  # fmt: skip
+    return fig
+
+
+def fig_live_snapshot(
+    data: np.ndarray,
+    samples: np.ndarray,
+    lines: np.ndarray,
+    box,
+    steps,
+    train_nll,
+    test_nll,
+    best: float | None,
+) -> go.Figure:
+    """One frame of live training: samples x = f(z) and a grid pushed through the whole flow,
+    over the data (left), and the train / held-out NLL curves (right). Same five traces in the
+    same order every frame; the NLL axis follows `curve_range` (never clips the latest value)."""
+    fig = go.Figure()
+    d, s = np.asarray(data, np.float32), np.asarray(samples, np.float32)
+    fig.add_trace(go.Scatter(x=d[:, 0], y=d[:, 1], mode="markers", name="data",
+                             marker=dict(size=3, color="rgba(153,153,153,0.4)"),
+                             hoverinfo="skip"))  # fmt: skip
+    flat = _lines_flat(lines)
+    fig.add_trace(go.Scatter(x=flat[:, 0], y=flat[:, 1], mode="lines", name="grid x = f(grid)",
+                             line=dict(color=_GRID_COLOUR, width=1), hoverinfo="skip"))  # fmt: skip
+    fig.add_trace(go.Scatter(x=s[:, 0], y=s[:, 1], mode="markers", name="samples x = f(z)",
+                             marker=dict(size=4, color=PALETTE[3], opacity=0.8),
+                             hoverinfo="skip"))  # fmt: skip
+    st_ = np.asarray(steps, np.float32)
+    fig.add_trace(go.Scatter(x=st_, y=np.asarray(train_nll, np.float32), name="train NLL",
+                             line=dict(color=PALETTE[0], width=2), xaxis="x2",
+                             yaxis="y2"))  # fmt: skip
+    fig.add_trace(go.Scatter(x=st_, y=np.asarray(test_nll, np.float32), name="held-out NLL",
+                             line=dict(color=PALETTE[3], width=3), xaxis="x2",
+                             yaxis="y2"))  # fmt: skip
+    rng = curve_range(train_nll, test_nll, best)
+    shapes = []
+    if best is not None:
+        shapes.append(dict(type="line", xref="x2 domain", x0=0, x1=1, yref="y2", y0=best,
+                           y1=best, line=dict(color=PALETTE[7], dash="dash")))  # fmt: skip
+    fig.update_layout(
+        title="samples and grid through the whole flow",
+        xaxis=dict(domain=[0, 0.45], range=list(box[:2]), zeroline=False),
+        yaxis=dict(range=list(box[2:]), scaleanchor="x", scaleratio=1, zeroline=False),
+        xaxis2=dict(domain=[0.56, 1], anchor="y2", title="step"),
+        yaxis2=dict(anchor="x2", title="NLL (nats / point)",
+                    **({"range": list(rng)} if rng else {})),
+        shapes=shapes,
+        legend=dict(orientation="h", y=-0.12),
+        margin=dict(l=40, r=10, t=50, b=40),
+    )  # fmt: skip
     return fig
 
 
