@@ -18,6 +18,33 @@ VIEWS = [
 ]
 
 
+# benchmarks/browser.py: deep links whose main-area sliders are timed, the ▶ views, and the raw
+# rate of the live view's default stepper (XOR, 4-4 tanh, batch 10, step(25) chunks)
+BROWSER_VIEWS = [
+    "?bp_view=Backprop+step-through",
+    "?bp_view=Perceptron+%28%C2%A71.1%29",
+    "?bp_view=Universal+approximation+%28%C2%A71.5%29",
+]
+BROWSER_LIVE = ["?bp_view=Playground", "?bp_view=Perceptron+%28%C2%A71.1%29"]
+
+
+def raw_steps_per_s(query: str) -> float:
+    """The live view's default stepper in a plain loop for ~2 s (one torch thread)."""
+    import torch
+
+    torch.set_num_threads(1)
+    if "Perceptron" in query:  # a replay paced on purpose (~60 frames per run): no raw rate
+        return float("nan")
+    from core.backprop.datasets import make_dataset
+    from core.backprop.trainer import BackpropTrainer, TrainConfig
+
+    tr = BackpropTrainer(TrainConfig(hidden=(4, 4)), make_dataset("xor", 300, 0.1, 0, 0.5))
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < 2.0:
+        tr.step(25)
+    return tr.steps_done / (time.perf_counter() - t0)
+
+
 def _in_view(view: str, set_control):
     return in_view("bp_view", view, set_control)
 

@@ -8,8 +8,12 @@ Heavy arrays are sent as float32 and histories are downsampled.
 
 from __future__ import annotations
 
+import base64
+import json
+
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from core.theme import PALETTE
 
@@ -82,6 +86,22 @@ def _points(fig, X, y, name, symbol, task, n_classes, opacity=1.0):
         )
 
 
+def heat_values(out: np.ndarray, G: int, task: str, discretize: bool):
+    """(Z (G, G) float32, zmin, zmax) of the decision heatmap: the arg-max class (K classes),
+    P(y=1) (thresholded at 0.5 when ``discretize``), or y_hat on a symmetric range."""
+    if task == "classification" and out.ndim == 2:
+        K = out.shape[1]
+        return out.argmax(axis=1).reshape(G, G).astype(np.float32), -0.5, K - 0.5
+    Z = out.reshape(G, G)
+    if task == "classification":
+        Z = (Z > 0.5) if discretize else Z
+        return Z.astype(np.float32), 0.0, 1.0
+    fin = np.isfinite(Z)
+    lim = float(np.max(np.abs(Z[fin]))) if fin.any() else 1.0
+    lim = lim if lim > 0 else 1.0
+    return Z.astype(np.float32), -lim, lim
+
+
 def decision_figure(
     xs,
     ys,
@@ -99,7 +119,7 @@ def decision_figure(
     G = len(xs)
     fig = go.Figure()
     if data.task == "classification" and out.ndim == 2:  # K-class: arg max, shaded by p
-        cls = out.argmax(axis=1).reshape(G, G)
+        cls = heat_values(out, G, data.task, discretize)[0]
         K = out.shape[1]
         scale = []
         for k in range(K):
@@ -119,9 +139,7 @@ def decision_figure(
             )
         )
     elif data.task == "classification":
-        Z = out.reshape(G, G)
-        if discretize:
-            Z = (Z > 0.5).astype(np.float64)
+        Z = heat_values(out, G, data.task, discretize)[0]
         fig.add_trace(
             go.Heatmap(
                 x=xs,
@@ -135,8 +153,7 @@ def decision_figure(
             )
         )
     else:
-        Z = out.reshape(G, G)
-        lim = float(np.nanmax(np.abs(Z))) if np.isfinite(Z).any() else 1.0
+        Z, _, lim = heat_values(out, G, data.task, discretize)
         fig.add_trace(
             go.Heatmap(
                 x=xs,
@@ -358,7 +375,10 @@ def network_figure(
             mode="markers+text",
             text=texts[fin],
             textposition="middle center",
-            hovertext=[f"{h}: {node_name} = {c:.4g}" for h, c in zip(hover[fin], colours[fin], strict=False)],
+            hovertext=[
+                f"{h}: {node_name} = {c:.4g}"
+                for h, c in zip(hover[fin], colours[fin], strict=False)
+            ],
             hoverinfo="text",
             textfont=dict(
                 size=11, color=["white" if abs(c) > 0.55 * cmax else "#222" for c in colours[fin]]
@@ -398,6 +418,125 @@ def network_figure(
     return fig
 
 
+def log_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
+    """Tick values and labels for a log axis over [lo, hi]: every decade, plus 2x and 5x when
+    the range spans fewer than two decades; each label is the full number ("0.02", never a
+    bare "2" after "10" as plotly's minor log labels read)."""
+    lo, hi = max(float(lo), 1e-300), max(float(hi), 1e-300)
+    if not (np.isfinite(lo) and np.isfinite(hi)) or hi <= 0:
+        return [], []
+    a, b = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi)))
+    mults = (1, 2, 3, 5) if b - a <= 1 else (1, 2, 5) if b - a < 3 else (1,)
+    vals = [m * 10.0**e for e in range(a, b + 1) for m in mults]
+    vals = [v for v in vals if lo / 1.5 <= v <= hi * 1.5] or [10.0**a]
+    return vals, [f"{v:g}" for v in vals]
+
+
+def _loss_xy(history, initial: tuple[float, float] | None):
+    """Downsampled (steps, train loss, test loss), starting with the step-0 losses if given."""
+    step, loss, test = list(history.step), list(history.loss), list(history.test_loss)
+    if initial is not None:
+        step, loss, test = [0, *step], [initial[0], *loss], [initial[1], *test]
+    return _downsample(np.asarray(step, np.float32), loss, test, max_points=300)
+
+
+def live_figure(
+    xs,
+    ys,
+    out: np.ndarray | None,
+    data,
+    history,
+    *,
+    initial: tuple[float, float] | None = None,
+    line: tuple[np.ndarray, np.ndarray] | None = None,
+    show_test: bool = True,
+    discretize: bool = False,
+    loss_name: str = "loss",
+) -> go.Figure:
+    """The live training view as ONE figure (cheap to redraw ~10x a second in the browser):
+    left, the decision heatmap with the train/test points (or, for 1-D regression, the curve
+    ``line`` = (x, y_hat)); right, train and test loss vs step from step 0 (``initial``).
+    The same traces in the same order in every frame; the left axes have fixed ranges."""
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        column_widths=[0.6, 0.4],
+        horizontal_spacing=0.16,
+        subplot_titles=(
+            "network output" + ("" if line is not None or out.ndim == 2 else ": P(y=1)")
+            if data.task == "classification"
+            else "network ŷ",
+            loss_name,
+        ),
+    )
+    if line is None:
+        left = decision_figure(xs, ys, out, data, show_test=show_test, discretize=discretize)
+        for tr in left.data:
+            if isinstance(tr, go.Heatmap) and tr.colorbar is not None:
+                tr.colorbar.update(x=0.515, len=0.8, thickness=10, title=None)
+            fig.add_trace(tr, row=1, col=1)
+        fig.update_xaxes(range=[xs[0], xs[-1]], constrain="domain", title="x₁", row=1, col=1)
+        fig.update_yaxes(range=[ys[0], ys[-1]], scaleanchor="x", scaleratio=1, title="x₂",
+                         row=1, col=1)  # fmt: skip
+    else:
+        left = regression_1d_figure(line[0], line[1], data, show_test=show_test)
+        for tr in left.data:
+            fig.add_trace(tr, row=1, col=1)
+        y_all = np.asarray(data.y_train, np.float64)
+        lo, hi = float(y_all.min()), float(y_all.max())
+        pad = 0.3 * (hi - lo + 1e-9)
+        fig.update_xaxes(title="x₁", row=1, col=1)
+        fig.update_yaxes(range=[lo - pad, hi + pad], title="y", row=1, col=1)
+    s, tr_l, te_l = _loss_xy(history, initial)
+    mode = "lines+markers" if len(s) < 3 else "lines"
+    fig.add_trace(go.Scatter(x=s, y=tr_l, mode=mode, name="train loss",
+                             line=dict(color=POS, width=3)), row=1, col=2)  # fmt: skip
+    fig.add_trace(go.Scatter(x=s, y=te_l, mode=mode, name="test loss",
+                             line=dict(color=NEG, width=3)), row=1, col=2)  # fmt: skip
+    fig.update_xaxes(title="step", rangemode="tozero", row=1, col=2)
+    fig.update_yaxes(rangemode="tozero", row=1, col=2)
+    fig.update_layout(height=460, legend=dict(orientation="h", y=-0.15), uirevision="bp_live",
+                      margin=dict(t=50))  # fmt: skip
+    return fig
+
+
+def _typed(a: np.ndarray) -> dict:
+    """A float32 array in plotly's JSON form (base64 typed array, with its shape when 2-D)."""
+    a = np.ascontiguousarray(a, np.float32)
+    d = {"dtype": "f4", "bdata": base64.b64encode(a.tobytes()).decode("ascii")}
+    if a.ndim == 2:
+        d["shape"] = f"{a.shape[0]}, {a.shape[1]}"
+    return d
+
+
+def live_skeleton(fig: go.Figure) -> dict:
+    """A `live_figure` in plotly's JSON form, for `live_frame` to fill in cheaply."""
+    return json.loads(fig.to_json())
+
+
+def live_frame(
+    skeleton: dict,
+    history,
+    *,
+    initial: tuple[float, float] | None = None,
+    heat: tuple[np.ndarray, float, float] | None = None,
+    line_y: np.ndarray | None = None,
+) -> dict:
+    """One live snapshot as a dict in plotly's JSON form (no go.Figure: ~2 ms, not ~60 ms):
+    the skeleton's traces with the new heatmap ``heat`` = (Z, zmin, zmax) or 1-D curve
+    ``line_y``, and the loss curves so far; same traces, same order, same layout."""
+    data = [dict(t) for t in skeleton["data"]]
+    if heat is not None:
+        data[0]["z"], data[0]["zmin"], data[0]["zmax"] = _typed(heat[0]), heat[1], heat[2]
+    if line_y is not None:
+        data[-3]["y"] = _typed(np.asarray(line_y))
+    s, tr, te = _loss_xy(history, initial)
+    mode = "lines+markers" if len(s) < 3 else "lines"
+    for t, y in ((data[-2], tr), (data[-1], te)):
+        t["x"], t["y"], t["mode"] = _typed(s), _typed(y), mode
+    return {"data": data, "layout": dict(skeleton["layout"])}
+
+
 def loss_figure(history, title: str = "loss") -> go.Figure:
     s, tr, te = _downsample(history.step, history.loss, history.test_loss)
     fig = go.Figure()
@@ -434,11 +573,13 @@ def grad_norm_figure(history) -> go.Figure:
             xref="paper",
             yref="paper",
         )
+    g = G[1:][np.isfinite(G[1:]) & (G[1:] > 0)] if G.ndim == 2 and G.shape[0] > 1 else G[:0]
+    yv, yt = log_ticks(g.min(), g.max()) if g.size else ([], [])
     fig.update_layout(
         height=260,
         xaxis_title="step",
         yaxis_title="‖∂L/∂W_l‖",
-        yaxis_type="log",
+        yaxis=dict(type="log", tickvals=yv or None, ticktext=yt or None),
         legend=dict(orientation="h", y=1.15),
     )
     return fig
@@ -549,6 +690,7 @@ def perceptron_progress_figure(run, upto: int, bound: float | None) -> go.Figure
     """Cumulative updates (mistakes) vs epoch, with Novikoff's (R/gamma)^2 when it exists."""
     per = np.asarray(run.mistakes_per_epoch)
     cum = np.cumsum(per)
+    top = max(1, int(per.max()) if len(per) else 1)
     fig = go.Figure()
     fig.add_trace(
         go.Bar(
@@ -583,7 +725,14 @@ def perceptron_progress_figure(run, upto: int, bound: float | None) -> go.Figure
         xaxis_title="epoch",
         yaxis_title="total updates",
         yaxis2=dict(
-            overlaying="y", side="right", showgrid=False, rangemode="tozero", title="mistakes"
+            overlaying="y",
+            side="right",
+            showgrid=False,
+            range=[0, top * 1.05],
+            tick0=0,
+            dtick=max(1, int(np.ceil(top / 5))),  # whole mistakes: 0, 2, 4, ... never 0.48
+            tickformat="d",
+            title="mistakes",
         ),
         legend=dict(orientation="h", y=1.2),
     )
@@ -647,11 +796,15 @@ def error_vs_n_figure(ns, errors, current: int | None = None) -> go.Figure:
     )
     if current is not None:
         fig.add_vline(x=current, line=dict(color="grey", dash="dot"))
+    e = np.asarray(errors, np.float64)
+    e = e[np.isfinite(e) & (e > 0)]
+    yv, yt = log_ticks(e.min(), e.max()) if len(e) else ([], [])
+    xv = [v for v in (1, 2, 4, 8, 16, 32, 64, 128) if min(ns) <= v <= max(ns)]
     fig.update_layout(
         height=300,
         xaxis_title="hidden units n",
         yaxis_title="max |f(x) − g(x)|",
-        xaxis_type="log",
-        yaxis_type="log",
+        xaxis=dict(type="log", tickvals=xv, ticktext=[str(v) for v in xv]),
+        yaxis=dict(type="log", tickvals=yv, ticktext=yt),
     )
     return fig
