@@ -21,6 +21,12 @@ SHOTS = ROOT / "artifacts" / "screenshots" / "layout"
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 SIZES = {"1366x768": (1366, 768), "1920x1080": (1920, 1080)}
 
+# The client-side players have drawn (plotly.js is fetched once per browser, then cached).
+_PLAYERS_DRAWN = """
+() => [...document.querySelectorAll('.mp-player .mp-fig')].every(
+  (e) => e.classList.contains('js-plotly-plot') || e.textContent.trim())
+"""
+
 # Everything the page measures about itself, in one evaluation.
 _PROBE = """
 () => {
@@ -76,6 +82,7 @@ def test_page_is_projector_ready(server, browser, name, path, present):
                   wait_until="domcontentloaded", timeout=60_000)  # fmt: skip
         page.wait_for_selector(IDLE, timeout=PAGE_RUN_MS)
         page.wait_for_selector("[data-testid=stMain] h1", timeout=60_000)
+        page.wait_for_function(_PLAYERS_DRAWN, timeout=60_000)
         for size, (w, h) in SIZES.items():  # the same page at each screen size
             page.set_viewport_size({"width": w, "height": h})
             page.wait_for_timeout(1500)  # plotly, the players and the equation fitter redraw
