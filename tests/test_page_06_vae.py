@@ -202,3 +202,49 @@ def test_changing_the_global_seed_restarts_the_live_run(at):
     _ok(at)
     assert any(c.value.startswith("step 0") for c in at.caption), [c.value for c in at.caption]
     at.sidebar.number_input(key="_w_global_seed").set_value(0).run()
+
+
+def _checks_ok(at):
+    blocks = [e for e in at.expander if "Math checks" in e.label]
+    assert blocks and "✅" in blocks[0].label, [e.label for e in at.expander]
+    assert not [m.value for m in at.markdown if m.value.startswith("❌")]
+
+
+@pytest.mark.parametrize("view", ["Latent map", "Interpolation", "Sampling", "Reparameterisation",
+                                  "β-VAE", "Linear AE vs PCA", "Live training"])  # fmt: skip
+def test_every_view_shows_passing_checks(at, view):
+    """Issue 14: every view runs at least one live check of its maths, and it is ✅."""
+    _view(at, view)
+    _checks_ok(at)
+
+
+def test_latent_map_pick_decodes_the_clicked_point(at):
+    """Issue 13: a click on the map reports z = (x, y); it becomes the sliders' z (clipped to
+    the map, rounded to their step), and bad events change nothing; the image follows."""
+    from ui.vae.latent_map import z_from_pick
+
+    assert z_from_pick({"x": 1.234, "y": -9.0}) == (1.23, -3.0)
+    for bad in (None, {}, {"x": "a", "y": 1}, {"x": float("nan"), "y": 0.0}, [1, 2]):
+        assert z_from_pick(bad) is None, bad
+    _view(at, "Latent map")
+    at.session_state["vae_z1"], at.session_state["vae_z2"] = z_from_pick({"x": 1.234, "y": -2.5})
+    at.run()
+    _ok(at)
+    assert any("z = (1.23, -2.50)" in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_class_colours_are_distinct_and_none_is_the_marker_colour():
+    from core.vae import figures as vf
+
+    assert len(set(vf.DIGIT_COLOURS)) == 10
+    assert vf.MARKER_COLOUR not in vf.DIGIT_COLOURS
+
+
+def test_live_map_axes_hold_every_code():
+    from core.vae import figures as vf
+
+    z = np.array([[0.1, -6.3], [2.0, 1.0]])
+    e = vf.live_extent(z)
+    assert e >= 6.3 and e == vf.live_extent(z)  # holds the farthest code
+    assert vf.live_extent(np.zeros((3, 2))) == 3.0  # never smaller than the pretrained map
+    assert vf.live_extent(np.array([[np.nan, 1.0]])) == 3.0

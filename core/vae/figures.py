@@ -391,8 +391,8 @@ def live_snapshot(
             dict(text="held-out digits (top) and reconstructions", x=0.81, y=0.33,
                  xref="paper", yref="paper", showarrow=False),
         ],
-        legend=dict(title_text="class", x=0.51, y=1),
-        margin=dict(l=50, r=10, t=40, b=45),
+        legend=dict(title_text="class", orientation="h", x=0, y=1.01, yanchor="bottom"),
+        margin=dict(l=50, r=10, t=90, b=45),
         title="the 2-D VAE's held-out codes μ(x)",
     )  # fmt: skip
     return fig

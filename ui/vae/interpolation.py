@@ -44,7 +44,7 @@ def player_frames(i: int, j: int, n: int, kind: str, device: str) -> list[str]:
     rows = list(interpolation_rows(i, j, n, kind, device).values())
     out = []
     for t in range(n):
-        tile = make_grid(np.stack([r[t] for r in rows]), nrow=len(rows), pad=2, pad_value=1.0)
+        tile = make_grid(np.stack([r[t] for r in rows]), nrow=len(rows), pad=2, pad_value=0.15)
         a = (np.clip(1.0 - tile, 0, 1) * 255).round().astype(np.uint8)
         out.append(ui.png_data_url(np.kron(a, np.ones((6, 6), np.uint8))))
     return out

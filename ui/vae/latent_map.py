@@ -131,6 +131,19 @@ def latent_map_chart(z: tuple[float, float], own, device: str, *, key: str, on_p
     )
 
 
+def z_from_pick(pt) -> tuple[float, float] | None:
+    """A click's {x, y} (data coordinates from the browser) -> the sliders' z, clipped to the
+    map and rounded to their 0.01 step; None for anything else (a hostile or partial event)."""
+    try:
+        x, y = float(pt["x"]), float(pt["y"])
+    except (TypeError, KeyError, ValueError):
+        return None
+    if not (np.isfinite(x) and np.isfinite(y)):
+        return None
+    return (float(np.clip(round(x, 2), -EXTENT, EXTENT)),
+            float(np.clip(round(y, 2), -EXTENT, EXTENT)))  # fmt: skip
+
+
 @st.fragment
 def view(ctx) -> None:
     dev = ctx.device
@@ -146,14 +159,9 @@ def view(ctx) -> None:
 
     def on_pick():
         got = st.session_state.get("vae_map_chart")
-        pt = getattr(got, "pick", None) if got is not None else None
-        try:
-            x, y = float(pt["x"]), float(pt["y"])
-        except (TypeError, KeyError, ValueError):
-            return
-        if np.isfinite(x) and np.isfinite(y):
-            st.session_state["vae_z1"] = float(np.clip(round(x, 2), -EXTENT, EXTENT))
-            st.session_state["vae_z2"] = float(np.clip(round(y, 2), -EXTENT, EXTENT))
+        z = z_from_pick(getattr(got, "pick", None) if got is not None else None)
+        if z is not None:
+            st.session_state["vae_z1"], st.session_state["vae_z2"] = z
 
     c1, c2 = st.columns([3, 1])
     with c2:
