@@ -162,3 +162,40 @@ def test_a_new_upload_with_the_same_sums_restarts_live_training():
     assert any(c.value.startswith("step 50") for c in at.caption), [c.value for c in at.caption]
     upload("swapped.csv", pts[:, ::-1])
     assert any(c.value.startswith("step 0") for c in at.caption), [c.value for c in at.caption]
+
+
+def test_nll_axis_shows_the_latest_value_after_a_divergence():
+    """Issue 13: after a divergence the curve was clipped at lo + 6 (28) while the value was 92."""
+    from core.flows.figures import curve_range, fig_training_curve
+
+    train = [3.0, 2.8, 2.7, 92.0]
+    test = [3.1, 2.9, 2.8, 91.0]
+    lo, hi = curve_range(train, test)
+    assert hi >= 92.0 and lo <= 2.7
+    fig = fig_training_curve([1, 2, 3, 4], train, test)
+    assert fig.layout.yaxis.range[1] >= 92.0
+    lo, hi = curve_range([40.0, 3.0, 2.5], [41.0, 3.1, 2.6])  # a curve that starts high
+    assert hi < 10.0  # keeps the interesting part
+
+
+def test_every_part_shows_passing_checks():
+    """Issue 14: each part shows its live checks and they are ✅ (an untrained live flow's
+    integral check is neutral ⏳, not ❌)."""
+    at = _app()
+    blocks = [e for e in at.expander if "Math checks" in e.label]
+    assert blocks and "✅" in blocks[0].label, [e.label for e in at.expander]
+    for part in ("1d", "images"):
+        at.radio(key="nf_section").set_value(part).run()
+        _ok(at)
+        blocks = [e for e in at.expander if "Math checks" in e.label]
+        assert blocks and "✅" in blocks[0].label, (part, [e.label for e in at.expander])
+    at.radio(key="nf_section").set_value("2d").run()
+    at.radio(key="nf_source").set_value("live").run()
+    _ok(at)
+    texts = [m.value for m in at.markdown]
+    assert not [t for t in texts if t.startswith("❌")], texts
+    assert any(t.startswith("⏳") and "needs training" in t for t in texts) or any(
+        "✅ **2-D: 1 − ∫ p_X" in t for t in texts
+    )
+    blocks = [e for e in at.expander if "Math checks" in e.label]
+    assert blocks and "✅" in blocks[0].label, [e.label for e in at.expander]
