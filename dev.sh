@@ -20,12 +20,18 @@
 #   TORCH_INDEX_URL=URL  the wheel index for torch, overriding the above (e.g. another CUDA
 #                        version's index from pytorch.org's install selector)
 #   PYTHON=python3.12    the interpreter for a new virtualenv (default: python3 if >= 3.11)
-#   VENV=.venv           where the virtualenv lives
+#   VENV=.venv           where the virtualenv lives; under CI (CI set) the default is
+#                        ~/.cache/machine-perception-playground/ci-venv, kept between CI runs
+#                        in fresh clones, so CI installs only when a requirement changes
 #   PYTEST_WORKERS=2     pytest-xdist workers for `test` (the reference machine has 2 cores)
 set -eu
 
 cd "$(dirname "$0")"
-VENV=${VENV:-.venv}
+if [ -n "${CI:-}" ]; then
+    VENV=${VENV:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/machine-perception-playground/ci-venv}
+else
+    VENV=${VENV:-.venv}
+fi
 TORCH=${TORCH:-cpu}
 CPU_INDEX=https://download.pytorch.org/whl/cpu
 
@@ -122,18 +128,25 @@ stamp_ok() { [ -f "$VENV/.dev-sh-$1" ] && [ "$(cat "$VENV/.dev-sh-$1")" = "$2" ]
 
 pip_install() { "$VPY" -m pip install --disable-pip-version-check -q "$@"; }
 
+torch_build() { # the installed torch: "2.13.0+cpu cpu", "2.13.0 cuda", or "none"
+    # read from torch/version.py, without importing torch (slow, and warns before numpy is in)
+    "$VPY" - <<'EOF' 2>/dev/null || echo none
+import importlib.util, os
+spec = importlib.util.find_spec("torch")
+if spec is None or not spec.submodule_search_locations:
+    print("none")
+else:
+    ns = {}
+    path = os.path.join(list(spec.submodule_search_locations)[0], "version.py")
+    exec(open(path).read(), ns)
+    print(ns["__version__"], "cuda" if ns.get("cuda") else "cpu")
+EOF
+}
+
 install_torch() {
     want=$(sed -n 's/^torch==\([^ ;#]*\).*/\1/p' requirements.txt)
     [ -n "$want" ] || die "requirements.txt pins no torch==VERSION"
-    # installed version and build: "2.13.0+cpu cpu", "2.13.0 cuda", or "none"
-    have=$("$VPY" -c '
-import importlib.util as u
-if u.find_spec("torch") is None:
-    print("none")
-else:
-    import torch
-    print(torch.__version__, "cuda" if torch.version.cuda else "cpu")
-' 2>/dev/null || echo none)
+    have=$(torch_build)
     case "$TORCH" in cpu | cuda) ;; *) die "TORCH=$TORCH: choose cpu or cuda" ;; esac
     if [ "${have%%[+ ]*}" = "$want" ] && [ "${have##* }" = "$TORCH" ]; then
         return
@@ -157,7 +170,7 @@ else:
         say "torch $want, CPU build, from $CPU_INDEX (TORCH=cuda for the CUDA build)"
     fi
     pip_install "$@"
-    got=$("$VPY" -c 'import torch; print(torch.__version__, "cuda" if torch.version.cuda else "cpu")')
+    got=$(torch_build)
     [ "${got##* }" = "$TORCH" ] || say "warning: asked for TORCH=$TORCH but pip installed torch $got"
 }
 
