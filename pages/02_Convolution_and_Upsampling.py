@@ -20,6 +20,7 @@ from core.conv import arithmetic as ar
 from core.conv import backprop, kernels, ops, toeplitz
 from core.conv import figures as cf
 from core.data import PATTERNS, PHOTOS, mnist_split, photo, test_pattern, to_grayscale
+from ui.conv.window import window_player
 
 ctx = ui.page(
     "Convolution and Upsampling",
@@ -109,62 +110,84 @@ def small_grid(n: int, seed: int, lo: int = 0, hi: int = 10) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- sidebar controls
-with st.sidebar:
-    st.subheader("Input and kernel")
-    source = ui.url_selectbox("Input image", "conv_input", SOURCES, "photo: china")
-    digit = 0
-    img = None
-    if source == "MNIST digit":
-        digit = ui.url_slider("Held-out MNIST digit #", "conv_digit", 0, 499, 0)
-    if source == "upload":
-        up = ui.image_upload("Your image (PNG or JPEG)", key="conv_upload")
-        if up is not None:
-            img = _fit(to_grayscale(up.astype(np.float32) / 255.0))
-        else:
-            st.info("No usable upload yet: showing the 'china' photo.")
-            img = builtin_image("photo: china", 0)
-    if img is None:
-        img = builtin_image(source, digit)
-    preset = ui.url_selectbox("Kernel preset", "conv_kernel", list(kernels.KERNELS), "Sobel x")
-    if preset in kernels.SIZED:
-        ksize = ui.url_slider("Kernel size k", "conv_ksize", 1, 7, 3)
-    else:
-        ksize = 3
-    st.caption("Edit any weight (the grid resets when the preset changes):")
-    grid = st.data_editor(
-        pd.DataFrame(
-            kernels.get_kernel(preset, ksize).astype(np.float64),
-            columns=[str(c) for c in range(ksize)],
-        ),
-        key=f"conv_kgrid_{preset}_{ksize}",
-        hide_index=True,
-    )
-    K_np = grid.to_numpy(dtype=np.float64, na_value=np.nan)
-    if not np.isfinite(K_np).all():
-        st.warning("Empty or non-numeric kernel cells count as 0.")
-        K_np = np.nan_to_num(K_np, nan=0.0, posinf=0.0, neginf=0.0)
-    if np.abs(K_np).max() > KERNEL_LIMIT:  # e.g. 1e300 would be inf in float32: NaN outputs
-        st.warning(f"Kernel weights are limited to ±{KERNEL_LIMIT:g}; larger entries were clipped.")
-        K_np = np.clip(K_np, -KERNEL_LIMIT, KERNEL_LIMIT)
-    K_np = K_np.astype(np.float32)
-    flip = ui.url_checkbox(
-        "Convolution (flip the kernel 180°)",
-        "conv_flip",
-        False,
-        toggle=True,
-        help="Off: correlation K ⋆ I (what F.conv2d and every CNN library "
-        "compute). On: convolution K * I = Rot180(K) ⋆ I.",
-    )
-    stride = ui.url_slider("Stride s", "conv_stride", 1, 8, 1)
-    pad = ui.url_slider("Padding p", "conv_pad", 0, 8, 1)
-    padmode = ui.url_radio(
-        "Padding mode", "conv_padmode", list(ops.PADDING_MODES), "zeros", horizontal=True
-    )
-    dil = ui.url_slider("Dilation d", "conv_dil", 1, 6, 1)
-
 part = ui.url_radio(
     "Part", "conv_part", PARTS, "Explorer", horizontal=True, label_visibility="collapsed"
 )
+SIDEBAR_PARTS = (
+    "Explorer",
+    "Sliding window",
+    "As a matrix",
+    "Layers & backprop",
+    "Receptive field",
+)
+
+
+def sidebar_controls():
+    """The "Input and kernel" sidebar (URL-mirrored); only on the parts that use it."""
+    global img, K_np, flip, stride, pad, padmode, dil
+    with st.sidebar:
+        st.subheader("Input and kernel")
+        source = ui.url_selectbox("Input image", "conv_input", SOURCES, "photo: china")
+        digit = 0
+        img = None
+        if source == "MNIST digit":
+            digit = ui.url_slider("Held-out MNIST digit #", "conv_digit", 0, 499, 0)
+        if source == "upload":
+            up = ui.image_upload("Your image (PNG or JPEG)", key="conv_upload")
+            if up is not None:
+                img = _fit(to_grayscale(up.astype(np.float32) / 255.0))
+            else:
+                st.info("No usable upload yet: showing the 'china' photo.")
+                img = builtin_image("photo: china", 0)
+        if img is None:
+            img = builtin_image(source, digit)
+        preset = ui.url_selectbox("Kernel preset", "conv_kernel", list(kernels.KERNELS), "Sobel x")
+        if preset in kernels.SIZED:
+            ksize = ui.url_slider("Kernel size k", "conv_ksize", 1, 7, 3)
+        else:
+            ksize = 3
+        st.caption("Edit any weight (the grid resets when the preset changes):")
+        grid = st.data_editor(
+            pd.DataFrame(
+                kernels.get_kernel(preset, ksize).astype(np.float64),
+                columns=[str(c) for c in range(ksize)],
+            ),
+            key=f"conv_kgrid_{preset}_{ksize}",
+            hide_index=True,
+        )
+        K_np = grid.to_numpy(dtype=np.float64, na_value=np.nan)
+        if not np.isfinite(K_np).all():
+            st.warning("Empty or non-numeric kernel cells count as 0.")
+            K_np = np.nan_to_num(K_np, nan=0.0, posinf=0.0, neginf=0.0)
+        if np.abs(K_np).max() > KERNEL_LIMIT:  # e.g. 1e300 would be inf in float32: NaN outputs
+            st.warning(
+                f"Kernel weights are limited to ±{KERNEL_LIMIT:g}; larger entries were clipped."
+            )
+            K_np = np.clip(K_np, -KERNEL_LIMIT, KERNEL_LIMIT)
+        K_np = K_np.astype(np.float32)
+        flip = ui.url_checkbox(
+            "Convolution (flip the kernel 180°)",
+            "conv_flip",
+            False,
+            toggle=True,
+            help="Off: correlation K ⋆ I (what F.conv2d and every CNN library "
+            "compute). On: convolution K * I = Rot180(K) ⋆ I.",
+        )
+        stride = ui.url_slider("Stride s", "conv_stride", 1, 8, 1)
+        pad = ui.url_slider("Padding p", "conv_pad", 0, 8, 1)
+        padmode = ui.url_radio(
+            "Padding mode", "conv_padmode", list(ops.PADDING_MODES), "zeros", horizontal=True
+        )
+        dil = ui.url_slider("Dilation d", "conv_dil", 1, 6, 1)
+
+
+img = None
+K_np = kernels.get_kernel("Sobel x", 3).astype(np.float32)
+flip, stride, pad, padmode, dil = False, 1, 1, "zeros", 1
+if part in SIDEBAR_PARTS:
+    sidebar_controls()
+else:  # the parts that take no sidebar input (their own controls sit above their figures)
+    img = builtin_image("photo: china", 0)
 k = K_np.shape[0]
 symmetric = bool(np.allclose(K_np, K_np[::-1, ::-1]))
 
@@ -215,9 +238,15 @@ def part_explorer() -> None:
         other, _ = conv_image(img, K_np, stride, pad, padmode, dil, not flip)
         images.append(np.abs(out - other))
         titles.append(f"|correlation − convolution| (max {np.abs(out - other).max():.3g})")
+    shapes = [(h, w)] + [out.shape] * (len(images) - 1)
     ui.figure(
-        cf.images_row(images, titles, signed=[False, None, False][: len(images)], aspect=h / w),
+        cf.images_row(images, titles, signed=[False, None, False][: len(images)],
+                      aspect=max(h, out.shape[0]) / max(w, out.shape[1]), shapes=shapes),
         key="conv_explorer_fig",
+    )  # fmt: skip
+    st.caption(
+        "Input and output at the same pixel scale: stride and dilation shrink the output, "
+        "padding grows it. The *Sliding window* part shows which input patch makes each pixel."
     )
     st.markdown(
         f"**Output size** (rows, then columns) — actual output shape: "
@@ -255,7 +284,57 @@ def part_explorer() -> None:
 
 
 # ----------------------------------------------------------------------------- 2 sliding window
+@st.cache_data(show_spinner=False, max_entries=32)
+def window_frames(
+    small: np.ndarray, kernel: np.ndarray, stride: int, pad: int, mode: str, dil: int, flip: bool
+):
+    """Padded input PNG, output PNG and values (true relative scale), and max |core - F.conv2d|."""
+    x = torch.from_numpy(small)[None, None]
+    kt = torch.from_numpy(kernel)[None, None]
+    xp = ops.pad2d(x, pad, mode)[0, 0].numpy()
+    out = ops.conv2d(x, kt, stride=stride, padding=pad, dilation=dil, padding_mode=mode, flip=flip)
+    xr = F.pad(x, (pad,) * 4, mode="constant" if mode == "zeros" else "reflect")
+    ref = F.conv2d(xr, torch.flip(kt, (-2, -1)) if flip else kt, stride=stride, dilation=dil)
+    o = out[0, 0].numpy()
+    return (
+        ui.png_data_url(cf.to_rgb(np.clip(xp, 0, 1), False)),
+        ui.png_data_url(cf.to_rgb(o)),
+        o,
+        xp.shape,
+        float((out - ref).abs().max()),
+    )
+
+
 def part_sliding() -> None:
+    side = ui.url_slider("Image side (px, the input downscaled)", "conv_sw_side", 8, 64, 24)
+    small = np.ascontiguousarray(_fit(img, side), np.float32)
+    h, w = small.shape
+    problem = geometry_problem(h, w)
+    if problem:
+        st.warning(problem)
+    else:
+        pin, pout, vals, shape, diff = window_frames(small, K_np, stride, pad, padmode, dil, flip)
+        ho, wo = vals.shape
+        window_player(
+            pin,
+            pout,
+            vals,
+            pad=pad,
+            k=k,
+            stride=stride,
+            dilation=dil,
+            key="conv_window",
+            geometry_key=f"{h}x{w}|{k}|{stride}|{pad}|{padmode}|{dil}|{flip}|{K_np.tobytes().hex()}",
+            padded_shape=shape,
+            in_caption=f"input {h}×{w}, padded by p = {pad} ({padmode}): the window's k² taps",
+            out_caption=f"{'K * I' if flip else 'K ⋆ I'}: {ho}×{wo} (same pixel scale)",
+        )
+        st.caption(
+            "Drag the slider or press ▶ to slide the window; hover an output pixel to see the "
+            "input patch it comes from. All in the browser: nothing is recomputed."
+        )
+        checks.append(ui.Check(f"core conv2d vs F.conv2d on the {h}×{w} image", diff, 1e-4))
+    st.subheader("One position, number by number")
     n = ui.url_slider("Input size n × n", "conv_sw_n", 4, 9, 6)
     x = small_grid(n, ctx.seed)
     mode = padmode if not (padmode == "reflect" and pad >= n) else "zeros"
@@ -650,7 +729,6 @@ TC_KERNELS = {
     "ones 3×3": np.ones((3, 3)),
     "tent 1-2-1 (3×3)": np.outer([1, 2, 1], [1, 2, 1]),
     "ones 2×2": np.ones((2, 2)),
-    "sidebar kernel": None,
 }
 
 
@@ -679,11 +757,7 @@ def transposed_stamps() -> None:
         p = ui.url_slider("Padding", "conv_tc_p", 0, 2, 0)
     with c4:
         op = ui.url_slider("Output padding", "conv_tc_op", 0, 2, 0)
-    Kt = torch.from_numpy(
-        K_np.astype(np.float64)
-        if TC_KERNELS[kname] is None
-        else TC_KERNELS[kname].astype(np.float64)
-    )
+    Kt = torch.from_numpy(TC_KERNELS[kname].astype(np.float64))
     x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64)
     kt = Kt.shape[0]
     if op >= s:
@@ -997,13 +1071,43 @@ def unet_scores(name: str, device: str, _model) -> tuple[np.ndarray, np.ndarray,
     return x.numpy(), y.numpy(), predict_mask(_model, x).numpy(), heldout_iou(_model)
 
 
+def per_digit_iou(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """IoU = |p ∩ t| / |p ∪ t| of each digit's binary mask (N, 1, H, W) -> (N,); 1 if both empty."""
+    p, t = pred.astype(bool).reshape(len(pred), -1), target.astype(bool).reshape(len(pred), -1)
+    inter, union = (p & t).sum(1), (p | t).sum(1)
+    return np.where(union > 0, inter / np.maximum(union, 1), 1.0)
+
+
 def part_unet() -> None:
     a, b = ui.pretrained("conv_unet", ctx.device), ui.pretrained("conv_unet_noskip", ctx.device)
     if a is None or b is None:
         return
-    idx = ui.url_slider("Held-out example #", "conv_unet_idx", 0, 499, 0)
     xs, ys, ps, sa = unet_scores("conv_unet", str(ctx.device), a[0])
     _, _, pn, sb = unet_scores("conv_unet_noskip", str(ctx.device), b[0])
+    gain = per_digit_iou(ps, ys) - per_digit_iou(pn, ys)  # (500,) IoU(U-Net) - IoU(no skips)
+    top = [int(i) for i in np.argsort(-gain, kind="stable")[:12]]
+    c1, c2 = st.columns([1, 2])
+    with c1:
+        pick = ui.url_radio(
+            "Examples", "conv_unet_pick", ["where skips matter most", "any digit"], horizontal=True
+        )
+    with c2:
+        if pick == "any digit":
+            idx = ui.url_slider("Held-out example #", "conv_unet_idx", 0, 499, top[0])
+        else:
+            idx = ui.url_select_slider(
+                "Held-out example (the 12 largest IoU gains from the skips)",
+                "conv_unet_top",
+                top,
+                top[0],
+                format_func=lambda i: f"#{i} ({gain[i]:+.2f})",
+            )
+    st.caption(
+        f"Measured on the 500 held-out digits: the skips raise the per-digit IoU on "
+        f"{(gain > 0).mean():.0%} of them (median {np.median(gain):+.3f}, largest "
+        f"{gain.max():+.2f}); this digit {gain[idx]:+.3f} (rank "
+        f"{int((gain > gain[idx]).sum()) + 1} of 500)."
+    )
     from core.conv.unet import iou
 
     y = ys[idx, 0]
@@ -1043,6 +1147,13 @@ def part_unet() -> None:
         cf.feature_maps({k_: v[0].cpu().numpy() for k_, v in lv.items()}, n=12),
         key="conv_unet_maps_fig",
     )
+    checks.append(
+        ui.Check(
+            "this digit's IoU gain: per-digit IoU vs core iou()",
+            abs(gain[idx] - (ia - ib)),
+            1e-9,
+        )
+    )
     for name, model_scores, res in (("conv_unet", sa, a), ("conv_unet_noskip", sb, b)):
         checks.append(
             ui.Check(
@@ -1077,13 +1188,23 @@ PART_FNS = dict(
             part_receptive,
             part_judge,
             part_unet,
-        ), strict=False,
+        ),
+        strict=False,
     )
 )
-with ui.error_boundary(f"the {part} view"):
-    PART_FNS[part]()
 
-if notice:
-    ui.prose("#### What to notice\n" + "\n".join(f"- {t}" for t in notice))
-if checks:
-    ui.show_checks(checks)
+
+@st.fragment
+def show_part(name: str) -> None:
+    """One part, its "what to notice" and its live checks: a control inside reruns only this."""
+    checks.clear()
+    notice.clear()
+    with ui.error_boundary(f"the {name} view"):
+        PART_FNS[name]()
+    if notice:
+        ui.prose("#### What to notice\n" + "\n".join(f"- {t}" for t in notice))
+    if checks:
+        ui.show_checks(checks)
+
+
+show_part(part)

@@ -131,6 +131,12 @@ def test_uploads_are_refused_with_a_message_or_used(at):
 
 def test_sliding_window_and_matrix(at):
     _part(at, "Sliding window")
+    # the window on the real image is drawn client-side; its conv is checked live
+    checks = " ".join(m.value for ex in at.expander for m in ex.markdown)
+    assert "F.conv2d on the 16×24 image" in checks, checks  # china, longer side 24 px
+    for side in (8, 64):
+        at.slider(key="conv_sw_side").set_value(side).run()
+        _ok(at)
     at.slider(key="conv_sw_n").set_value(8).run()
     for pos in (0, 5, 35):
         at.slider(key="conv_pos").set_value(pos).run()
@@ -178,7 +184,10 @@ def test_pooling_and_transposed(at):
     at.slider(key="conv_pool_k").set_value(2).run()
     at.slider(key="conv_pool_s").set_value(2).run()
     _part(at, "Transposed conv")
-    for kname in ["tent 1-2-1 (3×3)", "ones 2×2", "sidebar kernel"]:
+    # the "Input and kernel" sidebar does not apply here: it is not shown
+    assert "conv_kernel" not in [w.key for w in at.selectbox]
+    assert "conv_stride" not in [w.key for w in at.slider]
+    for kname in ["tent 1-2-1 (3×3)", "ones 2×2", "ones 3×3"]:
         at.selectbox(key="conv_tc_kernel").set_value(kname).run()
         _ok(at)
     at.slider(key="conv_tc_s").set_value(3).run()
@@ -217,6 +226,12 @@ def test_real_networks(at):
     _ok(at)
     assert any("prediction" in str(c.proto.spec) for c in at.get("plotly_chart"))
     _part(at, "U-Net")
+    assert "conv_kernel" not in [w.key for w in at.selectbox]
+    # the default example is the one where the skips help most (measured, said in a caption)
+    assert any("raise the per-digit IoU" in c.value for c in at.caption)
+    top = at.select_slider(key="conv_unet_top")
+    assert len(top.options) == 12 and "(+0." in str(top.options[0]), top.options
+    at.radio(key="conv_unet_pick").set_value("any digit").run()
     at.slider(key="conv_unet_idx").set_value(42).run()
     at.radio(key="conv_unet_maps").set_value("no skips").run()
     _ok(at)

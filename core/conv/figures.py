@@ -139,10 +139,14 @@ def images_row(
     signed: list[bool | None] | None = None,
     height: int | None = None,
     aspect: float = 1.0,
+    shapes: list[tuple[int, int]] | None = None,
 ) -> go.Figure:
     """Several images side by side (each its own colour scaling); an entry may be a cached URI.
 
     Without ``height`` the figure is sized for images of ``aspect`` = H / W in a ~1000 px row.
+    With ``shapes`` (each image's (H, W)) every panel gets the same pixel scale, images drawn
+    from the top-left corner: a stride-2 output is drawn at half the input's size (true
+    relative scale), not stretched to fill its panel.
     """
     if height is None:
         height = int(np.clip(60 + 1000 / len(images) * aspect, 160, 560))
@@ -150,7 +154,14 @@ def images_row(
         _image_trace(img, None if signed is None else signed[c], "" if c == 0 else str(c + 1))
         for c, img in enumerate(images)
     ]
-    layout = _panels(titles, square=False)
+    layout = _panels(titles, square=shapes is not None)
+    if shapes is not None:
+        Hm, Wm = max(h for h, _ in shapes), max(w for _, w in shapes)
+        for c in range(len(images)):
+            sfx = "" if c == 0 else str(c + 1)
+            layout[f"xaxis{sfx}"].update(range=[-0.5, Wm - 0.5], constrain="domain")
+            layout[f"yaxis{sfx}"].update(range=[Hm - 0.5, -0.5], autorange=False,
+                                         constrain="domain")  # fmt: skip
     layout.update(height=height, margin=dict(t=40, l=10, r=10, b=10))
     return go.Figure(data=traces, layout=layout)
 
