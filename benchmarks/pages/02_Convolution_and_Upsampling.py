@@ -13,6 +13,26 @@ from core.timing import median_ms
 PAGE = "pages/02_Convolution_and_Upsampling.py"
 
 
+# benchmarks/browser.py: deep links whose main-area sliders are timed (the explorer's sliders sit
+# in the sidebar), and the client-side sliding window (slider + Play + hover, no server message)
+BROWSER_VIEWS = [
+    "?conv_part=Sliding+window",
+    "?conv_part=Layers+%26+backprop",
+    "?conv_part=Pooling+%26+unpooling",
+    "?conv_part=Transposed+conv",
+    "?conv_part=Judge+CNN",
+    "?conv_part=U-Net&conv_unet_pick=any+digit",
+]
+BROWSER_SCRUB = ["?conv_part=Sliding+window"]
+
+
+def _unet_example(at, idx: int):
+    """Any held-out digit (the default shows the largest measured skip gains instead)."""
+    if at.radio(key="conv_unet_pick").value != "any digit":
+        at.radio(key="conv_unet_pick").set_value("any digit").run()
+    at.slider(key="conv_unet_idx").set_value(idx)
+
+
 def _in_part(part: str, set_control):
     return in_view("conv_part", part, set_control)
 
@@ -95,7 +115,7 @@ INTERACTIONS = [
     ),
     Interaction(
         "U-Net: example",
-        _in_part("U-Net", lambda at, i: at.slider(key="conv_unet_idx").set_value([5, 300][i % 2])),
+        _in_part("U-Net", lambda at, i: _unet_example(at, [5, 300][i % 2])),
     ),
 ]
 
@@ -135,8 +155,8 @@ def extra() -> list[Row]:
     rows = []
     for k in (3, 7):
         w = torch.randn(1, 1, k, k)
-        core = median_ms(lambda: ops.conv2d(x, w, padding=k // 2))
-        ref = median_ms(lambda: F.conv2d(x, w, padding=k // 2))
+        core = median_ms(lambda w=w, k=k: ops.conv2d(x, w, padding=k // 2))
+        ref = median_ms(lambda w=w, k=k: F.conv2d(x, w, padding=k // 2))
         rows.append(
             Row(
                 f"core conv2d {k}×{k} on the 342×512 photo",
@@ -162,7 +182,8 @@ def extra() -> list[Row]:
             "core conv_transpose2d 32→16 ch, k=4, s=2, batch 8 of 32×32",
             median_ms(lambda: ops.conv_transpose2d(xt, wt, stride=2, padding=1), 7),
             "ms",
-            note=f"F.conv_transpose2d: {median_ms(lambda: F.conv_transpose2d(xt, wt, stride=2, padding=1), 7):.2f} ms",
+            note="F.conv_transpose2d: "
+            f"{median_ms(lambda: F.conv_transpose2d(xt, wt, stride=2, padding=1), 7):.2f} ms",
         )
     )
     for name, part, budget, ctl in [
@@ -195,7 +216,8 @@ def extra() -> list[Row]:
                 "ms CPU",
                 f"<= {budget} ms",
                 v <= budget,
-                "process CPU time per AppTest rerun: far less sensitive than wall time to other processes on the shared cores",
+                "process CPU time per AppTest rerun: far less sensitive than wall time to other "
+                "processes on the shared cores",
             )
         )
     hx, hy = heldout_set()

@@ -33,7 +33,7 @@ export default function (component) {
   let root = parentElement.querySelector('.mp-win');
   if (!root) {
     root = document.createElement('div');
-    root.className = 'mp-win';
+    root.className = 'mp-win mp-player';  // mp-player: found by benchmarks/browser.py
     root.innerHTML = '<div class="mp-canv"><figure class="mp-in"><figcaption></figcaption>' +
       '<canvas></canvas></figure><figure class="mp-out"><figcaption></figcaption>' +
       '<canvas></canvas></figure></div><div class="mp-row"><button type="button">▶</button>' +
@@ -58,7 +58,7 @@ export default function (component) {
     gi.imageSmoothingEnabled = false; go.imageSmoothingEnabled = false;
     const show = (p) => {
       p = Math.min(Math.max(p | 0, 0), n - 1);
-      root.__p = p; range.value = p;
+      root.__p = p; range.value = p; cout.dataset.p = p;  // a visible change, for counters
       const i = Math.floor(p / wo), j = p % wo;
       gi.drawImage(imIn, 0, 0, cin.width, cin.height);
       if (pad > 0) {  // the real image inside the padding
