@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import functools
+import json
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -418,3 +422,45 @@ def _tile(ch: np.ndarray) -> np.ndarray:
     top = np.concatenate([ch[0], ch[1]], axis=1)
     bottom = np.concatenate([ch[2], ch[3]], axis=1)
     return np.concatenate([top, bottom], axis=0)
+
+
+def f4(a) -> dict:
+    """A float32 array in plotly's JSON form (a base64 typed array, what ``to_json`` writes)."""
+    a = np.ascontiguousarray(np.asarray(a, dtype="<f4").ravel())
+    return {"dtype": "f4", "bdata": base64.b64encode(a.tobytes()).decode("ascii")}
+
+
+def to_frame(fig: go.Figure) -> dict:
+    """A figure in plotly's JSON form, for ``ui.plot_player`` (no re-validation per rerun)."""
+    return json.loads(fig.to_json())
+
+
+@functools.lru_cache(maxsize=2)
+def _live_template(with_best: bool) -> dict:
+    """`fig_live_snapshot` of nothing, in plotly's JSON form: built and validated once."""
+    e = np.zeros((0, 2), np.float32)
+    return to_frame(fig_live_snapshot(e, e, np.zeros((0, 2, 2)), (-1, 1, -1, 1), [], [], [],
+                                      0.0 if with_best else None))  # fmt: skip
+
+
+def live_snapshot_frame(data, samples, lines, box, steps, train_nll, test_nll, best) -> dict:
+    """`fig_live_snapshot` as a plain dict in plotly's JSON form, without a validated
+    ``go.Figure`` per frame: the cached template with this frame's arrays and axis ranges."""
+    base = _live_template(best is not None)
+    out = [dict(tr) for tr in base["data"]]  # shallow copies: only replaced keys change
+    d, s = np.asarray(data, np.float32), np.asarray(samples, np.float32)
+    flat = _lines_flat(np.asarray(lines, np.float32))
+    for i, xy in enumerate((d, flat, s)):
+        out[i]["x"], out[i]["y"] = f4(xy[:, 0]), f4(xy[:, 1])
+    for i, v in ((3, train_nll), (4, test_nll)):
+        out[i]["x"], out[i]["y"] = f4(steps), f4(v)
+    lay = dict(base["layout"])
+    lay["xaxis"] = {**lay["xaxis"], "range": list(box[:2])}
+    lay["yaxis"] = {**lay["yaxis"], "range": list(box[2:])}
+    rng = curve_range(train_nll, test_nll, best)
+    y2 = {k: v for k, v in lay["yaxis2"].items() if k not in ("range", "autorange")}
+    lay["yaxis2"] = {**y2, "range": list(rng)} if rng else y2
+    if best is not None:
+        lay["shapes"] = [{**lay["shapes"][0], "y0": best, "y1": best}]
+    lay["title"] = dict(lay.get("title") or {})
+    return {"data": out, "layout": lay}

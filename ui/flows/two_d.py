@@ -66,7 +66,7 @@ def live_snapshot(x_show: np.ndarray, box, best: float | None, seed: int):
     lines = D.grid_lines((-3.5, 3.5, -3.5, 3.5), 13, 50)
     data = x_show[:LIVE_POINTS]
 
-    def snapshot(stepper: FlowTrainer) -> go.Figure:
+    def snapshot(stepper: FlowTrainer) -> dict:
         flow = stepper.flow
         flow.eval()
         try:
@@ -78,8 +78,8 @@ def live_snapshot(x_show: np.ndarray, box, best: float | None, seed: int):
         h = stepper.history
         keep = np.unique(np.linspace(0, len(h.steps) - 1, min(len(h.steps), 200)).astype(int))
         pick = (lambda v: [v[i] for i in keep]) if h.steps else (lambda v: [])
-        return F.fig_live_snapshot(data, samples, warped, box, pick(h.steps), pick(h.train_nll),
-                                   pick(h.test_nll), best)  # fmt: skip
+        return F.live_snapshot_frame(data, samples, warped, box, pick(h.steps),
+                                     pick(h.train_nll), pick(h.test_nll), best)  # fmt: skip
 
     return snapshot
 

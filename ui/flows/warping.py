@@ -50,7 +50,8 @@ def _span(arrays: list[np.ndarray], floor: float = 1.0):
 @st.cache_resource(max_entries=16, show_spinner=False)
 def warp_frames(key: tuple, _flow, box: tuple, x_show: np.ndarray, seed: int, direction: str,
                 right: str):  # fmt: skip
-    """The player's frames k = 0…m and their labels (cached: scrubbing only indexes them)."""
+    """The player's frames k = 0…m (plotly JSON dicts) and their labels, cached: a rerun of
+    the view re-sends them without building or validating a figure."""
     P = warp_paths(key, _flow, box, x_show, seed)
     m = len(P["gen_pts"]) - 1
     pts = P["gen_pts" if direction == "generate" else "nrm_pts"]
@@ -85,8 +86,9 @@ def warp_frames(key: tuple, _flow, box: tuple, x_show: np.ndarray, seed: int, di
             title = f"z ~ N(0, I) and a grid after f_1…f_{k}" if k else "base samples z ~ N(0, I)"
         else:
             title = f"data and a grid pulled back through {k} of {m} steps"
-        figs.append(F.fig_warp_frame(lines[k][:, ::2], pts[k], title, left_box, panels[k],
-                                     right_box, data=data))  # fmt: skip
+        fig = F.fig_warp_frame(lines[k][:, ::2], pts[k], title, left_box, panels[k], right_box,
+                               data=data)  # fmt: skip
+        figs.append(F.to_frame(fig))  # plotly's JSON form: the player re-sends it as is
         labels.append(f"k = {k} of {m}")
     return figs, labels
 

@@ -31,8 +31,9 @@ def live_config(beta: float = 1.0, lr: float = 3e-3, width: int = 128) -> AEConf
     )  # fmt: skip
 
 
-def snapshot_figure(stepper: AETrainer):
-    """The live frame (see ``vf.live_snapshot``): encoder means of the 500 held-out digits."""
+def snapshot_figure(stepper: AETrainer) -> dict:
+    """The live frame (``vf.live_snapshot`` in plotly's JSON form, no validation): encoder
+    means of the 500 held-out digits, the curves and 8 reconstructions."""
     x, y = heldout()
     with torch.inference_mode():
         xb = x.to(stepper.device)
@@ -40,7 +41,7 @@ def snapshot_figure(stepper: AETrainer):
         rec = stepper.model.decode(stepper.model.embed(xb[:N_PAIRS])).cpu().numpy()[:, 0]
     top = make_grid(np.concatenate([x[:N_PAIRS, 0].numpy(), rec]), nrow=N_PAIRS, pad=1)
     uri = vf.png_uri(1.0 - top, scale=2)
-    return vf.live_snapshot(z, y, stepper.history, uri, vf.live_extent(z))
+    return vf.live_snapshot_frame(z, y, stepper.history, uri, vf.live_extent(z))
 
 
 @st.fragment
