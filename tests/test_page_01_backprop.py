@@ -264,3 +264,52 @@ def test_swapped_upload_starts_a_new_run():
     live = at.session_state["bp_live"]
     assert live.stepper.steps_done == 0
     assert abs(live.stepper.data.X_all[:, 0]).max() < 0.5  # the swapped points are in use
+
+
+def _checks_ok(at):
+    """Every live-check expander on the view is green (issue 14)."""
+    labels = [e.label for e in at.expander if "Math checks" in e.label]
+    assert labels and all(lab.startswith("✅") for lab in labels), labels
+
+
+def test_relu_kinks_never_show_a_red_check():
+    """Issue 13: a fresh 4-layer ReLU net had units exactly at the kink z = 0 and the finite-
+    difference check went red (0.226 vs 1e-6) for correct maths. Perturbations that straddle a
+    kink are now detected and said, not compared; new layers default to 4 units."""
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    for k, v in dict(
+        bp_view="Backprop step-through",
+        bp_layers="4",
+        bp_act="relu",
+        bp_point="5",
+        bp_stage="3",
+        bp_w2="2",
+        bp_w3="2",
+        bp_w4="2",
+    ).items():
+        at.query_params[k] = v
+    at.run()
+    _ok(at)
+    _checks_ok(at)
+    text = " ".join(m.value for e in at.expander for m in e.markdown)
+    assert "cross a kink" in text, text
+    # the same net with the new default widths trains (no dead layer), checks green
+    at2 = AppTest.from_file(PAGE, default_timeout=120)
+    at2.query_params["bp_layers"] = "4"
+    at2.query_params["bp_act"] = "relu"
+    at2.run()
+    assert [at2.number_input(key=f"bp_w{i}").value for i in range(1, 5)] == [4, 4, 4, 4]
+    assert not any("dead ReLUs" in w.value for w in at2.warning)
+    _checks_ok(at2)
+
+
+def test_every_view_shows_green_checks():
+    at = _app()
+    _checks_ok(at)
+    for view in ("Backprop step-through", "Perceptron (§1.1)", "Universal approximation (§1.5)"):
+        at.radio(key="bp_view").set_value(view).run()
+        _ok(at)
+        _checks_ok(at)
+    at.radio(key="bp_view").set_value("Perceptron (§1.1)").run()
+    at.radio(key="bp_pc_data").set_value("xor").run()
+    _checks_ok(at)
