@@ -28,11 +28,39 @@ RUNS_CMD = (
 )
 
 
-def _timeline(at, i):
-    if i == 0:  # one Step click (25 generator steps) makes snapshots to scrub; not timed
+def _panel(at, i):
+    if i == 0:  # one Step click (25 generator steps) makes snapshots to draw; not timed
         at.button(key="gan_live_step").click()
     else:
-        at.select_slider(key="gan_timeline").set_value([0, 25][i % 2])
+        at.radio(key="gan_panel").set_value(["Theory (§9.1)", "Timeline"][i % 2])
+
+
+# Browser benchmark (benchmarks/browser.py): the default view (live field, its toggles, the
+# timeline panel's client-side player) and the Benchmark panel's slider.
+BROWSER_VIEWS = ["", "?gan_panel=Benchmark"]
+BROWSER_LIVE = [""]
+BROWSER_SCRUB = [""]
+
+
+def raw_steps_per_s(query: str = "") -> float:
+    """The live view's default stepper (ring8, r1, 3x128 MLPs, batch 256, a timeline snapshot
+    with modes / KL / JS every 25 steps) in a plain loop for ~2 s, one torch thread."""
+    import torch
+
+    from core.gan.trainer import GANConfig, GANTrainer
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        t = GANTrainer(replace(GANConfig(), snapshot_every=25))
+        t.step(2)
+        n, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < 2.0:
+            t.step(1)
+            n += 1
+        return n / (time.perf_counter() - t0)
+    finally:
+        torch.set_num_threads(threads)
 
 
 INTERACTIONS = [
@@ -48,7 +76,7 @@ INTERACTIONS = [
         "view toggle: D(x) heatmap",
         lambda at, i: at.checkbox(key="gan_show_heat").set_value(i % 2 == 1),
     ),
-    Interaction("timeline slider", _timeline),
+    Interaction("panel: Theory ↔ Timeline", _panel),
 ]
 
 

@@ -6,10 +6,12 @@ RdBu scale centred at 1/2 (blue = "real", red = "fake").
 
 from __future__ import annotations
 
+import base64
 import math
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import get_colorscale
 
 from core.theme import DIVERGING, PALETTE, SEQUENTIAL
 
@@ -198,7 +200,10 @@ def timeline_figure(steps, counts: np.ndarray | None, curves: dict[str, list[flo
     names = [k for k, v in curves.items() if len(v)]
     x = np.asarray(list(steps), dtype=np.float32)
     top = 0.4 if counts is not None else 0.0
-    refs, layout, notes = _grid_axes(len(names), 2, names, vgap=0.1, y_range=(0.0, 1 - top))
+    # gaps wide enough that a panel's title never sits on the tick labels of the panel above
+    refs, layout, notes = _grid_axes(
+        len(names), 2, names, vgap=0.2, hgap=0.14, y_range=(0.0, 1 - top - 0.04)
+    )
     traces = []
     if counts is not None:
         counts = np.asarray(counts, dtype=np.float64)  # (T, K)
@@ -243,7 +248,12 @@ def timeline_figure(steps, counts: np.ndarray | None, curves: dict[str, list[flo
                 line=dict(color=PALETTE[i % len(PALETTE)]),
             )
         )
-    layout.update(height=620 if counts is not None else 420, showlegend=False, annotations=notes)
+    layout.update(
+        height=660 if counts is not None else 440,
+        showlegend=False,
+        annotations=notes,
+        margin=dict(t=40),
+    )
     return go.Figure(data=traces, layout=layout)
 
 
@@ -342,6 +352,7 @@ def class_histogram_figure(hist: np.ndarray, entropy: float) -> go.Figure:
             x=[str(c) for c in range(10)],
             y=np.asarray(hist, dtype=np.float32),
             marker_color=PALETTE[0],
+            name="judged samples",
         )
     )
     fig.add_trace(
@@ -360,3 +371,119 @@ def class_histogram_figure(hist: np.ndarray, entropy: float) -> go.Figure:
         title=f"entropy {entropy:.3f} nats (uniform ln 10 = 2.303)",
     )
     return fig
+
+
+# ------------------------------------------------------------------ frames for ui.plot_player
+def _f4(a) -> dict:
+    """A float32 array in plotly's JSON typed-array form (what ``fig.to_json()`` writes)."""
+    a = np.ascontiguousarray(a, dtype=np.float32)
+    out = {"dtype": "f4", "bdata": base64.b64encode(a.tobytes()).decode("ascii")}
+    if a.ndim == 2:
+        out["shape"] = f"{a.shape[0]}, {a.shape[1]}"
+    return out
+
+
+# plotly.py resolves a named scale to its own list (RdBu: red at 0, blue at 1); plotly.js's
+# built-in "RdBu" runs the other way, so a dict frame carries the resolved list
+_DIVERGING_SCALE = [[float(p), c] for p, c in get_colorscale(DIVERGING)]
+
+
+def field_frame(
+    xs,
+    ys,
+    Z,
+    *,
+    real=None,
+    fake=None,
+    arrows=None,
+    sheet=None,
+    z_label="D(x)",
+    prob=True,
+    box,
+    title: str = "",
+    height: int = 520,
+) -> dict:
+    """`field_figure` as a plain dict in plotly's JSON form (same traces, same order), for
+    animation frames: building a validated ``go.Figure`` costs ~10x the data it shows, and the
+    live view draws 8 of these per tick. Arrays travel as float32 base64."""
+    data: list[dict] = []
+    if Z is not None:
+        zkw = dict(zmin=0.0, zmax=1.0) if prob else dict(zmid=0.0)
+        data.append(
+            dict(
+                type="heatmap",
+                x=_f4(xs),
+                y=_f4(ys),
+                z=_f4(Z),
+                colorscale=_DIVERGING_SCALE,
+                opacity=0.75,
+                colorbar=dict(title=dict(text=z_label), thickness=12),
+                name=z_label,
+                hovertemplate="x=%{x:.2f}, y=%{y:.2f}<br>" + z_label + "=%{z:.3f}<extra></extra>",
+                **zkw,
+            )  # fmt: skip
+        )
+    if sheet is not None:
+        data.append(
+            dict(
+                type="scatter",
+                x=_f4(sheet[:, 0]),
+                y=_f4(sheet[:, 1]),
+                mode="lines",
+                name="G(noise grid)",
+                line=dict(color=SHEET, width=1),
+                opacity=0.7,
+                hoverinfo="skip",
+            )  # fmt: skip
+        )
+    for pts, name, color, op in ((real, "real", REAL, 0.6), (fake, "generated", FAKE, 0.8)):
+        if pts is not None:
+            data.append(
+                dict(
+                    type="scattergl" if len(pts) > 3000 else "scatter",
+                    x=_f4(pts[:, 0]),
+                    y=_f4(pts[:, 1]),
+                    mode="markers",
+                    name=name,
+                    marker=dict(color=color, size=4, opacity=op),
+                )  # fmt: skip
+            )
+    if arrows is not None:
+        p, g = arrows
+        norm = np.linalg.norm(g, axis=1, keepdims=True)
+        span = box[1] - box[0]
+        scale = 0.08 * span / max(float(np.percentile(norm, 90)), 1e-12)
+        tip = p + g * np.minimum(scale, 0.12 * span / np.maximum(norm, 1e-12))
+        seg = np.full((3 * len(p), 2), np.nan, dtype=np.float32)
+        seg[0::3], seg[1::3] = p, tip
+        data.append(
+            dict(
+                type="scatter",
+                x=_f4(seg[:, 0]),
+                y=_f4(seg[:, 1]),
+                mode="lines",
+                name="−∇ₓ L_G",
+                line=dict(color=ARROW, width=1.5),
+                hoverinfo="skip",
+            )  # fmt: skip
+        )
+        data.append(
+            dict(
+                type="scatter",
+                x=_f4(tip[:, 0]),
+                y=_f4(tip[:, 1]),
+                mode="markers",
+                showlegend=False,
+                marker=dict(color=ARROW, size=3),
+                hoverinfo="skip",
+            )  # fmt: skip
+        )
+    layout = dict(
+        title=dict(text=title),
+        height=height,
+        xaxis=dict(range=[box[0], box[1]]),
+        yaxis=dict(range=[box[2], box[3]], scaleanchor="x", scaleratio=1),
+        legend=dict(orientation="h", y=-0.08),
+        uirevision="gan_field",
+    )
+    return {"data": data, "layout": layout}

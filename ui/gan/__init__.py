@@ -1,0 +1,1 @@
+"""The GAN page's views (pages/09_GANs.py reads as their table of contents)."""
