@@ -67,7 +67,7 @@ def clamp_state(key: str, lo: int, hi: int) -> None:
 
 
 def regenerate():
-    """The 🎲 button: the next data seed (wrapping inside the number box's range)."""
+    """The dice button: the next data seed (wrapping inside the number box's range)."""
     st.session_state["bp_dseed"] = (int(st.session_state.get("bp_dseed", 0)) + 1) % 10_001
 
 
@@ -89,7 +89,9 @@ def sidebar_controls(ctx):
         c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
         with c1:
             dseed = ui.url_number("Data seed", "bp_dseed", 0, 10_000, 0, step=1)
-        c2.button("🎲", key="bp_regen", on_click=regenerate, help="Regenerate the points")
+        c2.button(
+            ":material/casino:", key="bp_regen", on_click=regenerate, help="Regenerate the points"
+        )
         data = None
         if name == UPLOAD:
             up = ui.points_upload(

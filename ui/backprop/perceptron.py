@@ -94,7 +94,7 @@ def perceptron_view(ctx) -> None:
             "converges."
         )
     st.caption(
-        "▶ Play animates the rule update by update; ⏭ Step shows the next update. "
+        "Play animates the rule update by update; Step shows the next update. "
         "Circled: the misclassified point that caused the update."
     )
     ui.live_training(

@@ -84,7 +84,7 @@ export default function (component) {
     const stop = () => { clearInterval(root.__timer); root.__timer = null; btn.textContent = '▶'; };
     const play = () => {
       if (root.__p >= n - 1) show(0);
-      btn.textContent = '⏸';
+      btn.textContent = '■';
       const stepBy = Math.max(1, Math.ceil(n / 600));  // a whole pass in <= ~600 frames
       root.__timer = setInterval(() => {
         if (root.__p >= n - 1) { stop(); return; }
