@@ -65,8 +65,9 @@ def test_monte_carlo_evaluation_is_unbiased_to_its_standard_error():
     z = (V_b(s) - v_pi(s)) / sqrt(Var[G|s] / N_b(s)) is ~N(0, 1), with Var[G|s] solved exactly.
     The mean of z^2 over the ~44 (seed, state) pairs must be within 5 of its standard errors
     sqrt(2/k) of 1. The same statistic against 0.9 v_pi (V off by 10%) must fail the bound: this
-    test detects a 10% error in V (a discount applied twice, returns summed in the wrong
-    direction, a count off by one), where the old 'RMS < 0.05' accepted it."""
+    test detects a 10% error in V (a discount applied twice, last-visit instead of first-visit
+    returns), where the old 'RMS < 0.05' accepted it. A 1/N-sized bias (a count off by one) is
+    below its power: the exact test below catches that."""
     fl = G.frozen_lake("4x4", slippery=True)
     gamma = 0.9
     pi = np.eye(4)[M.policy_iteration(fl, gamma).policy]
@@ -90,6 +91,29 @@ def test_monte_carlo_evaluation_is_unbiased_to_its_standard_error():
     assert mean_z2(v_pi) < bound, (mean_z2(v_pi), bound)
     assert mean_z2(0.9 * v_pi) > bound and mean_z2(1.1 * v_pi) > bound  # the test has the power
     assert learner.curves()["rms_error"].shape == (4, 1500)
+
+
+def test_monte_carlo_update_is_the_first_visit_sample_mean():
+    """Three hand-made episodes through TabularLearner._mc_update: V(s) must be exactly the mean
+    of the returns G_t = sum_k gamma^k r_{t+k} after the *first* visit to s in each episode, and
+    N(s) their count (Sutton & Barto, first-visit MC prediction). Detects a count off by one,
+    every-/last-visit returns, or a discount applied at the wrong step."""
+    fl = G.frozen_lake("4x4", slippery=True)
+    gamma = 0.5
+    learner = T.TabularLearner(fl, T.TabularConfig(method="Monte Carlo evaluation", gamma=gamma))
+    episodes = [([0, 1, 0, 2], [1.0, 0.0, 2.0, 4.0]), ([1, 2], [3.0, 1.0]), ([2, 0], [0.0, 8.0])]
+    first_returns: dict[int, list[float]] = {}
+    for states, rewards in episodes:
+        g_t = [sum(gamma**k * r for k, r in enumerate(rewards[t:])) for t in range(len(rewards))]
+        for t, s in enumerate(states):
+            if s not in states[:t]:
+                first_returns.setdefault(s, []).append(g_t[t])
+        learner._mc_update(0, np.array(states), np.array(rewards))
+    assert first_returns[0] == [1 + 0.5 * 0 + 0.25 * 2 + 0.125 * 4, 8.0]  # by hand
+    for s, gs in first_returns.items():
+        assert learner.V[0, s] == pytest.approx(np.mean(gs), rel=1e-12), s
+        assert learner.N[0, s] == len(gs)
+    assert learner.V[1:].sum() == 0 and learner.N.sum() == 7
 
 
 def test_q_learning_finds_optimal_policy():
