@@ -14,7 +14,7 @@ from ui.home import chapter_map
 ui.page_config("Machine Perception Playground", "🧠", page_id="home")
 ctx = ui.sidebar("home")
 
-st.title("🧠 Machine Perception Playground")
+st.title("Machine Perception Playground")  # no emoji: projector PCs may lack the font
 ui.prose(
     "Live, visual companions to the *Machine Perception* course notes. Every page runs real "
     "PyTorch models (on a GPU when one is present), ships small pretrained weights for instant "
