@@ -29,7 +29,7 @@ def test_pretrained_views_and_sections():
     at = _app()
     _ok(at)
     _checks_pass(at)
-    assert any(m.value.startswith("**Warping view**") for m in at.markdown)
+    assert any(c.value.startswith("**Warping view**") for c in at.caption)
     for view in ("logdet", "samples", "density"):
         at.radio(key="nf_view").set_value(view).run()
         _ok(at)
@@ -68,7 +68,7 @@ def test_live_training_controls_and_divergence():
     _ok(at)
     assert any(c.value.startswith("step 50") for c in at.caption), [c.value for c in at.caption]
     assert any("held-out NLL" in c.value for c in at.caption)
-    assert any("live Glow" in m.value and "step 50" in m.value for m in at.markdown)
+    assert any("live Glow" in c.value and "step 50" in c.value for c in at.caption)
     _checks_pass(at)
     # a huge learning rate diverges: the run pauses and says why
     at.select_slider(key="nf_lr").set_value(10.0).run()

@@ -189,12 +189,11 @@ def raw_steps_per_s(query: str) -> float:
 
     import torch
 
-    from core.vae.models import AEConfig
     from core.vae.trainer import AETrainer
+    from ui.vae.live import live_config
 
     torch.set_num_threads(1)
-    cfg = AEConfig(latent_dim=2, hidden=(128,), beta=1.0, lr=3e-3, epochs=20, batch_size=128)
-    t = AETrainer(cfg, seed=0)
+    t = AETrainer(live_config(), seed=0)
     t.step(2)
     n, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < 2.0:

@@ -273,19 +273,21 @@ BROWSER_SCRUB = ["?nf_section=2d&nf_source=pretrained"]
 
 
 def raw_steps_per_s(query: str) -> float:
-    """The live view's default stepper (two moons, RealNVP m = 6, width 64, lr 3e-3) in a plain
-    loop for ~2 s, in the page's chunks of 10 steps, one torch thread like the server."""
+    """The live view's default stepper (two moons, RealNVP m = 6, width 64, lr 3e-3, held-out
+    NLL every 25 calls) in a plain loop for ~2 s, in the page's chunks of 2 steps, one torch
+    thread like the server."""
     from core.flows.models import FlowConfig
     from core.flows.pretrained import TARGETS, target_data
-    from core.flows.trainer import FlowTrainer, TrainConfig
+    from core.flows.trainer import FlowTrainer
+    from ui.flows.two_d import LIVE_CHUNK, live_train_config
 
     torch.set_num_threads(1)
     x_train, x_test = target_data(next(iter(TARGETS)))
     cfg = FlowConfig(kind="realnvp", n_steps=6, hidden=64, permutation="reverse", seed=0)
-    t = FlowTrainer(cfg, x_train, x_test, TrainConfig(lr=3e-3), seed=0)
-    t.step(10)
+    t = FlowTrainer(cfg, x_train, x_test, live_train_config(3e-3), seed=0)
+    t.step(LIVE_CHUNK)
     n, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < 2.0:
-        t.step(10)
-        n += 10
+        t.step(LIVE_CHUNK)
+        n += LIVE_CHUNK
     return n / (time.perf_counter() - t0)

@@ -107,7 +107,6 @@ def start_step(m: int) -> int:
 def view(flow_key: tuple, flow, box, x_show: np.ndarray, seed: int, label: str,
          playing: bool = False) -> None:  # fmt: skip
     """The controls (direction, right panel) rerun only this fragment; k scrubs client-side."""
-    st.markdown(f"**Warping view** · {label}")
     if playing:
         st.caption(
             "Training is playing: the live figure above shows the samples and grid through the "
@@ -126,6 +125,6 @@ def view(flow_key: tuple, flow, box, x_show: np.ndarray, seed: int, label: str,
     ui.plot_player(figs, labels, key="nf_warp_player", active=start_step(m), frame_ms=250,
                    height=520)  # fmt: skip
     st.caption(
-        "Drag the slider (k = steps applied) or press ▶: the frames were computed once, so "
-        "scrubbing runs in the browser."
+        f"**Warping view** · {label}. Drag the slider (k = steps applied) or press ▶: the "
+        "frames were computed once, so scrubbing runs in the browser."
     )

@@ -24,9 +24,10 @@ N_PAIRS = 8  # held-out digits shown with their reconstructions
 
 
 def live_config(beta: float = 1.0, lr: float = 3e-3, width: int = 128) -> AEConfig:
-    """The live run: 2-D codes, one hidden layer, 20 epochs of the 4,500 training digits."""
+    """The live run: 2-D codes, one hidden layer, up to 60 epochs of the 4,500 training digits
+    (long enough to watch; the map is organised after a few)."""
     return AEConfig(
-        latent_dim=2, hidden=(int(width),), beta=float(beta), lr=float(lr), epochs=20,
+        latent_dim=2, hidden=(int(width),), beta=float(beta), lr=float(lr), epochs=60,
         batch_size=128,
     )  # fmt: skip
 
