@@ -304,9 +304,9 @@ def live_2d_figure(
     s = np.asarray(samples, dtype=np.float32)
     r = np.asarray(ref, dtype=np.float32)
     data = [
-        dict(type="scattergl", x=r[:, 0], y=r[:, 1], mode="markers", name="data",
+        dict(type="scatter", x=r[:, 0], y=r[:, 1], mode="markers", name="data",
              marker=dict(size=3, color="#BBBBBB")),
-        dict(type="scattergl", x=s[:, 0], y=s[:, 1], mode="markers",
+        dict(type="scatter", x=s[:, 0], y=s[:, 1], mode="markers",
              name="samples now (DDIM, 20 steps)", marker=dict(size=4, color=PALETTE[0])),
         dict(type="scatter", x=xd, y=yd, mode="lines", name="loss ‖ε − ε̂‖²",
              line=dict(color=PALETTE[0], width=1), xaxis="x2", yaxis="y2", opacity=0.5),

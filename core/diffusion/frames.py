@@ -7,10 +7,13 @@ order and the first frame's layout (fixed axis ranges) is kept for all of them
 (``ui.plot_player``). Images travel as PNG data URLs (``png_url``).
 
 * `forward_ts` / `frame_indices`: which t get a frame (all of them up to ~100 frames).
-* `forward_image_frames`: x_0 | eps | x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps,
-  and the histogram of x_t's values against N(0, 1) (§10.1).
+* `forward_image_strip`: PNG frames of x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps
+  beside the histogram of its values against N(0, 1) (§10.1), for ui.image_player.
 * `forward_points_frames`: the same for a 2-D point cloud.
 * `reverse_2d_frames`: Algorithm 3's particles x_t, the field -eps_hat(x, t) and a few paths.
+
+Player frames use SVG traces ("scatter", <= ~1,000 points): Plotly.react redraws them faster
+than WebGL ones, which headless Chromium (and GPU-less laptops) render in software.
 """
 
 from __future__ import annotations
@@ -78,88 +81,18 @@ def _normal_trace(axis: str) -> dict:
 
 
 def _bar_trace(v: np.ndarray, t: int, axis: str) -> dict:
+    """The histogram as one filled step line (one SVG path: far cheaper to redraw per frame
+    than 60 bars)."""
     c, h = histogram_density(v)
-    return {"type": "bar", "x": b64(c), "y": b64(h), "name": f"values of x_{t}",
-            "marker": {"color": PALETTE[0]}, "opacity": 0.75, "xaxis": f"x{axis}",
-            "yaxis": f"y{axis}", "width": float(2 * HIST_LIM / HIST_BINS)}  # fmt: skip
+    return {"type": "scatter", "x": b64(c), "y": b64(h), "name": f"values of x_{t}",
+            "mode": "lines", "line": {"shape": "hvh", "color": PALETTE[0], "width": 1},
+            "fill": "tozeroy", "fillcolor": "rgba(0,114,178,0.45)", "xaxis": f"x{axis}",
+            "yaxis": f"y{axis}", "hoverinfo": "skip"}  # fmt: skip
 
 
 def _title(t: int, ab: float) -> dict:
     return {"text": f"t = {t}:  x_t = {np.sqrt(ab):.3f}·x₀ + {np.sqrt(1 - ab):.3f}·ε  "
             f"(ᾱ_t = {ab:.3g})", "x": 0.01, "xanchor": "left"}  # fmt: skip
-
-
-def _image_axes(
-    n: int, xdom: tuple[float, float], ydom: tuple[float, float], h: int, w: int, title: str,
-    flip: bool,
-) -> dict:  # fmt: skip
-    """Axes n for an h x w image: an image trace needs y pointing down (flip), a layout image
-    sits on an ordinary y axis (placed by its top edge)."""
-    s = "" if n == 1 else str(n)
-    return {
-        f"xaxis{s}": {"domain": list(xdom), "range": [-0.5, w - 0.5], "visible": False,
-                      "constrain": "domain", "fixedrange": True, "anchor": f"y{s}"},
-        f"yaxis{s}": {"domain": list(ydom), "visible": False, "scaleanchor": f"x{s}",
-                      "range": [h - 0.5, -0.5] if flip else [-0.5, h - 0.5],
-                      "constrain": "domain", "fixedrange": True, "anchor": f"x{s}"},
-        "_title": {"text": title, "x": sum(xdom) / 2, "y": ydom[1], "xref": "paper",
-                   "yref": "paper", "showarrow": False, "yanchor": "bottom",
-                   "font": {"size": 15}},
-    }  # fmt: skip
-
-
-def forward_image_frames(
-    x0: np.ndarray, eps: np.ndarray, alpha_bar: np.ndarray, ts: np.ndarray, height: int = 420
-) -> list[dict]:
-    """Frames of the forward process on an image (§10.1): x_0 and eps fixed (small, stacked on
-    the left, layout images), x_t = sqrt(ab_t) x_0 + sqrt(1 - ab_t) eps large in the middle (an
-    image trace) and its histogram vs N(0, 1) on the right.
-
-    x0, eps: (H, W) on the data scale; alpha_bar: (T,) for t = 1..T; ts: the frames' t."""
-    x0 = np.asarray(x0, dtype=np.float32)
-    eps = np.asarray(eps, dtype=np.float32)
-    big0, bige = to_u8(x0), to_u8(eps / 3)
-    h, w = big0.shape[:2]
-    layout: dict = {"height": height, "margin": {"l": 10, "r": 10, "t": 70, "b": 40},
-                    "showlegend": True, "uirevision": "forward", "annotations": [],
-                    "legend": {"x": 1, "xanchor": "right", "y": 1, "yanchor": "top",
-                               "bgcolor": "rgba(255,255,255,0.7)"},
-                    "images": [], "bargap": 0.02}  # fmt: skip
-    panels = [  # axis n, x domain, y domain, title
-        (1, (0.0, 0.2), (0.55, 1.0), "x₀ (data)"),
-        (2, (0.0, 0.2), (0.0, 0.45), "ε (noise, ÷3)"),
-        (3, (0.23, 0.67), (0.0, 1.0), "x_t"),
-    ]
-    for n, xdom, ydom, head in panels:
-        ax = _image_axes(n, xdom, ydom, h, w, head, flip=n == 3)
-        layout["annotations"].append(ax.pop("_title"))
-        layout.update(ax)
-    for i, img in ((1, big0), (2, bige)):  # fixed: in the kept layout, not in every frame
-        layout["images"].append({"source": png_url(img), "xref": f"x{i if i > 1 else ''}",
-                                 "yref": f"y{i if i > 1 else ''}", "x": -0.5, "y": h - 0.5,
-                                 "sizex": w, "sizey": h, "sizing": "stretch",
-                                 "xanchor": "left", "yanchor": "top",
-                                 "layer": "below"})  # fmt: skip
-    dens_max = max(float(histogram_density(x0)[1].max()), 0.45)
-    layout["xaxis4"] = {"domain": [0.72, 1.0], "range": [-HIST_LIM, HIST_LIM],
-                        "title": {"text": "pixel value (density)"}, "anchor": "y4"}  # fmt: skip
-    layout["yaxis4"] = {"range": [0, min(dens_max * 1.05, 1.2)], "anchor": "x4"}
-    frames = []
-    for t in ts:
-        ab = 1.0 if t == 0 else float(alpha_bar[t - 1])
-        xt = np.sqrt(ab) * x0 + np.sqrt(1 - ab) * eps  # q(x_t | x_0) with the fixed eps
-        data = [
-            {"type": "image", "source": png_url(to_u8(xt, min_side=1)), "xaxis": "x3",
-             "yaxis": "y3", "hoverinfo": "skip", "name": "x_t", "zsmooth": False,
-             "dx": big0.shape[1] / x0.shape[1], "dy": big0.shape[0] / x0.shape[0],
-             "x0": (big0.shape[1] / x0.shape[1] - 1) / 2,
-             "y0": (big0.shape[0] / x0.shape[0] - 1) / 2},
-            _bar_trace(xt, int(t), "4"),
-            _normal_trace("4"),
-        ]  # fmt: skip
-        frames.append({"data": data, "layout": {"title": _title(int(t), ab)}})
-    frames[0]["layout"] = {**layout, "title": frames[0]["layout"]["title"]}
-    return frames
 
 
 def forward_points_frames(
@@ -181,15 +114,15 @@ def forward_points_frames(
                          "title": {"text": "coordinate value"}},
               "yaxis2": {"range": [0, max(float(histogram_density(x0)[1].max()), 0.45) * 1.05],
                          "anchor": "x2", "title": {"text": "density"}},
-              "bargap": 0.02}  # fmt: skip
+              }  # fmt: skip
     frames = []
     for t in ts:
         ab = 1.0 if t == 0 else float(alpha_bar[t - 1])
         xt = np.sqrt(ab) * x0 + np.sqrt(1 - ab) * eps
         data = [
-            {"type": "scattergl", "x": b64(ref[:, 0]), "y": b64(ref[:, 1]), "mode": "markers",
+            {"type": "scatter", "x": b64(ref[:, 0]), "y": b64(ref[:, 1]), "mode": "markers",
              "name": "data x₀", "marker": {"size": 3, "color": "#BBBBBB"}},
-            {"type": "scattergl", "x": b64(xt[:, 0]), "y": b64(xt[:, 1]), "mode": "markers",
+            {"type": "scatter", "x": b64(xt[:, 0]), "y": b64(xt[:, 1]), "mode": "markers",
              "name": "x_t", "marker": {"size": 4, "color": PALETTE[0], "opacity": 0.7}},
             _bar_trace(xt, int(t), "2"),
             _normal_trace("2"),
@@ -226,7 +159,7 @@ def reverse_2d_frames(
     for f, t in enumerate(ts):
         data = [
             {
-                "type": "scattergl",
+                "type": "scatter",
                 "x": b64(ref[:, 0]),
                 "y": b64(ref[:, 1]),
                 "mode": "markers",
@@ -247,7 +180,7 @@ def reverse_2d_frames(
                  "hoverinfo": "skip", "marker": {"size": 4, "color": PALETTE[2]}},
             ]  # fmt: skip
         pts = xs[f, :n_show]
-        data.append({"type": "scattergl", "x": b64(pts[:, 0]), "y": b64(pts[:, 1]),
+        data.append({"type": "scatter", "x": b64(pts[:, 0]), "y": b64(pts[:, 1]),
                      "mode": "markers", "name": "particles x_t",
                      "marker": {"size": 4, "color": PALETTE[0], "opacity": 0.7}})  # fmt: skip
         if P:
@@ -265,3 +198,86 @@ def reverse_2d_frames(
         frames.append({"data": data, "layout": {"title": {"text": f"reverse process at t = {t}"}}})
     frames[0]["layout"] = {**layout, "title": frames[0]["layout"]["title"]}
     return frames
+
+
+# a palette PNG (one byte a pixel): 250 grey levels, then white, blue, orange and three greys
+_WHITE, _BLUE, _ORANGE, _GRID, _ZERO, _AXIS = 250, 251, 252, 253, 254, 255
+_PALETTE = [round(i * 255 / 249) for i in range(250) for _ in range(3)] + [
+    255,
+    255,
+    255,
+    0,
+    114,
+    178,
+    213,
+    94,
+    0,
+    225,
+    225,
+    225,
+    150,
+    150,
+    150,
+    120,
+    120,
+    120,
+]
+
+
+def _png_palette_url(index: np.ndarray) -> str:
+    im = Image.fromarray(np.asarray(index, dtype=np.uint8), mode="P")
+    im.putpalette(_PALETTE)
+    buf = io.BytesIO()
+    im.save(buf, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def histogram_raster(v: np.ndarray, height: int, width: int, y_max: float) -> np.ndarray:
+    """The histogram of v's values on [-4, 4] as palette indices (height, width): blue bars,
+    the N(0, 1) density in orange, grey lines at the integers (0 darker). A picture, not a
+    plot, so a player swaps it as cheaply as the image beside it."""
+    img = np.full((height, width), _WHITE, np.uint8)
+    xs = np.linspace(-HIST_LIM, HIST_LIM, width)
+    for k in range(-int(HIST_LIM), int(HIST_LIM) + 1):
+        col = int(round((k + HIST_LIM) / (2 * HIST_LIM) * (width - 1)))
+        img[:, col] = _ZERO if k == 0 else _GRID
+    c, h = histogram_density(v)
+    bin_of_col = np.clip(((xs + HIST_LIM) / (2 * HIST_LIM) * len(c)).astype(int), 0, len(c) - 1)
+    bar = np.clip(h[bin_of_col] / y_max, 0, 1) * (height - 1)  # bar height per column (px)
+    rows = np.arange(height)[:, None]
+    img[(height - 1 - rows) < bar[None, :]] = _BLUE
+    pdf = np.exp(-(xs**2) / 2) / np.sqrt(2 * np.pi)
+    yc = (height - 1 - np.clip(pdf / y_max, 0, 1) * (height - 1)).round().astype(int)
+    for dy in (-1, 0, 1):  # a 3 px line
+        img[np.clip(yc + dy, 0, height - 1), np.arange(width)] = _ORANGE
+    img[-2:, :] = _AXIS
+    return img
+
+
+def forward_image_strip(
+    x0: np.ndarray, eps: np.ndarray, alpha_bar: np.ndarray, ts: np.ndarray, gap: int = 8
+) -> tuple[list[str], list[str]]:
+    """PNG frames for ui.image_player (§10.1): x_t = sqrt(ab_t) x_0 + sqrt(1 - ab_t) eps,
+    upscaled (nearest), beside the histogram of its values vs N(0, 1) (``histogram_raster``);
+    and the frames' labels with the mix of signal and noise. One byte a pixel (palette PNG)."""
+    x0 = np.asarray(x0, dtype=np.float32)
+    eps = np.asarray(eps, dtype=np.float32)
+    k = max(1, int(np.ceil(120 / min(x0.shape))))  # upscale so the histogram has >= 120 rows
+    h = x0.shape[0] * k
+    w_hist = int(h * 1.2)
+    y_max = max(0.45, min(1.2, float(histogram_density(x0)[1].max()) * 1.05))
+    white = np.full((h, gap), _WHITE, np.uint8)
+    up = np.ones((k, k), np.uint8)
+    urls, labels = [], []
+    for t in ts:
+        ab = 1.0 if t == 0 else float(alpha_bar[t - 1])
+        xt = np.sqrt(ab) * x0 + np.sqrt(1 - ab) * eps  # q(x_t | x_0) with the fixed eps
+        grey = (np.clip((xt + 1) / 2, 0, 1) * 249).round().astype(np.uint8)
+        pix = np.kron(grey, up) if k > 1 else grey
+        urls.append(
+            _png_palette_url(
+                np.concatenate([pix, white, histogram_raster(xt, h, w_hist, y_max)], 1)
+            )
+        )
+        labels.append(f"t = {t} · {np.sqrt(ab):.2f} x₀ + {np.sqrt(1 - ab):.2f} ε")
+    return urls, labels

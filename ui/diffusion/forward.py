@@ -45,9 +45,10 @@ def forward_frames(schedule: str, T: int, x0_key: str, seed: int, start: int, _x
     ab = make_schedule(schedule, T).alpha_bar.numpy()
     ts = F.forward_ts(T, start)
     eps = fixed_noise(_x0.shape, seed)
-    if _x0.ndim == 2 and _x0.shape[1] == 2 and x0_key.startswith("toy:"):
-        return ts, F.forward_points_frames(_x0, eps, ab, ts)
-    return ts, F.forward_image_frames(_x0, eps, ab, ts)
+    if x0_key.startswith("toy:"):  # plotly frames: the point cloud needs axes
+        return ts, F.forward_points_frames(_x0, eps, ab, ts), None
+    urls, labels = F.forward_image_strip(_x0, eps, ab, ts)  # pictures: the cheapest to swap
+    return ts, urls, labels
 
 
 @st.cache_resource(max_entries=16, show_spinner="Iterating the Markov chain once for every t…")
@@ -101,26 +102,24 @@ def _forward(ctx) -> None:
             f"{np.sqrt(ab_T):.0%} of the signal and is not pure noise. Raise T."
         )
     t0 = url_start("dif_t", T // 4, 0, T)
-    ts, frames = forward_frames(schedule, T, key, ctx.seed, t0, x0)
-    ui.plot_player(
-        frames,
-        [f"t = {t} / {T}" for t in ts],
-        key="dif_fwd_player",
-        active=int(np.searchsorted(ts, t0)),
-        frame_ms=60,
-        height=440 if key.startswith("toy:") else 400,
-    )
-    if not key.startswith("toy:"):
-        st.caption(
-            "Pixels shown as (x + 1)/2 clipped to [0, 1]: values outside [−1, 1] saturate. "
-            f"{len(ts)} frames, computed once; the slider runs in your browser."
-        )
-    ui.prose(
-        "**Forward process (§10.1).** Each step adds noise, "
-        r"$q(x_t\mid x_{t-1})=\mathcal N(\sqrt{1-\beta_t}\,x_{t-1},\beta_t I)$; the closed form "
-        "jumps straight to any t. Drag t under the picture (or press ▶) and watch the image "
-        "dissolve and its pixel histogram turn into the standard normal."
-    )
+    ts, frames, labels = forward_frames(schedule, T, key, ctx.seed, t0, x0)
+    active = int(np.searchsorted(ts, t0))
+    if labels is None:
+        ui.plot_player(frames, [f"t = {t} / {T}" for t in ts], key="dif_fwd_pts_player",
+                       active=active, frame_ms=60, height=440)  # fmt: skip
+    else:
+        left, right = st.columns([1, 4])
+        with left:  # x_0 and eps stay fixed; x_t mixes them
+            st.image(F.to_u8(x0, min_side=112), caption="x₀ (data)", width="stretch")
+            eps = fixed_noise(x0.shape, ctx.seed)
+            st.image(F.to_u8(eps / 3, min_side=112), caption="ε (the noise, ÷3)", width="stretch")
+        with right:
+            ui.image_player(frames, labels, key="dif_fwd_player", active=active, frame_ms=60)
+            st.caption(
+                "Left: x_t, shown as (x + 1)/2 clipped to [0, 1]. Right: histogram of x_t's "
+                "values on [−4, 4] (grey lines at the integers, 0 darker) against N(0, 1) "
+                f"(orange). {len(ts)} frames, computed once; the slider runs in your browser."
+            )
     ui.figure(
         dfig.schedule_figure(
             [sched] + [make_schedule(n, T) for n in schedule_names() if n != schedule]
