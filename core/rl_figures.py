@@ -132,7 +132,7 @@ def _heat(
         xgap=1,
         ygap=1,
         texttemplate=fmt if show_values and mdp.shape[1] <= 16 else None,
-        textfont=dict(size=11 if mdp.shape[1] > 8 else 13),
+        textfont=dict(size=11 if mdp.shape[1] > 12 else 14 if mdp.shape[1] > 8 else 17),  # readable
         colorbar=dict(title=colorbar_title, thickness=12),
         hovertemplate="row %{y}, col %{x}: %{z:.4f}<extra></extra>",
     )
@@ -466,3 +466,33 @@ def rollout_animation(
         ],
     )
     return fig
+
+
+def value_frames(
+    mdp: MDP,
+    values: list[np.ndarray],
+    policies: list[np.ndarray],
+    titles: list[str],
+    zrange: tuple[float, float],
+) -> list[dict]:
+    """`value_heatmap` of each (v_t, greedy mask pi_t) as frames for ``ui.plot_player``.
+
+    The first frame is the full figure (layout, tiles, labels) in plotly's JSON form; the others
+    carry only the heatmap's z and the arrows' text (same traces, same order, same axes), so
+    80 value-iteration sweeps cost one validated figure, not 80.
+    """
+    import json
+
+    first = value_heatmap(mdp, values[0], policies[0], zrange=zrange, title=titles[0])
+    d0 = json.loads(first.to_json())
+    H, W = mdp.shape
+    s = np.flatnonzero(~mdp.terminal & mdp.reachable)
+    out = [d0]
+    for v, pol, title in zip(values[1:], policies[1:], titles[1:], strict=True):
+        z = _grid(mdp, v)
+        heat = dict(d0["data"][0], z=[[None if not np.isfinite(x) else float(x) for x in row]
+                                      for row in z])  # fmt: skip
+        text = ["".join(ARROWS[a] for a in np.flatnonzero(pol[k])) for k in s]
+        arrows = dict(d0["data"][1], text=text)
+        out.append({"data": [heat, arrows, *d0["data"][2:]], "layout": {"title": {"text": title}}})
+    return out

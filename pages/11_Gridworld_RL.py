@@ -153,19 +153,37 @@ def grid_editor(slip: float, step_reward: float, r_cells: float) -> tuple:
             [ln.split() if " " in ln.strip() else list(ln.strip()) for ln in lines], sync_text=False
         )
 
-    b1, b2, b3, b4 = st.columns([1, 1, 1, 2])
-    h = b1.number_input("rows", 2, G.MAX_GRID, 5, key="rl_grid_h")
-    w = b2.number_input("columns", 2, G.MAX_GRID, 8, key="rl_grid_w")
-    b3.button("Blank grid", key="rl_grid_blank", on_click=lambda: set_cells(G.blank_grid(h, w)))
-    b4.button("Default world", key="rl_grid_default", on_click=lambda: set_cells(G.default_grid()))
     cells = st.session_state[GRID_KEY]
+    ver = st.session_state[GRID_VER]
+    b1, b2, b3, b4 = st.columns([1, 1, 1, 2])
+    # the size boxes show the current map's size (keyed by the map's version)
+    h0 = min(max(len(cells), 2), G.MAX_GRID)
+    w0 = min(max(max((len(r) for r in cells), default=2), 2), G.MAX_GRID)
+    if st.session_state.get("rl_grid_size_ver") != ver:  # a new map: the boxes follow it
+        st.session_state["rl_grid_size_ver"] = ver
+        st.session_state["rl_grid_h"], st.session_state["rl_grid_w"] = h0, w0
+    b1.number_input("rows", 2, G.MAX_GRID, key="rl_grid_h")
+    b2.number_input("columns", 2, G.MAX_GRID, key="rl_grid_w")
+    b3.button(
+        "Blank grid",
+        key="rl_grid_blank",  # the boxes' values at click time, not at the last rerun
+        on_click=lambda: set_cells(
+            G.blank_grid(int(st.session_state["rl_grid_h"]), int(st.session_state["rl_grid_w"]))
+        ),
+    )
+    b4.button("Default world", key="rl_grid_default", on_click=lambda: set_cells(G.default_grid()))
     width = max(len(r) for r in cells) if cells else 0
     shown = pd.DataFrame(
         [list(r) + [""] * (width - len(r)) for r in cells], columns=[str(j) for j in range(width)]
     )
-    edited = st.data_editor(
-        shown, key=f"rl_grid_editor_{st.session_state[GRID_VER]}", num_rows="fixed", width="content"
-    )
+    g1, g2 = st.columns([3, 2])
+    with g1:
+        edited = st.data_editor(
+            shown,
+            key=f"rl_grid_editor_{st.session_state[GRID_VER]}",
+            num_rows="fixed",
+            width="content",
+        )
     if not edited.equals(shown):  # the user typed into a cell
         cells = tuple(
             tuple("." if c is None or str(c).strip() == "" else str(c).strip() for c in row)
@@ -175,16 +193,16 @@ def grid_editor(slip: float, step_reward: float, r_cells: float) -> tuple:
         st.session_state["rl_grid_text"] = as_text(cells)
     if "rl_grid_text" not in st.session_state:
         st.session_state["rl_grid_text"] = as_text(cells)
+    with g2:  # the same map as text: one row per line, cells separated by spaces
+        st.text_area("as text (one row per line)", key="rl_grid_text", height=160)
+        st.button("Apply text", key="rl_grid_apply", on_click=from_text)
+    st.caption(" · ".join(f"`{k}` {v}" for k, v in G.CELL_CODES.items()))
     ui.prose(
-        "Click a cell and type a code (or edit the text below). In the default world, drag "
+        "Click a cell and type a code (or edit the text). In the default world, drag "
         "**Reward of the R cells** from −1 to 0 and watch the policy switch from the detour "
         "over the top to the corridor; above 0 it farms the R cells instead of finishing "
         "(and at γ = 1 value iteration no longer converges)."
     )
-    with st.expander("Edit as text (one row per line; cells separated by spaces)"):
-        st.text_area("grid", key="rl_grid_text", height=160, label_visibility="collapsed")
-        st.button("Apply text", key="rl_grid_apply", on_click=from_text)
-        st.caption(" · ".join(f"`{k}` {v}" for k, v in G.CELL_CODES.items()))
     url = "/".join(",".join(r) for r in cells)
     if st.query_params.get("rl_grid") != url:
         st.query_params["rl_grid"] = url  # bookmarkable edited map
@@ -215,17 +233,21 @@ elif env_name == "Editable gridworld":
         step_reward = float(
             ui.url_slider("Reward per step", "rl_step_reward", -1.0, 1.0, -0.04, step=0.01)
         )
-    r_cells = float(
-        ui.url_slider(
-            "Reward of the R cells (live reward editing: watch the policy reroute)",
-            "rl_r_cells",
-            -5.0,
-            5.0,
-            -1.0,
-            step=0.25,
+    e1, e2 = st.columns([2, 3])
+    with e1:
+        r_cells = float(
+            ui.url_slider(
+                "Reward of the R cells",
+                "rl_r_cells",
+                -5.0,
+                5.0,
+                -1.0,
+                step=0.25,
+                help="live reward editing: watch the policy reroute",
+            )
         )
-    )
-    grid = grid_editor(slip, step_reward, r_cells)
+    with e2, st.expander("Edit the grid", icon=":material/edit:", expanded=False):
+        grid = grid_editor(slip, step_reward, r_cells)
 
 env_key = (env_name, bool(slippery), size, p_frozen, map_seed, grid)
 try:
@@ -261,47 +283,55 @@ if sol["pi_error"]:
 
 
 # ----------------------------------------------------------------------------- views
+@st.cache_resource(show_spinner="Drawing the value-iteration sweeps…", max_entries=16)
+def vi_frames(key: tuple, gamma: float) -> tuple[list[dict], list[str], list[int]]:
+    """Frames v_t (heatmap + greedy arrows) for t = 0..30 one by one, then ~30 log-spaced
+    sweeps up to convergence; played and scrubbed in the browser (``ui.plot_player``)."""
+    mdp = build_env(key)
+    sol = solve(key, gamma)
+    vi = sol["vi"]
+    T_ = vi.iterations
+    ts = list(range(min(T_, 30) + 1))
+    if T_ > 30:
+        ts += sorted(set(np.geomspace(31, T_, 30).round().astype(int).tolist()) - set(ts))
+    keep = ~mdp.terminal
+    hist = vi.history[:, keep] if keep.any() else vi.history
+    lo, hi = (float(np.nanmin(hist)), float(np.nanmax(hist))) if keep.any() else (0.0, 1.0)
+    values = [vi.history[t] for t in ts]
+    policies = [M.greedy_actions(mdp, v, gamma) for v in values]  # (S, A): ties show all arrows
+    errors = sol.get("errors")
+    titles = [
+        f"v_{t}, greedy π" + (f" · error {errors[t]:.1e}" if errors is not None else "") for t in ts
+    ]
+    frames = F.value_frames(mdp, values, policies, titles, zrange=(lo, hi))
+    return frames, [f"t = {t} / {T_}" for t in ts], ts
+
+
 def view_value_iteration():
     T_ = vi.iterations
-    if st.session_state.get("rl_vi_T") not in (None, T_):  # a new problem: show converged v
-        st.session_state["rl_vi_step"] = T_
-    st.session_state["rl_vi_T"] = T_
-    if st.session_state.get("rl_vi_step", 0) > T_:
-        st.session_state["rl_vi_step"] = T_
-    st.toggle("▶ Play value iteration", key="rl_vi_play")
-
-    @st.fragment(run_every=0.35 if st.session_state.get("rl_vi_play") else None)
-    def stepper():
-        if st.session_state.get("rl_vi_play"):  # about 40 frames from v_0 to v_T, then loop
-            stride, cur = max(1, T_ // 40), st.session_state.get("rl_vi_step", 0)
-            st.session_state["rl_vi_step"] = 0 if cur >= T_ else min(T_, cur + stride)
-        t = int(ui.url_slider("Value iteration step t", "rl_vi_step", 0, max(T_, 1), T_))
-        t = min(t, T_)
-        v_t = vi.history[t]
-        pi_t = M.greedy_actions(mdp, v_t, gamma)  # (S, A): ties show all arrows
-        lo = float(np.nanmin(vi.history[:, ~mdp.terminal])) if (~mdp.terminal).any() else 0.0
-        hi = float(np.nanmax(vi.history[:, ~mdp.terminal])) if (~mdp.terminal).any() else 1.0
-        m1, m2, m3, m4 = st.columns(4)
-        m1.metric("iteration t", f"{t} / {T_}")
-        m2.metric("Bellman residual", f"{vi.residuals[t - 1]:.2e}" if t else "–")
-        if v_star is not None:
-            m3.metric("‖v_t − v*‖∞", f"{sol['errors'][t]:.2e}")
-            m4.metric("bound γᵗ‖v₀ − v*‖∞", f"{sol['bound'][t]:.2e}")
-        c1, c2 = st.columns([1, 1])
-        with c1:
-            ui.figure(
-                F.value_heatmap(
-                    mdp, v_t, pi_t, zrange=(lo, hi), title=f"v_{t} and its greedy policy"
-                ),
-                key="rl_vi_heat",
-            )
-        with c2:
-            ui.figure(
-                F.convergence_plot(vi.residuals, sol.get("errors"), sol.get("bound"), t),
-                key="rl_vi_conv",
-            )
-
-    stepper()
+    frames, labels, ts = vi_frames(env_key, gamma)
+    try:  # a bookmarked starting sweep (?rl_vi_step=5); the player owns the position after
+        want = int(st.query_params.get("rl_vi_step", 0))
+    except ValueError:
+        want = 0
+    active = min(range(len(ts)), key=lambda i: abs(ts[i] - want))
+    st.caption(
+        f"**{T_:,}** sweeps to converge · final Bellman residual "
+        + (f"{vi.residuals[-1]:.1e}" if T_ else "–")
+        + (f" · ‖v₀ − v*‖∞ = {sol['errors'][0]:.2e}" if v_star is not None else "")
+    )
+    c1, c2 = st.columns([1, 1])
+    with c1:
+        ui.plot_player(frames, labels, key="rl_vi_player", active=active, frame_ms=300,
+                       height=int(frames[0]["layout"].get("height", 450)))  # fmt: skip
+        st.caption(
+            "▶ plays the sweeps t = 0, 1, 2, … one by one (then log-spaced), in the browser."
+        )
+    with c2:
+        ui.figure(
+            F.convergence_plot(vi.residuals, sol.get("errors"), sol.get("bound")),
+            key="rl_vi_conv",
+        )
     ui.prose(
         "**What to notice.** The error ‖v_t − v*‖∞ stays under the dashed contraction "
         "bound γᵗ‖v₀ − v*‖∞ and falls on a straight line on the log axis (linear "
@@ -425,12 +455,21 @@ def view_rollouts():
         ),
         key="rl_rollout",
     )
+    if env_name.startswith("FrozenLake"):
+        notice = (
+            "On slippery FrozenLake the optimal policy often walks *away* from the goal to "
+            "stay clear of holes; on the 8×8 map at γ = 0.99 it reaches the goal in about 74 % "
+            "of episodes within gymnasium's 100-step limit and about 82 % with no limit."
+        )
+    else:
+        notice = (
+            "The greedy policy of v* is rolled out in the model itself: with slips it "
+            "sometimes ends in a hole, a pit or off the cliff, or runs out of steps, even "
+            "though it is optimal."
+        )
     ui.prose(
-        "**What to notice.** On slippery FrozenLake the optimal policy often walks *away* "
-        "from the goal to stay clear of holes; at γ = 0.99 it reaches the goal in about 74 % "
-        "of episodes within gymnasium's 100-step limit and about 82 % with no limit. The "
-        "Monte Carlo rate is checked against the exact probability from the Markov chain "
-        "P_π."
+        f"**What to notice.** {notice} The Monte Carlo rate is checked against the exact "
+        "probability from the Markov chain P_π."
     )
     ui.show_checks(
         [
@@ -493,20 +532,40 @@ def view_model_free():
             "ε = 0: the agent never explores; with Q initialised to 0 it may never find the goal."
         )
 
+    def snapshot(learner: T.TabularLearner):
+        """The main live figure: Q's greedy arrows (control) or the learned V (evaluation)."""
+        if control:
+            return F.q_arrows(mdp, learner.Q[0], title="Q arrows (seed 1)")
+        return F.value_heatmap(mdp, learner.values.mean(0), title="learned V (mean over seeds)")
+
     def render(learner: T.TabularLearner, metrics: dict):
         curves = learner.curves()
+        live = st.session_state.get("rl_live")
+        playing = live is not None and live.playing
         if curves["return"].shape[1] == 0:
             st.caption("Press Play or Step to start learning.")
-            return
-        a, b = st.columns(2)
-        with a:
-            ui.figure(
-                F.learning_curves(
-                    {method: curves["return"]}, smooth=smooth, ylabel="return per episode"
-                ),
-                key="rl_mf_curve",
-            )
-        with b:
+        else:
+            m1, m2 = st.columns(2)
+            m1.metric("mean return, last episode", f"{curves['return'][:, -1].mean():.3g}")
+            if v_ref is not None:
+                m2.metric("RMS(V − v_ref)", f"{np.nanmean(curves['rms_error'][:, -1]):.3g}")
+        if not playing and curves["return"].shape[1] > 0:  # curves only when paused
+            a, b = st.columns(2)
+            with a:
+                ui.figure(
+                    F.learning_curves(
+                        {method: curves["return"]}, smooth=smooth, ylabel="return per episode"
+                    ),
+                    key="rl_mf_curve",
+                )
+            with b:
+                if v_ref is not None:
+                    mask = learner.mask
+                    V = learner.values.mean(0)
+                    label = "v* (value iteration)" if control else "v_π (exact linear solve)"
+                    ui.figure(
+                        F.value_scatter(V[mask], v_ref[mask], xlabel=label), key="rl_mf_scatter"
+                    )
             if v_ref is not None:
                 ui.figure(
                     F.learning_curves(
@@ -517,20 +576,25 @@ def view_model_free():
                     ),
                     key="rl_mf_err",
                 )
-        a, b = st.columns(2)
-        V = learner.values.mean(0)
-        with a:
-            if control:
-                ui.figure(F.q_arrows(mdp, learner.Q[0], title="Q arrows (seed 1)"), key="rl_mf_q")
-            else:
-                ui.figure(
-                    F.value_heatmap(mdp, V, title="learned V (mean over seeds)"), key="rl_mf_v"
-                )
-        with b:
-            if v_ref is not None:
-                mask = learner.mask
-                label = "v* (value iteration)" if control else "v_π (exact linear solve)"
-                ui.figure(F.value_scatter(V[mask], v_ref[mask], xlabel=label), key="rl_mf_scatter")
+        if not playing:
+            ui.show_checks(model_free_checks())
+
+    def model_free_checks() -> list[ui.Check]:
+        """The reference the learner is scored against satisfies its Bellman equation, written
+        out with explicit sums over a and s' (not the linear solve or 𝒯 that produced it)."""
+        if v_ref is None:
+            return [ui.Check("no exact reference for this policy (see the note above)", 0.0, 0.0)]
+        ev = (mdp.prob * v_ref[mdp.next_state]).sum(2)  # (S, A): sum_s' P(s'|s,a) v(s')
+        q = mdp.r + gamma * ev
+        rhs = q.max(1) if control else (target_pi * q).sum(1)
+        live = ~mdp.terminal & mdp.reachable
+        res = float(np.abs(rhs - v_ref)[live].max()) if live.any() else 0.0
+        name = (
+            "v* = maxₐ{r + γ Σ P v*} (Bellman optimality), max residual"
+            if control
+            else "v_π = Σₐ π(a|s){r + γ Σ P v_π} (Bellman expectation), max residual"
+        )
+        return [ui.Check(name, res, 1e-6, "the reference V is scored against")]
 
     def make():
         return T.TabularLearner(mdp, cfg, v_ref, target_pi, device=ctx.device)
@@ -554,8 +618,13 @@ def view_model_free():
         signature=(env_key, cfg),
         render=render,
         steps_per_click=per_step,
-        chunk=max(1, min(per_step, 50, int(CHUNK_ENV_STEPS // batch))),
+        chunk=max(1, min(per_step, 50, int(CHUNK_ENV_STEPS // batch) // 4)),
         max_steps=100_000,
+        snapshot=snapshot,
+        frames_per_tick=6,
+        frame_ms=100,
+        tick_budget_s=0.4,
+        figure_height=420,
     )
     ui.prose(
         "**What to notice.** Monte Carlo averages whole returns: unbiased, and with sample "
@@ -593,7 +662,8 @@ def view_cliff():
         rows.append(
             {
                 "method": m,
-                "ours: mean return, episodes 100–500": f"{per_seed.mean():.1f} ± {per_seed.std():.1f} (sd over {n_seeds} runs)",
+                "ours: mean return, episodes 100–500": f"{per_seed.mean():.1f} ± "
+                f"{per_seed.std():.1f} (sd over {n_seeds} runs)",
                 "Sutton & Barto Fig. 6.4 (read off)": f"≈ {T.BOOK_EXAMPLE_6_6[m]:g}",
             }
         )
@@ -622,11 +692,17 @@ def view_cliff():
     )
 
 
-with ui.error_boundary(f"the {view} view"):
-    {
-        VIEWS[0]: view_value_iteration,
-        VIEWS[1]: view_policy_iteration,
-        VIEWS[2]: view_rollouts,
-        VIEWS[3]: view_model_free,
-        VIEWS[4]: view_cliff,
-    }[view]()
+@st.fragment
+def show_view() -> None:
+    """The chosen view as a fragment: its own controls rerun only it."""
+    with ui.error_boundary(f"the {view} view"):
+        {
+            VIEWS[0]: view_value_iteration,
+            VIEWS[1]: view_policy_iteration,
+            VIEWS[2]: view_rollouts,
+            VIEWS[3]: view_model_free,
+            VIEWS[4]: view_cliff,
+        }[view]()
+
+
+show_view()

@@ -29,23 +29,25 @@ def _texts(elements) -> str:
 def test_value_iteration_controls_and_checks():
     at = _app()
     assert "v_0 and its greedy policy" not in _texts(at.markdown)  # figures, not text
-    for t in (0, 5, 50):
-        at.slider(key="rl_vi_step").set_value(t).run()
-        _ok(at)
-    at.toggle(key="rl_vi_play").set_value(True).run()
-    _ok(at)
-    at.toggle(key="rl_vi_play").set_value(False).run()
+    assert "one by one" in _texts(at.caption)  # the sweeps play in the browser player
     expander = [e for e in at.expander if "Math checks" in e.label]
     assert expander and expander[0].label.startswith("✅"), [e.label for e in at.expander]
     for env in ("FrozenLake 8×8", "CliffWalking", "Editable gridworld", "FrozenLake random map"):
         at.selectbox(key="rl_env").set_value(env).run()
         _ok(at)
-        step = at.slider(key="rl_vi_step")
-        assert step.value == step.max  # a new problem opens on the converged values
+        expander = [e for e in at.expander if "Math checks" in e.label]
+        assert expander and expander[0].label.startswith("✅"), env
     at.number_input(key="rl_map_seed").set_value(7).run()
     at.slider(key="rl_map_size").set_value(5).run()
     at.slider(key="rl_map_p").set_value(0.7).run()
     at.checkbox(key="rl_slippery").set_value(False).run()
+    _ok(at)
+
+
+def test_value_iteration_player_starts_at_the_bookmarked_sweep():
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params["rl_vi_step"] = "junk"  # a bad value falls back to t = 0
+    at.run()
     _ok(at)
 
 
@@ -109,6 +111,13 @@ def test_editable_grid_controls():
     ):
         at.slider(key=key).set_value(value).run()
         _ok(at)
+    assert at.number_input(key="rl_grid_h").value == 5  # the default world is 5 x 8
+    assert at.number_input(key="rl_grid_w").value == 8
+    at.text_area(key="rl_grid_text").set_value("S G\n. .")
+    at.button(key="rl_grid_apply").click().run()
+    _ok(at)
+    assert at.number_input(key="rl_grid_h").value == 2  # the boxes follow the map
+    assert at.number_input(key="rl_grid_w").value == 2
     at.number_input(key="rl_grid_h").set_value(4)
     at.number_input(key="rl_grid_w").set_value(5)
     at.button(key="rl_grid_blank").click().run()
@@ -139,11 +148,16 @@ def test_model_free_every_method():
     at.select_slider(key="rl_alpha").set_value(0.5)
     at.slider(key="rl_smooth").set_value(5).run()
     _ok(at)
+    expander = [e for e in at.expander if "Math checks" in e.label]
+    assert expander and expander[0].label.startswith("✅"), [e.label for e in at.expander]
+    assert "Bellman optimality" in _texts(at.markdown)
     for method in ("Q-learning", "SARSA", "TD(0) evaluation", "Monte Carlo evaluation"):
         at.selectbox(key="rl_method").set_value(method).run()
         at.button(key="rl_live_step").click().run()
         _ok(at)
         assert "step 10" in _texts(at.caption)
+        expander = [e for e in at.expander if "Math checks" in e.label]
+        assert expander and expander[0].label.startswith("✅"), method
     at.radio(key="rl_target").set_value("uniform random policy").run()
     at.button(key="rl_live_step").click().run()
     _ok(at)

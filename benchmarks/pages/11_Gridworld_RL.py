@@ -25,8 +25,12 @@ def _r_cells(at, i):
 
 INTERACTIONS = [
     Interaction(
-        "value-iteration step slider",
-        lambda at, i: at.slider(key="rl_vi_step").set_value([10, 60][i % 2]),
+        "policy-iteration step slider",
+        lambda at, i: (
+            at.radio(key="rl_view").set_value("Policy iteration")
+            if i == 0
+            else at.slider(key="rl_pi_step").set_value([1, 2][i % 2])
+        ),
     ),
     Interaction(
         "γ slider (0.95 ↔ 0.9)",
@@ -34,6 +38,36 @@ INTERACTIONS = [
     ),
     Interaction("live reward edit (R cells, editable grid)", _r_cells),
 ]
+
+
+# Browser benchmark (benchmarks/browser.py): value iteration (its sweeps play in a client-side
+# player), policy iteration's step slider, the model-free live view, the editable grid's sliders.
+BROWSER_VIEWS = [
+    "",
+    "?rl_view=Policy+iteration",
+    "?rl_view=Model-free+learning",
+    "?rl_env=Editable+gridworld",
+]
+BROWSER_LIVE = ["?rl_view=Model-free+learning"]
+BROWSER_SCRUB = [""]
+
+
+def raw_steps_per_s(query: str = "") -> float:
+    """The live view's default learner (Q-learning, 8 seeds, ε 0.1, α 0.1, γ 0.99, the default
+    environment) in a plain loop for ~2 s: episodes per seed per second (the page's step)."""
+    from core import gridworlds as G
+    from core import mdp as M
+    from core import tabular_rl as T
+
+    mdp = G.make_env(next(iter(G.ENVIRONMENTS)), slippery=True, size=8, p=0.8, seed=0)
+    v_star = M.value_iteration(mdp, 0.99, tol=1e-10, max_iter=5000).v
+    learner = T.TabularLearner(mdp, T.TabularConfig(), v_star)
+    learner.step(1)
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < 2.0:
+        learner.step(1)
+        n += 1
+    return n / (time.perf_counter() - t0)
 
 
 def _median_ms(fn, repeats: int = 21, cpu: bool = False):
@@ -89,7 +123,9 @@ def extra() -> list[Row]:
         res = M.value_iteration(mdp, gamma, tol=1e-8, keep_history=False)
         reps = 21 if mdp.n_states < 1000 else 5
         ms, cpu_ms = _median_ms(
-            lambda: M.value_iteration(mdp, gamma, tol=1e-8, keep_history=False), reps, cpu=True
+            lambda mdp=mdp: M.value_iteration(mdp, gamma, tol=1e-8, keep_history=False),
+            reps,
+            cpu=True,
         )
         limit = float(budget.split()[1])
         load = os.getloadavg()[0]
@@ -116,7 +152,9 @@ def extra() -> list[Row]:
             )
         )
         v_exact = M.policy_evaluation(mdp, res.policy, gamma)
-        ms_exact = _median_ms(lambda: M.policy_evaluation(mdp, res.policy, gamma), reps)
+        ms_exact = _median_ms(
+            lambda mdp=mdp, res=res: M.policy_evaluation(mdp, res.policy, gamma), reps
+        )
         rows.append(
             Row(
                 f"exact linear solve of v_π*, {label}",
