@@ -474,6 +474,10 @@ def live_figure(
         for tr in left.data:
             if isinstance(tr, go.Heatmap) and tr.colorbar is not None:
                 tr.colorbar.update(x=0.515, len=0.8, thickness=10, title=None)
+            if isinstance(tr, go.Scattergl):  # SVG redraws ~1,000 points faster than WebGL
+                d = tr.to_plotly_json()  # in a software-rendered browser, ~10 times a second
+                d.pop("type", None)
+                tr = go.Scatter(d)
             fig.add_trace(tr, row=1, col=1)
         fig.update_xaxes(range=[xs[0], xs[-1]], constrain="domain", title="x₁", row=1, col=1)
         fig.update_yaxes(range=[ys[0], ys[-1]], scaleanchor="x", scaleratio=1, title="x₂",
