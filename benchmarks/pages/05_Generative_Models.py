@@ -1,0 +1,78 @@
+"""§5 Generative models: view switches, and the CLI's sampling time for 64 samples per model as a
+ratio to the model's raw forward-pass time (the sampler's overhead).
+
+Sampling runs as ``python -m core.pretrained sample`` does: `core.generative.registry.draw`, one
+torch thread. Raw forward time: the network calls a sample of 64 needs, timed bare (U-Net and
+latent diffusion: 50 DDIM steps x a batch of 128 for guidance; GAN/VAE: one decoder pass; flows:
+one inverse pass).
+"""
+
+from __future__ import annotations
+
+from benchmarks.harness import Interaction, Row
+from core.timing import median_ms
+
+PAGE = "pages/05_Generative_Models.py"
+VIEWS = ["Measured table", "Same seed, every family", "Quality vs sampling time", "Sample a model"]
+INTERACTIONS = [
+    Interaction("view switch", lambda at, i: at.radio(key="gen_view").set_value(VIEWS[i % 4])),
+]
+BROWSER_VIEWS = ["", "?gen_view=Sample+a+model"]
+BROWSER_LIVE: list[str] = []
+BROWSER_SCRUB: list[str] = []
+
+
+def _raw_forward(name: str, model):
+    """A closure running the bare network calls one sample of 64 needs."""
+    import torch
+
+    from core.generative.registry import BY_NAME
+
+    entry = BY_NAME[name]
+    if name == "diffusion_unet_mnist":
+        x, t, y = torch.randn(128, 1, 28, 28), torch.full((128,), 50), torch.arange(128) % 10
+        return lambda: [model(x, t, y) for _ in range(50)]
+    if name == "diffusion_latent_mnist":
+        z, t, y = torch.randn(128, model.cfg.latent_dim), torch.full((128,), 50), torch.arange(128)
+        zd = torch.randn(64, model.cfg.latent_dim)
+        return lambda: ([model.eps_model(z, t, y % 10) for _ in range(50)], model.decode(zd))
+    if entry.kind == "points":
+        z = torch.randn(64, 2)
+        return lambda: model.inverse(z)
+    if name == "gan_mnist_dcgan":
+        z = torch.randn(64, model.cfg.noise_dim)
+        return lambda: model(z)
+    z = torch.randn(64, model.latent_dim)
+    return lambda: model.decode(z)
+
+
+def extra() -> list[Row]:
+    import torch
+
+    from core.generative.registry import MODELS, draw
+    from core.pretrained import load
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    rows: list[Row] = []
+    try:
+        for m in MODELS:
+            model, _ = load(m.name)
+            slow = m.name == "diffusion_unet_mnist"
+            with torch.inference_mode():
+                ms = median_ms(lambda: draw(m.name, model, 64, 0), 1 if slow else 5, int(not slow))  # noqa: B023
+                raw = median_ms(_raw_forward(m.name, model), 1 if slow else 5, int(not slow))
+            budget = 3000 if slow else 500
+            rows.append(
+                Row(
+                    f"sample 64, {m.name}",
+                    ms,
+                    "ms",
+                    f"≤ {budget} ms",
+                    ms <= budget,
+                    f"raw forward {raw:.0f} ms; sampler/forward = {ms / raw:.2f}; 1 thread",
+                )
+            )
+    finally:
+        torch.set_num_threads(threads)
+    return rows

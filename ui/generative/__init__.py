@@ -1,0 +1,1 @@
+"""Views of the §5 page (pages/05_Generative_Models.py)."""

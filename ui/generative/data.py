@@ -1,0 +1,51 @@
+"""Cached reads of the recorded §5 measurements, and cached live sampling (shared by all)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import streamlit as st
+
+from core.generative.measure import SAMPLES, TABLE
+from core.pretrained import PRETRAINED_DIR
+
+
+@st.cache_data(show_spinner=False)
+def table() -> dict | None:
+    """The recorded table (``python -m core.generative.measure``), or None when missing/corrupt."""
+    path = PRETRAINED_DIR / TABLE
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+
+
+@st.cache_data(show_spinner=False)
+def recorded_samples() -> dict[str, np.ndarray]:
+    """Same-seed grids (uint8 digits or float points) and closest pairs, by model name."""
+    try:
+        with np.load(PRETRAINED_DIR / SAMPLES) as f:
+            return {k: f[k] for k in f.files}
+    except (OSError, ValueError):
+        return {}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def sample(name: str, n: int, seed: int) -> tuple[np.ndarray, bytes, bytes, float]:
+    """(samples, PNG bytes, .npz bytes, seconds) of n samples of ``name`` from ``seed``."""
+    import io
+    import time
+
+    from core.generative.registry import BY_NAME, balanced_labels, draw
+    from core.generative.render import samples_png
+    from ui.pretrained import _load
+
+    model, _ = _load(name, "cpu")
+    t0 = time.perf_counter()
+    x = draw(name, model, n, seed)
+    seconds = time.perf_counter() - t0
+    buf = io.BytesIO()
+    extra = {"labels": balanced_labels(n).numpy()} if BY_NAME[name].conditional else {}
+    np.savez_compressed(buf, samples=x, seed=np.int64(seed), **extra)
+    return x, samples_png(name, x), buf.getvalue(), seconds
