@@ -15,7 +15,7 @@ import ui
 from core.flows import density as D
 from core.flows import figures as F
 
-N_POINTS = 800  # points drawn per frame (SVG scatter: light enough to scrub at display rate)
+N_POINTS = 500  # points drawn per frame (SVG scatter: light enough to scrub at display rate)
 RIGHT = {
     "density": "density p_X",
     "logdet": "log|det J| of step k",
