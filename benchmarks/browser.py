@@ -144,8 +144,11 @@ def live_rate(page, warm_s: float = 3.0, window_s: float = 6.0) -> dict | None:
     frames = page.evaluate("window.__mp.counting = false; window.__mp.frames")
     s1, dt = steps(), time.perf_counter() - t0
     pause = page.locator("[data-testid=stMain] button", has_text=re.compile("Pause"))
-    if pause.count():
-        pause.first.click()
+    try:  # the run may have paused itself meanwhile (step limit, divergence)
+        if pause.count():
+            pause.first.click(timeout=5_000)
+    except Exception:  # noqa: BLE001 - playwright's timeout: nothing left to pause
+        pass
     _settle(page)
     return {
         "frames_per_s": frames / dt,
