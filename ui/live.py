@@ -117,8 +117,9 @@ def live_training(
         s = LiveState(stepper=make_stepper(), signature=signature)
         st.session_state[key] = s
 
-    def play():
-        s.playing, s.message = not s.playing, None
+    def play(to: bool):  # idempotent: a click replayed in a coalesced rerun must not undo it
+        cur = st.session_state.get(key, s)
+        cur.playing, cur.message = to, None
 
     def step_once():
         s.playing, s.message = False, None
@@ -129,6 +130,7 @@ def live_training(
 
     c1, c2, c3, _ = st.columns([1, 1, 1, 2])
     c1.button("Pause" if s.playing else "Play", key=f"{key}_play", on_click=play,
+              args=(not s.playing,),
               icon=":material/pause:" if s.playing else ":material/play_arrow:",
               width="stretch", type="primary")  # fmt: skip
     c2.button(f"Step ×{steps_per_click}", key=f"{key}_step", on_click=step_once,
