@@ -108,7 +108,7 @@ def _pct(xs: list[float], q: float) -> float:
 def slider_latency(page, presses: int = 6, max_sliders: int = 3) -> list[float]:
     """ms from keydown to the paint after the last change, for up to ``max_sliders`` sliders."""
     out: list[float] = []
-    sliders = page.locator("[data-testid=stMain] [data-testid=stSlider] [role=slider]")
+    sliders = page.locator("[data-testid=stMain] [data-testid=stSlider] input[type=range]")
     n = min(sliders.count(), max_sliders)
     for i in range(n):
         s = sliders.nth(i)
