@@ -1,4 +1,4 @@
-"""AppTest of pages/02_Convolution_and_Upsampling.py: every part, every main control, bad uploads."""
+"""AppTest of pages/02_Convolution_and_Upsampling.py: every part, main control, bad upload."""
 
 import io
 import struct
