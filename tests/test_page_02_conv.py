@@ -224,7 +224,8 @@ def test_real_networks(at):
     _part(at, "Judge CNN")
     at.slider(key="conv_judge_idx").set_value(123).run()
     _ok(at)
-    assert any("prediction" in str(c.proto.spec) for c in at.get("plotly_chart"))
+    # ui.figure draws through the in-place plot player (a bidi component), not st.plotly_chart
+    assert any("prediction" in str(c.proto) for c in at.get("bidi_component"))
     _part(at, "U-Net")
     assert "conv_kernel" not in [w.key for w in at.selectbox]
     # the default example is the one where the skips help most (measured, said in a caption)

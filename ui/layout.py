@@ -11,6 +11,7 @@ fonts and makes plots taller. It and the global seed persist across pages for th
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 from streamlit.errors import StreamlitPageNotFoundError
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.device import configure_threads, describe, get_device
 from core.theme import apply_theme, install
@@ -246,9 +248,35 @@ def prose(markdown: str) -> None:
         st.markdown(markdown)
 
 
+def _call_site_key(depth: int = 2) -> str:
+    """A key for an unkeyed figure: its call site, numbered within this script run."""
+    frame = sys._getframe(depth)
+    site = f"fig_{Path(frame.f_code.co_filename).stem}_{frame.f_lineno}"
+    ctx = get_script_run_ctx()
+    run = id(ctx.widget_ids_this_run) if ctx is not None else 0  # a new set every run
+    token, counts = st.session_state.get("_fig_sites", (None, {}))
+    if token != run:
+        counts = {}
+        st.session_state["_fig_sites"] = (run, counts)
+    counts[site] = counts.get(site, 0) + 1
+    return f"{site}_{counts[site]}"
+
+
 def figure(fig: go.Figure, *, key: str | None = None, height: int | None = None, **kw):
-    """Show a plotly figure in the shared theme; taller with bigger fonts in presentation mode."""
-    apply_theme(fig, presentation=presenting())
-    if height is not None:
-        fig.update_layout(height=int(height * (1.35 if presenting() else 1.0)))
-    return st.plotly_chart(fig, key=key, width="stretch", config={"displaylogo": False}, **kw)
+    """Show a plotly figure in the shared theme; taller with bigger fonts in presentation mode.
+
+    The chart is a ``ui.plot_player`` of one frame: it stays mounted and is updated in place
+    (``Plotly.react``) when a rerun changes it. ``st.plotly_chart`` remounts the chart on every
+    rerun (a full ``Plotly.newPlot``), the largest part of a slider's 0.5 s in Chromium; it is
+    still used when ``**kw`` asks for one of its own options (selections, ...).
+    """
+    if kw:
+        apply_theme(fig, presentation=presenting())
+        if height is not None:
+            fig.update_layout(height=int(height * (1.35 if presenting() else 1.0)))
+        return st.plotly_chart(fig, key=key, width="stretch", config={"displaylogo": False}, **kw)
+    from ui.scrub import plot_player  # ui.scrub imports this module
+
+    plot_player([fig], [""], key=key or _call_site_key(), controls=False,
+                height=int(height or fig.layout.height or 450))  # fmt: skip
+    return None
