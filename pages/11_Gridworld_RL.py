@@ -355,6 +355,21 @@ def view_value_iteration():
                 "notes §11 contraction argument",
             )
         )
+        err = sol["errors"]  # ||v_t - v*||_inf from the stored sweeps, t = 0..T
+        checks.append(
+            ui.Check(
+                "dashed bound vs γᵗ·‖v₀ − v*‖∞ recomputed from v₀ (max |Δ|): not a looser line",
+                float(np.abs(sol["bound"] - gamma ** np.arange(len(err)) * err[0]).max()),
+                1e-9 * max(1.0, float(err[0])),
+            )
+        )
+        checks.append(
+            ui.Check(
+                "each sweep contracts: max over t of ‖v_{t+1} − v*‖∞ − γ‖v_t − v*‖∞ (≤ 0)",
+                float((err[1:] - gamma * err[:-1]).max()) if len(err) > 1 else 0.0,
+                1e-9 * max(1.0, float(err[0])),
+            )
+        )
     if sol["exact_gap"] is not None:
         checks.append(
             ui.Check(
