@@ -27,8 +27,9 @@ Each page's benchmark module (``benchmarks/pages/<stem>.py``) may declare what t
     BROWSER_SCRUB = ["?...", ...]             # views with a client-side scrubber
     def raw_steps_per_s(query: str) -> float  # the live stepper's rate in a plain loop
 
-Results print as a table and go to ``artifacts/benchmarks/browser.json`` (untracked), or with
-``--record`` to ``benchmarks/results/browser.json``.
+Results print as a table and go to ``artifacts/benchmarks/browser.{json,md}`` (untracked), or
+with ``--record`` to ``benchmarks/results/browser.{json,md}``; ``python -m benchmarks
+--render-only --record`` then puts the section into BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -334,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
     path = RESULTS if args.record else SCRATCH
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=1))
+    # the BENCHMARKS.md section (python -m benchmarks --render-only --record appends it)
+    path.with_suffix(".md").write_text(markdown(out))
     print(f"wrote {path.relative_to(ROOT)}")
     return 0
 

@@ -368,7 +368,11 @@ def main(argv: list[str] | None = None) -> int:
         ),
         key=lambda r: order[r["stem"]],
     )
-    output.write_text(render_markdown(results))
+    text = render_markdown(results)
+    browser_md = results_dir / "browser.md"  # written by python -m benchmarks.browser --record
+    if browser_md.exists():
+        text = text.rstrip("\n") + "\n\n" + browser_md.read_text()
+    output.write_text(text)
     print(f"wrote {output.relative_to(ROOT)} and {results_dir.relative_to(ROOT)}/")
     if not args.record:
         print("(untracked; `--record` updates BENCHMARKS.md and benchmarks/results/ instead)")
