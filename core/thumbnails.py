@@ -282,3 +282,15 @@ def value_map(env: str = "FrozenLake 8×8", gamma: float = 0.99) -> np.ndarray:
                     fill=(20, 20, 20),
                 )
     return fit(np.asarray(im))
+
+
+# ----------------------------------------------------------------------------- §5 generative
+def families_side_by_side(samples: dict[str, np.ndarray], names: tuple[str, ...]) -> np.ndarray:
+    """§5: the recorded same-seed samples of several families (VAE, GAN, diffusion), a 4×3
+    block each, side by side. ``samples[name]`` is (N, 1, 28, 28) uint8 from the measure run."""
+    blocks = [samples[n][:12, 0].astype(np.float32) / 255.0 for n in names]  # (12, 28, 28) each
+    cols = []
+    for b in blocks:
+        cols.extend(b.reshape(4, 3, 28, 28).transpose(1, 0, 2, 3))  # column-major: 3 columns
+    grid = np.stack(cols, 0).transpose(1, 0, 2, 3).reshape(-1, 28, 28)  # rows of 3*len(blocks)
+    return fit(ink_grid(grid, 3 * len(blocks)))

@@ -80,6 +80,8 @@ CHAPTERS: tuple[Chapter, ...] = (
         "Every generative family of these notes side by side, sampled from its pretrained "
         "model in one click and scored by the same judge.",
         "05_Generative_Models.py",
+        "generative",
+        "samples of a VAE, the DCGAN and latent diffusion, side by side",
     ),
     Chapter(
         "§6",
@@ -178,13 +180,24 @@ def _build(key: str) -> np.ndarray:
         "gan": lambda: T.gan_samples(_model("gan_mnist_dcgan")),
         "diffusion": lambda: T.diffusion_reverse(_model("diffusion_unet_mnist")),
         "rl": T.value_map,
+        "generative": _families,
     }
     if key not in builders:
         raise ValueError(f"unknown thumbnail: {key!r}; choose from {', '.join(builders)}")
     return builders[key]()
 
 
-THUMBNAILS = ("backprop", "conv", "vae", "flows", "gan", "diffusion", "rl")
+THUMBNAILS = ("backprop", "conv", "generative", "vae", "flows", "gan", "diffusion", "rl")
+
+
+def _families() -> np.ndarray:
+    """§5: recorded samples (python -m core.generative.measure) of a VAE, the GAN, diffusion."""
+    from core import thumbnails as T
+    from ui.generative.data import recorded_samples
+
+    return T.families_side_by_side(
+        recorded_samples(), ("vae_16d", "gan_mnist_dcgan", "diffusion_latent_mnist")
+    )
 
 
 @st.cache_resource(show_spinner=False)
