@@ -27,6 +27,10 @@ _PLAYERS_DRAWN = """
   (e) => e.classList.contains('js-plotly-plot') || e.textContent.trim())
 """
 
+_VISUAL = ("[data-testid=stMain] .js-plotly-plot, [data-testid=stMain] .mp-player, "
+           "[data-testid=stMain] [data-testid=stImage] img, [data-testid=stMain] "
+           "[data-testid=stDataFrame]")  # fmt: skip
+
 # Everything the page measures about itself, in one evaluation.
 _PROBE = """
 () => {
@@ -47,7 +51,8 @@ _PROBE = """
     const cs = getComputedStyle(el);
     if (cs.textOverflow === 'ellipsis' && over(el)) truncated.push(name(el));
   }
-  const visual = main.querySelector('.js-plotly-plot, .mp-player, [data-testid=stImage] img');
+  const visual = main.querySelector('.js-plotly-plot, .mp-player, [data-testid=stImage] img, ' +
+    '[data-testid=stDataFrame]');
   const plotText = [];
   const texts = main.querySelectorAll('.js-plotly-plot .xtick text, ' +
     '.js-plotly-plot .ytick text, .js-plotly-plot .gtitle, .js-plotly-plot .annotation-text');
@@ -71,8 +76,30 @@ _PROBE = """
 """
 
 
-@pytest.mark.parametrize("present", [False, True], ids=["normal", "present"])
-@pytest.mark.parametrize("name, path", TARGETS, ids=[t[0] for t in TARGETS])
+# Known defects, measured by this test on 2026-12-01 and left open in issue 13: each case is
+# expected to fail until fixed (strict: a fix makes it XPASS and the suite asks to drop it).
+_EQ = "a display equation overflows its column at 1366 px (the fitter does not shrink it)"
+KNOWN = {
+    ("01_Backpropagation", False): _EQ,
+    ("01_Backpropagation", True): _EQ,
+    ("02_Convolution_and_Upsampling", False): _EQ,
+    ("02_Convolution_and_Upsampling", True): _EQ,
+    ("11_Gridworld_RL", False): _EQ,
+    ("11_Gridworld_RL", True): _EQ,
+    ("10_Diffusion", True): "a 13.5 px plot text in presentation mode",
+}
+
+
+def _cases():
+    for name, path in TARGETS:
+        for present in (False, True):
+            why = KNOWN.get((name, present))
+            marks = [pytest.mark.xfail(reason=why, strict=True)] if why else []
+            yield pytest.param(name, path, present, marks=marks,
+                               id=f"{name}-{'present' if present else 'normal'}")  # fmt: skip
+
+
+@pytest.mark.parametrize("name, path, present", list(_cases()))
 def test_page_is_projector_ready(server, browser, name, path, present):
     base, _ = server
     context = browser.new_context(viewport={"width": 1366, "height": 768})
@@ -82,6 +109,11 @@ def test_page_is_projector_ready(server, browser, name, path, present):
                   wait_until="domcontentloaded", timeout=60_000)  # fmt: skip
         page.wait_for_selector(IDLE, timeout=PAGE_RUN_MS)
         page.wait_for_selector("[data-testid=stMain] h1", timeout=60_000)
+        if path:  # a topic page: its main visual has mounted (components mount after the run)
+            try:
+                page.wait_for_selector(_VISUAL, timeout=30_000)
+            except Exception:  # noqa: BLE001 - reported by the check below with the position
+                pass
         page.wait_for_function(_PLAYERS_DRAWN, timeout=60_000)
         for size, (w, h) in SIZES.items():  # the same page at each screen size
             page.set_viewport_size({"width": w, "height": h})
