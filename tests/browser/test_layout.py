@@ -77,7 +77,7 @@ _PROBE = """
 
 
 # Known defects, measured by this test on 2026-12-01 and left open in issue 13: each case is
-# expected to fail until fixed (strict: a fix makes it XPASS and the suite asks to drop it).
+# expected to fail until fixed (not strict, so timing cannot fail CI; an XPASS says it is fixed).
 _EQ = "a display equation overflows its column at 1366 px (the fitter does not shrink it)"
 KNOWN = {
     ("01_Backpropagation", False): _EQ,
@@ -94,7 +94,7 @@ def _cases():
     for name, path in TARGETS:
         for present in (False, True):
             why = KNOWN.get((name, present))
-            marks = [pytest.mark.xfail(reason=why, strict=True)] if why else []
+            marks = [pytest.mark.xfail(reason=why, strict=False)] if why else []
             yield pytest.param(name, path, present, marks=marks,
                                id=f"{name}-{'present' if present else 'normal'}")  # fmt: skip
 
