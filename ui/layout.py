@@ -66,8 +66,13 @@ export default function () {
       const k = el.querySelector(':scope > .katex');
       if (!k) continue;
       k.style.fontSize = '';
-      const room = el.clientWidth, need = Math.max(k.scrollWidth, el.scrollWidth);
-      if (room > 0 && need > room) k.style.fontSize = (1.21 * room / need * 0.95) + 'em';
+      let size = 1.21;  // KaTeX's own display size, em
+      for (let i = 0; i < 4; i++) {  // not exactly linear (rounding, fixed struts): iterate
+        const room = el.clientWidth, need = Math.max(k.scrollWidth, el.scrollWidth);
+        if (!(room > 0 && need > room + 3)) break;  // KaTeX's 2 px .vlist-s strut always sticks out
+        size *= (room / need) * 0.97;
+        k.style.fontSize = size + 'em';
+      }
     }
   };
   fit();
