@@ -1,6 +1,6 @@
 """Measure every generative model for the §5 table; ``python -m core.generative.measure`` records
 the numbers in ``pretrained/generative_table.json`` and the same-seed grids in
-``pretrained/generative_samples.npz`` (the page reads both; it never hand-writes a number).
+``pretrained/generative_samples.safetensors`` (the page reads both; it never hand-writes a number).
 
 Per digit model (the shared 4,500 / 500 MNIST split):
 * likelihood: from its manifest where it has one (VAE: held-out -ELBO, an upper bound on the
@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors.numpy import save_file
 
 from core.generative.metrics import memorisation, precision_recall
 from core.generative.registry import MODELS, balanced_labels, draw
@@ -30,7 +31,7 @@ from core.generative.registry import MODELS, balanced_labels, draw
 N_EVAL = 100  # samples per model for the judge/PR/memorisation columns (the U-Net is slow)
 GRID_N, GRID_SEED, EVAL_SEED = 64, 0, 1
 TABLE = "generative_table.json"
-SAMPLES = "generative_samples.npz"
+SAMPLES = "generative_samples.safetensors"  # arrays only: safetensors, as every weight file
 VLB_NOTE = (
     "not computed: the U-Net's variational bound L_vlb (notes §10.3) needs T = 100 network "
     "evaluations per digit with a discretised decoder L_0; it is not implemented yet"
@@ -141,7 +142,7 @@ def measure_all(directory: Path | None = None, names: list[str] | None = None, l
         "command": "python -m core.generative.measure",
     }
     (directory / TABLE).write_text(json.dumps(table, indent=2) + "\n")
-    np.savez_compressed(directory / SAMPLES, **grids)
+    save_file({k: np.ascontiguousarray(v) for k, v in grids.items()}, str(directory / SAMPLES))
     return table
 
 

@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 import streamlit as st
+from safetensors import SafetensorError
+from safetensors.numpy import load_file
 
 from core.generative.measure import SAMPLES, TABLE
 from core.pretrained import PRETRAINED_DIR
@@ -25,9 +27,8 @@ def table() -> dict | None:
 def recorded_samples() -> dict[str, np.ndarray]:
     """Same-seed grids (uint8 digits or float points) and closest pairs, by model name."""
     try:
-        with np.load(PRETRAINED_DIR / SAMPLES) as f:
-            return {k: f[k] for k in f.files}
-    except (OSError, ValueError):
+        return load_file(str(PRETRAINED_DIR / SAMPLES))
+    except (OSError, ValueError, SafetensorError):
         return {}
 
 
