@@ -128,15 +128,16 @@ def live_training(
     def reset():
         st.session_state[key] = LiveState(stepper=make_stepper(), signature=signature)
 
-    c1, c2, c3, _ = st.columns([1, 1, 1, 2])
-    c1.button("Pause" if s.playing else "Play", key=f"{key}_play", on_click=play,
-              args=(not s.playing,),
-              icon=":material/pause:" if s.playing else ":material/play_arrow:",
-              width="stretch", type="primary")  # fmt: skip
-    c2.button(f"Step ×{steps_per_click}", key=f"{key}_step", on_click=step_once,
-              icon=":material/skip_next:", width="stretch")  # fmt: skip
-    c3.button("Reset", key=f"{key}_reset", on_click=reset, icon=":material/restart_alt:",
-              width="stretch")  # fmt: skip
+    # one row of buttons sized to their labels: in equal columns, presentation-size text broke
+    # "Reset" mid-word in a half-width view
+    row = st.container(horizontal=True)
+    row.button("Pause" if s.playing else "Play", key=f"{key}_play", on_click=play,
+               args=(not s.playing,),
+               icon=":material/pause:" if s.playing else ":material/play_arrow:",
+               type="primary")  # fmt: skip
+    row.button(f"Step ×{steps_per_click}", key=f"{key}_step", on_click=step_once,
+               icon=":material/skip_next:")  # fmt: skip
+    row.button("Reset", key=f"{key}_reset", on_click=reset, icon=":material/restart_alt:")
 
     if snapshot is not None:  # the browser plays a tick's frames while the next one trains
         run_every_s = frames_per_tick * frame_ms / 1000
