@@ -174,7 +174,7 @@ def test_step_through_perceptron_and_universal_views():
         _ok(at)
     at.slider(key="bp_point").set_value(5).run()
     _ok(at)
-    assert at.dataframe and not any("⚠️" in e.label for e in at.expander)
+    assert at.table and not any("⚠️" in e.label for e in at.expander)
     # deeper network -> more stages; the stored stage is clamped, not an exception
     at.slider(key="bp_layers").set_value(0).run()
     _ok(at)
@@ -222,9 +222,7 @@ def test_tiny_or_many_class_upload_and_diverged_step_through():
     _ok(at)
     at.radio(key="bp_view").set_value("Backprop step-through").run()
     _ok(at)
-    assert at.dataframe and "only one in the training split" in " ".join(
-        c.value for c in at.caption
-    )
+    assert at.table and "only one in the training split" in " ".join(c.value for c in at.caption)
     at.radio(key="bp_view").set_value("Playground").run()
     many = "x1,x2,label\n" + "\n".join(f"{i / 50:.2f},{i % 7},{i}" for i in range(50))
     at.file_uploader(key="bp_upload").set_value(("many.csv", many.encode(), "text/csv"))

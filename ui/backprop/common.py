@@ -3,6 +3,8 @@ control mirrored in the URL), cached data, and the live trainer of the current c
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import streamlit as st
 
@@ -17,6 +19,7 @@ from core.backprop.trainer import BackpropTrainer, TrainConfig
 from core.backprop.universal import max_error_curve
 from core.data import make_toy
 from core.data.points_csv import DataError
+from ui.live import LiveState
 
 LRS = [1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 LAMBDAS = [0.0, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
@@ -36,6 +39,7 @@ DATA_LABELS = {
     UPLOAD: "upload your CSV (x1, x2, label)",
 }
 HEATMAP_GRID, NEURON_GRID = 60, 24
+_TOKENS = itertools.count(1)  # trainer tokens, unique in this server process
 
 
 # ---------------------------------------------------------------------------- cached helpers
@@ -200,16 +204,42 @@ def explain_config(data, cfg: TrainConfig) -> None:
 
 
 def make_trainer(cfg, data, device=None):
-    """A fresh trainer; ``initial_losses`` (train, test at step 0) start the loss curve."""
+    """A fresh trainer; ``initial_losses`` (train, test at step 0) start the loss curve;
+    ``token`` names it in the views' memos (an ``id()`` can be reused once it is freed)."""
     tr = BackpropTrainer(cfg, data, device)
     m = tr.evaluate()
     tr.initial_losses = (float(m["loss"]), float(m["test_loss"]))
+    tr.token = next(_TOKENS)
     return tr
 
 
 def current_trainer(cfg, data, device=None) -> BackpropTrainer:
-    """The live stepper for this configuration (a fresh one when the config changed)."""
+    """The live stepper for this configuration. When the Playground has none for it yet, a
+    fresh one is stored where the Playground looks (``bp_live``, paused), so every rerun of
+    the step-through sees the same network (and hits its memos) and the Playground, opened
+    later, trains exactly the network the step-through showed."""
     s = st.session_state.get("bp_live")
     if s is not None and s.signature == (cfg, data.key):
         return s.stepper
-    return make_trainer(cfg, data, device)
+    tr = make_trainer(cfg, data, device)
+    st.session_state["bp_live"] = LiveState(stepper=tr, signature=(cfg, data.key))
+    return tr
+
+
+def memo(name: str, key, compute, size: int = 16):
+    """``compute()`` remembered in this session under ``key`` (the last ``size`` keys): for
+    results tied to one live trainer (its ``token`` and step count), which ``st.cache_data``
+    would hash and copy on every hit and share with other sessions."""
+    store = st.session_state.setdefault(f"_bp_memo_{name}", {})
+    if key not in store:
+        while len(store) >= size:
+            store.pop(next(iter(store)))
+        store[key] = compute()
+    return store[key]
+
+
+def show_figure(fig: dict, key: str) -> None:
+    """A figure in plotly's JSON form (see ``core.backprop.figures``), drawn like ``ui.figure``
+    draws a ``go.Figure``: one mounted chart, updated in place."""
+    height = int(fig.get("layout", {}).get("height") or 450)
+    ui.plot_player([fig], [""], key=key, controls=False, height=height)

@@ -9,7 +9,7 @@ import streamlit as st
 import ui
 from core.backprop import figures as F
 from core.backprop.perceptron import PerceptronReplay
-from ui.backprop.common import cached_perceptron
+from ui.backprop.common import cached_perceptron, show_figure
 
 
 @st.fragment
@@ -69,9 +69,9 @@ def perceptron_view(ctx) -> None:
                     help=f"R = {nb.R:.3f}, γ = {nb.gamma:.4f} (max-margin separator)",
                 )
         with right:
-            ui.figure(
+            show_figure(
                 F.perceptron_progress_figure(run, u, nb.bound if nb.separable else None),
-                key="bp_fig_pc_progress",
+                "bp_fig_pc_progress",
             )
 
     def stop_when(m):

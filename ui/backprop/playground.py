@@ -18,7 +18,13 @@ from core.backprop import figures as F
 from core.backprop.features import feature_label
 from core.backprop.trainer import BackpropTrainer, resolve_loss
 from core.backprop.verify import KINKED, gradient_check
-from ui.backprop.common import HEATMAP_GRID, NEURON_GRID, explain_config, make_trainer
+from ui.backprop.common import (
+    HEATMAP_GRID,
+    NEURON_GRID,
+    explain_config,
+    make_trainer,
+    show_figure,
+)
 
 DETAILS = ["hidden neurons", "gradient norms", "confusion matrix"]
 FRAMES_PER_TICK, FRAME_MS, TICK_BUDGET_S = 10, 80, 0.5  # 12.5 frames/s; ~60 % of a tick trains
@@ -138,7 +144,7 @@ def network_panel(tr: BackpropTrainer) -> None:
             "|w|; node colour = its output for training point 0"
         )
         a0 = tr.net.forward(tr.phi_train[:1]).a
-        ui.figure(
+        show_figure(
             F.network_figure(
                 tr.net.cfg.sizes,
                 tr.net.W,
@@ -146,7 +152,7 @@ def network_panel(tr: BackpropTrainer) -> None:
                 node_text=[[""] * len(a[0]) for a in a0],
                 input_labels=labels,
             ),
-            key="bp_fig_net",
+            "bp_fig_net",
         )
     with col2:
         detail = ui.url_radio(

@@ -3,6 +3,8 @@ pass layer by layer, on the network as the Playground left it, checked live."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -12,7 +14,7 @@ from core.backprop import figures as F
 from core.backprop.features import feature_label
 from core.backprop.stepthrough import step_through
 from core.backprop.verify import gradient_check
-from ui.backprop.common import clamp_state, current_trainer
+from ui.backprop.common import clamp_state, current_trainer, memo, show_figure
 from ui.backprop.playground import fd_check
 
 LOSS_TEXT = {
@@ -27,11 +29,95 @@ LOSS_TEXT = {
 }
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _stages(_tr, key, i: int):
-    tr = _tr
+@dataclass(frozen=True)
+class Panel:
+    """One stage ready to draw: its heading, network figure (plotly JSON form), chain-rule
+    line, and the node and edge tables with the numbers already formatted."""
+
+    title: str
+    figure: dict
+    chain: str
+    rows: pd.DataFrame
+    edge_rows: pd.DataFrame | None
+    edge_caption: str
+
+
+def _fmt(v) -> str:
+    if isinstance(v, (float, np.floating)):
+        return f"{v:.4g}" if np.isfinite(v) else "–"
+    return str(v)
+
+
+def _table(rows) -> pd.DataFrame:
+    return pd.DataFrame([{k: _fmt(v) for k, v in r.items()} for r in rows])
+
+
+def _panels(tr, i: int) -> list[Panel]:
+    """Every stage of point ``i``'s forward and backward pass, figures and tables included,
+    so moving the stage slider only draws (the stages are computed from the live net)."""
     x, t = tr.phi_train[i : i + 1], tr.t_train[i : i + 1]
-    return step_through(tr.net, x, t, tr.loss, tr.cfg.regularizer, tr.cfg.reg_rate)
+    stages = step_through(tr.net, x, t, tr.loss, tr.cfg.regularizer, tr.cfg.reg_rate)
+    labels = [feature_label(f) for f in tr.cfg.features]
+    penalty = tr.cfg.regularizer != "none" and tr.cfg.reg_rate > 0
+    out = []
+    for k, s in enumerate(stages):
+        fig = F.network_figure(
+            tr.net.cfg.sizes,
+            s.edge_values,
+            node_values=s.node_values,
+            node_text=s.node_text,
+            input_labels=labels,
+            active_layers=s.active_layers,
+            node_name=s.node_name,
+            edge_name=s.edge_name,
+        )
+        chain = ""
+        if s.edge_rows and "σ'(z)" in s.rows[0] and np.isfinite(s.rows[0]["σ'(z)"]):
+            r0 = s.rows[0]
+            grad_a, dsig, delta = r0["∂L/∂a"], r0["σ'(z)"], r0["δ = ∂L/∂z"]
+            chain = (
+                f"Chain rule at **{r0['node']}**: ∂L/∂a = {grad_a:.4g} × σ'(z) = "
+                f"{dsig:.4g} → δ = {delta:.4g}; each incoming edge then gets "
+                "∂L/∂w = a(source) · δ."
+            )
+        edge_caption = ""
+        if s.edge_rows:
+            edge_caption = (
+                f"Edges into layer {s.active_layers[0] + 1}: ∂L/∂w = a(source) · δ(target)"
+                + (" + the penalty's gradient" if penalty else "")
+            )
+        out.append(
+            Panel(
+                f"**{k + 1}/{len(stages)} · {s.title}**",
+                fig,
+                chain,
+                _table(s.rows),
+                _table(s.edge_rows) if s.edge_rows else None,
+                edge_caption,
+            )
+        )
+    return out
+
+
+@st.fragment
+def stage_panel(panels: list[Panel]) -> None:
+    """The stage slider and what it shows (its own fragment: a stage change redraws only
+    this; everything here was computed when the point was chosen)."""
+    clamp_state("bp_stage", 0, len(panels) - 1)
+    c1, c2 = st.columns(2, vertical_alignment="bottom")
+    with c1:
+        stage_i = ui.url_slider("Stage (forward → loss → backward)", "bp_stage", 0,
+                                len(panels) - 1, 0)  # fmt: skip
+    p = panels[stage_i]
+    c2.markdown(p.title)
+    show_figure(p.figure, "bp_fig_step")
+    if p.chain:
+        st.markdown(p.chain)
+    # st.table: a plain HTML table; st.dataframe's canvas grid painted ~200 ms after each run
+    st.table(p.rows, hide_index=True)
+    if p.edge_rows is not None:
+        st.caption(p.edge_caption)
+        st.table(p.edge_rows, hide_index=True, height=240 if len(p.edge_rows) > 6 else "content")
 
 
 @st.fragment
@@ -49,7 +135,6 @@ def stepthrough_view(data, cfg, ctx) -> None:
         + LOSS_TEXT.get(tr.loss, "")
     )
     n_train = len(tr.phi_train)
-    L = tr.net.n_layers
     if tr.diverged:
         st.warning(
             f"This network diverged in training ({tr.diverged}): its huge weights make "
@@ -57,55 +142,21 @@ def stepthrough_view(data, cfg, ctx) -> None:
             "in the Playground view."
         )
     clamp_state("bp_point", 0, max(n_train - 1, 1))
-    clamp_state("bp_stage", 0, 2 * L + 1)
-    c1, c2 = st.columns(2)
+    c1, c2 = st.columns(2, vertical_alignment="bottom")
     with c1:
         if n_train > 1:
-            i = ui.url_slider("Training point", "bp_point", 0, n_train - 1, 0)
+            i = int(ui.url_slider("Training point", "bp_point", 0, n_train - 1, 0))
         else:  # a slider needs min < max: a tiny upload can leave one training point
             i = 0
             st.caption("Training point 0 (the only one in the training split)")
-    with c2:
-        stage_i = ui.url_slider("Stage (forward → loss → backward)", "bp_stage", 0, 2 * L + 1, 0)
-    st.caption(
+    c2.caption(
         f"point {i}: (x₁, x₂) = ({data.X_train[i, 0]:.3f}, {data.X_train[i, 1]:.3f}), "
         f"label y = {data.y_train[i]:.3g}"
     )
-    stages = _stages(tr, (id(tr), tr.steps_done, cfg, data.key), int(i))
-    s = stages[stage_i]
-    st.markdown(f"**{stage_i + 1}/{len(stages)} · {s.title}**")
-    labels = [feature_label(f) for f in tr.cfg.features]
-    ui.figure(
-        F.network_figure(
-            tr.net.cfg.sizes,
-            s.edge_values,
-            node_values=s.node_values,
-            node_text=s.node_text,
-            input_labels=labels,
-            active_layers=s.active_layers,
-            node_name=s.node_name,
-            edge_name=s.edge_name,
-        ),
-        key="bp_fig_step",
-    )
-    if s.edge_rows and "σ'(z)" in s.rows[0] and np.isfinite(s.rows[0]["σ'(z)"]):
-        r0 = s.rows[0]
-        grad_a, dsig, delta = r0["∂L/∂a"], r0["σ'(z)"], r0["δ = ∂L/∂z"]
-        st.markdown(
-            f"Chain rule at **{r0['node']}**: ∂L/∂a = {grad_a:.4g} × σ'(z) = "
-            f"{dsig:.4g} → δ = {delta:.4g}; each incoming edge then gets "
-            "∂L/∂w = a(source) · δ."
-        )
-    st.dataframe(pd.DataFrame(s.rows), hide_index=True, width="stretch")
-    if s.edge_rows:
-        penalty = tr.cfg.regularizer != "none" and tr.cfg.reg_rate > 0
-        st.caption(
-            f"Edges into layer {s.active_layers[0] + 1}: ∂L/∂w = a(source) · δ(target)"
-            + (" + the penalty's gradient" if penalty else "")
-        )
-        st.dataframe(pd.DataFrame(s.edge_rows), hide_index=True, width="stretch", height=240)
+    key = (getattr(tr, "token", id(tr)), tr.steps_done, i)
+    stage_panel(memo("stages", key, lambda: _panels(tr, i)))
     with ui.error_boundary("the math checks"):
-        c = _check(tr, (id(tr), tr.steps_done, cfg, data.key), int(i), ctx.seed)
+        c = memo("check", (*key, ctx.seed), lambda: _check(tr, i, ctx.seed))
         ui.show_checks(
             [
                 ui.Check(
@@ -117,9 +168,8 @@ def stepthrough_view(data, cfg, ctx) -> None:
         )
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _check(_tr, key, i: int, seed: int):
-    tr = _tr
+def _check(tr, i: int, seed: int):
+    """Hand backprop vs autograd vs central differences for point ``i`` (memoised per step)."""
     x, t = tr.phi_train[i : i + 1], tr.t_train[i : i + 1]
     return gradient_check(
         tr.net, x, t, tr.loss, tr.cfg.regularizer, tr.cfg.reg_rate, n_fd=48, seed=seed
