@@ -73,8 +73,12 @@ def test_figures_are_pure_and_cheap():
     fig = cf.images_row([img, img - 0.5], ["a", "b"])
     assert len(fig.data) == 2 and fig.data[0].source.startswith("data:image/")
     assert cf.to_rgb(np.array([[-1.0, 0.0, 1.0]]))[0, 1].tolist() == [247, 247, 247]
-    g = cf.grids_row([np.eye(3), -np.eye(2)], ["x", "y"], boxes={0: [(0, 0, 1, 1, "red")]})
-    assert g.data[1].text[0][0] == "-1" and len(g.layout.shapes) == 1
+    g = cf.grid_panel(-np.eye(2))  # the canvas grids' data: numbers as written, no "-0"
+    assert g["t"] == ["-1", "0", "0", "-1"] and (g["r"], g["c"]) == (2, 2)
+    assert cf.grid_panel(np.array([[0.5, 1]]))["t"] == ["0.50", "1.00"]
+    assert cf.grid_boxes({1: [(0, 0, 1, 1, "red")]}) == [[1, 0, 0, 1, 1, "red"]]
+    (f,) = cf.grid_frames([{"grids": {2: np.ones((1, 1))}, "taps": (0, 1, 2, 3, 1, "red")}])
+    assert f["g"]["2"]["t"] == ["1"] and f["k"] == [0, 1, 2, 3, 1, "red"] and f["b"] == []
     assert cf.latex_matrix(np.array([[1, -2]])) == r"\begin{bmatrix}1 & -2\end{bmatrix}"
     fm = cf.feature_maps({"a": np.random.rand(4, 7, 7), "b": np.random.rand(3, 14, 14)}, n=3)
     assert len(fm.layout.annotations) == 2

@@ -137,22 +137,19 @@ def test_sliding_window_and_matrix(at):
     for side in (8, 64):
         at.slider(key="conv_sw_side").set_value(side).run()
         _ok(at)
-    at.slider(key="conv_sw_n").set_value(8).run()
-    for pos in (0, 5, 35):
-        at.slider(key="conv_pos").set_value(pos).run()
+    # one position, number by number: every position is a frame of a client-side player
+    at.slider(key="conv_pad").set_value(1)
+    for n, dil in ((8, 1), (4, 1), (9, 5), (4, 5), (4, 1)):  # (4, 5): the kernel does not fit
+        at.slider(key="conv_sw_n").set_value(n)
+        at.slider(key="conv_dil").set_value(dil)
+        at.run()
         _ok(at)
-    at.slider(key="conv_sw_n").set_value(4).run()  # fewer positions: the slider is clamped
-    _ok(at)
-    # hide the slider (one position), shrink the input while hidden, show it again
-    at.slider(key="conv_sw_n").set_value(9).run()
-    at.slider(key="conv_pos").set_value(40).run()
-    at.slider(key="conv_dil").set_value(5).run()
-    at.slider(key="conv_sw_n").set_value(4).run()
-    at.slider(key="conv_dil").set_value(1).run()
-    _ok(at)
-    pos = at.slider(key="conv_pos")
-    assert pos.value == pos.max  # clamped to the last position of the smaller output
-    assert any("z[" in l.value for l in at.latex)
+    assert not [s for s in at.slider if s.key == "conv_pos"]
+    grids = [c for c in at.get("bidi_component") if "mp_conv_grids" in str(c.proto)]
+    assert grids and "z[3,3] = " in str(grids[0].proto)  # 4×4 + p = 1, k = 3: 16 positions
+    checks = " ".join(m.value for ex in at.expander for m in ex.markdown)
+    assert "at all 16 positions" in checks, checks
+    assert any("z[i,j]" in l.value for l in at.latex)
     _part(at, "As a matrix")
     for mode in ("valid", "full"):
         at.radio(key="conv_tmode").set_value(mode).run()

@@ -1,8 +1,10 @@
 """Pure figures for the convolution page: data (numpy arrays) -> plotly Figure (notes §2–3).
 
 Big images (photos, feature maps) travel as one PNG inside ``go.Image`` (a 512-px photo is a
-few hundred kB instead of a 262k-cell heatmap); small numeric grids are heatmaps with the numbers
-written in the cells, so a step-through reads like the notes' figures.
+few hundred kB instead of a 262k-cell heatmap). Small numeric grids with the number written in
+each cell (so a step-through reads like the notes' figures) are plain data for a canvas
+(``grid_panel`` ... for ``ui.conv.grids``): as plotly heatmaps every number was an SVG text node,
+all redrawn on every update (~13k DOM changes per slider press). Large matrices stay heatmaps.
 """
 
 from __future__ import annotations
@@ -195,79 +197,39 @@ def _grid_trace(a: np.ndarray, signed: bool, axis: str = "") -> dict:
     )
 
 
-def grids_row(
-    grids: list[np.ndarray],
-    titles: list[str],
-    boxes: dict[int, list] | None = None,
-    height: int = 330,
-    signed: bool = False,
-) -> go.Figure:
-    """Small numeric grids side by side with their numbers; ``boxes[c]`` = list of
-    (row0, col0, row1, col1, colour) rectangles (inclusive cell ranges) on panel c (0-based)."""
-    grids = [np.atleast_2d(np.asarray(g, np.float64)) for g in grids]
-    traces, shapes = [], []
-    for c, g in enumerate(grids):
-        sfx = "" if c == 0 else str(c + 1)
-        traces.append(_grid_trace(g, signed or bool(g.min() < 0), sfx))
-        for r0, c0, r1, c1, colour in (boxes or {}).get(c, []):
-            shapes.append(
-                dict(
-                    type="rect",
-                    x0=c0 - 0.5,
-                    x1=c1 + 0.5,
-                    y0=r0 - 0.5,
-                    y1=r1 + 0.5,
-                    xref=f"x{sfx}",
-                    yref=f"y{sfx}",
-                    line=dict(color=colour, width=3),
-                )
-            )
-    widths = [g.shape[1] + 0.5 for g in grids]
-    rows = max(g.shape[0] for g in grids)
-    layout = _panels(titles, widths=widths, gap=0.04, heights=[g.shape[0] / rows for g in grids])
-    # same cell size in every panel: rows * (cell width in a ~1000 px wide row)
-    cell = min(56.0, 1000 * (1 - 0.04 * (len(grids) - 1)) / sum(widths))
-    auto = int(50 + cell * rows)
-    layout.update(height=min(height, auto), margin=dict(t=40, l=10, r=10, b=10), shapes=shapes)
-    return go.Figure(data=traces, layout=layout)
-
-
-def stepthrough(
-    x_pad: np.ndarray,
-    kernel: np.ndarray,
-    products: np.ndarray,
-    out: np.ndarray,
-    i: int,
-    j: int,
-    stride: int,
-    dilation: int,
-    pad: int,
-) -> go.Figure:
-    """Padded input with the current (dilated) patch, the kernel as applied, the products and the
-    output with the current cell (conv_arithmetic's animation, with the numbers)."""
-    k = kernel.shape[0]
-    r0, c0 = i * stride, j * stride
-    cells = [
-        (r0 + dilation * m, c0 + dilation * n, r0 + dilation * m, c0 + dilation * n, HIGHLIGHT)
-        for m in range(k)
-        for n in range(k)
-    ]
-    h, w = x_pad.shape
-    boxes = {
-        0: cells + ([(pad, pad, h - 1 - pad, w - 1 - pad, PALETTE[8])] if pad else []),
-        3: [(i, j, i, j, SECOND)],
+def grid_panel(a: np.ndarray, signed: bool = False) -> dict:
+    """One small numeric grid for ``ui.conv.grids`` (a canvas, one number per cell): its shape,
+    values (colour), the numbers as written (integers without decimals, no "-0") and whether
+    its colour scale is signed (red-blue around 0; also when the grid has negatives)."""
+    a = np.atleast_2d(np.asarray(a, np.float64))
+    fmt = _fmt(a)
+    v = np.nan_to_num(a, nan=0.0, posinf=0.0, neginf=0.0)
+    return {
+        "r": int(a.shape[0]),
+        "c": int(a.shape[1]),
+        "v": [float(format(x, ".6g")) for x in v.ravel().tolist()],
+        "t": [format(x + 0.0, fmt) for x in a.ravel().tolist()],  # + 0.0: no "-0"
+        "s": bool(signed),
     }
-    return grids_row(
-        [x_pad, kernel, products, out],
-        [
-            "input (padded)" if pad else "input",
-            "kernel as applied",
-            "element-wise products",
-            "output",
-        ],
-        boxes=boxes,
-        height=360,
-    )
+
+
+def grid_boxes(boxes: dict[int, list] | None) -> list:
+    """{panel: [(row0, col0, row1, col1, colour), ...]} (inclusive cell ranges) -> a flat list
+    [[panel, row0, col0, row1, col1, colour], ...]."""
+    return [[int(c), *map(int, b[:4]), str(b[4])] for c, bs in (boxes or {}).items() for b in bs]
+
+
+def grid_frames(frames: list[dict], signed: bool = False) -> list[dict]:
+    """A player's frames: "grids" {panel: grid} replaced, "boxes" added, "taps" (panel, row0,
+    col0, k, d, colour): a kernel window's k x k cells d apart (drawn by the browser)."""
+    return [
+        {
+            "g": {str(c): grid_panel(a, signed) for c, a in f.get("grids", {}).items()},
+            "b": grid_boxes(f.get("boxes")),
+            "k": [*map(int, f["taps"][:5]), str(f["taps"][5])] if "taps" in f else None,
+        }
+        for f in frames
+    ]
 
 
 def matrix(T: np.ndarray, block: tuple[int, int] | None = None, title: str = "") -> go.Figure:
@@ -295,16 +257,6 @@ def matrix(T: np.ndarray, block: tuple[int, int] | None = None, title: str = "")
         margin=dict(t=40, l=10, r=10, b=10),
     )
     return go.Figure(data=[trace], layout=layout)
-
-
-def stamps(
-    terms: np.ndarray, total: np.ndarray, inputs: np.ndarray, max_terms: int = 9
-) -> go.Figure:
-    """Transposed convolution as a sum of stamps: x[i, j] * K placed at (s i, s j) (notes §3.1)."""
-    h, w = inputs.shape
-    shown = min(len(terms), max_terms)
-    titles = [f"x[{t // w},{t % w}]={inputs[t // w, t % w]:g} · K" for t in range(shown)] + ["sum"]
-    return grids_row(list(terms[:shown]) + [total], titles, height=300)
 
 
 def filters(w: np.ndarray, ncol: int = 8, title: str = "") -> go.Figure:

@@ -12,6 +12,7 @@ import ui
 from core.conv import arithmetic as ar
 from core.conv import figures as cf
 from core.conv import ops
+from core.theme import PALETTE
 from ui.conv.common import (
     Geometry,
     _fit,
@@ -22,6 +23,7 @@ from ui.conv.common import (
     notice,
     small_grid,
 )
+from ui.conv.grids import grid_figure
 from ui.conv.window import window_player
 
 
@@ -123,6 +125,49 @@ def window_frames(
     )
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def step_frames(
+    x: np.ndarray, kernel: np.ndarray, stride: int, pad: int, mode: str, dil: int, flip: bool
+):
+    """Every output position (i, j) of the conv of a small grid, number by number: padded input,
+    kernel as applied, output, one frame per position (its products K[m,n] I[si+dm, sj+dn], its
+    window and output cell, the written-out sum), max |sum of products - conv2d output| over all
+    positions, and max |core conv2d - F.conv2d|."""
+    xt, kt = torch.from_numpy(x), torch.from_numpy(kernel)
+    applied = torch.flip(kt, (0, 1)) if flip else kt
+    xp = ops.pad2d(xt[None, None], pad, mode)[0, 0]
+    out = ops.conv2d(xt[None, None], kt[None, None], stride=stride, padding=pad, dilation=dil,
+                     padding_mode=mode, flip=flip)[0, 0]  # fmt: skip
+    ref = F.conv2d(
+        F.pad(xt[None, None], (pad,) * 4, mode="constant" if mode == "zeros" else "reflect"),
+        applied[None, None],
+        stride=stride,
+        dilation=dil,
+    )[0, 0]
+    k, (ho, wo) = kt.shape[0], out.shape
+    frames, labels, sum_err = [], [], 0.0
+    for i in range(ho):
+        for j in range(wo):
+            products = (ops.window(xp, i, j, k, stride, dil) * applied).numpy()
+            sum_err = max(sum_err, abs(float(products.sum() - out[i, j])))
+            frames.append({"grids": {2: products}, "boxes": {3: [(i, j, i, j, cf.SECOND)]},
+                           "taps": (0, stride * i, stride * j, k, dil, cf.HIGHLIGHT)})  # fmt: skip
+            terms = [
+                f"{_num(a)}·{_num(b)}"
+                for a, b in zip(applied.flatten().tolist(), ops.window(xp, i, j, k, stride, dil)
+                                .flatten().tolist(), strict=True)
+            ]  # fmt: skip
+            shown = " + ".join(terms[:9]) + (" + …" if len(terms) > 9 else "")
+            labels.append(f"z[{i},{j}] = {shown} = {products.sum():.4g}   ·   position "
+                          f"{i * wo + j + 1} / {ho * wo}")  # fmt: skip
+    return (xp.numpy(), applied.numpy(), out.numpy(), cf.grid_frames(frames), labels, sum_err,
+            float((out - ref).abs().max()))  # fmt: skip
+
+
+def _num(v: float) -> str:
+    return f"({v:.4g})" if v < 0 else f"{v + 0.0:.4g}"
+
+
 def part_sliding(g: Geometry) -> None:
     img, K_np, k, stride, pad, padmode, dil, flip, symmetric, ctx = g.unpack()
     side = ui.url_slider("Image side (px, the input downscaled)", "conv_sw_side", 8, 64, 24)
@@ -165,61 +210,40 @@ def part_sliding(g: Geometry) -> None:
             f"{n + 2 * pad}×{n + 2 * pad} input: lower dilation or kernel size, or pad more."
         )
         return
-    xt, kt = torch.from_numpy(x), torch.from_numpy(K_np.astype(np.float64))
-    applied = torch.flip(kt, (0, 1)) if flip else kt
-    xp = ops.pad2d(xt[None, None], pad, mode)[0, 0]
-    out = ops.conv2d(
-        xt[None, None],
-        kt[None, None],
-        stride=stride,
-        padding=pad,
-        dilation=dil,
-        padding_mode=mode,
-        flip=flip,
-    )[0, 0]
-    ho, wo = out.shape
-    n_pos = ho * wo
-    if n_pos > 1:
-        # the number of positions changes with n, k, s, p, d: url_slider clamps to the new range
-        pos = ui.url_slider("Output position (row-major)", "conv_pos", 0, n_pos - 1, 0)
-    else:
-        pos = 0
-    i, j = divmod(int(pos), wo)
-    patch = ops.window(xp, i, j, k, stride, dil)
-    products = (patch * applied).numpy()
-    ui.figure(
-        cf.stepthrough(xp.numpy(), applied.numpy(), products, out.numpy(), i, j, stride, dil, pad),
+    xp, applied, out, frames, labels, sum_err, ref_err = step_frames(
+        x, K_np.astype(np.float64), stride, pad, mode, dil, flip
+    )
+    h, w = xp.shape
+    grid_figure(
+        [xp, applied, np.zeros_like(applied), out],  # every frame brings its products
+        [
+            "input (padded)" if pad else "input",
+            "kernel as applied",
+            "element-wise products",
+            "output",
+        ],
+        boxes={0: [(pad, pad, h - 1 - pad, w - 1 - pad, PALETTE[8])]} if pad else None,
+        frames=frames,
+        labels=labels,
         key="conv_step_fig",
+        frame_key=f"{n}|{K_np.tobytes().hex()}|{stride}|{pad}|{mode}|{dil}|{flip}|{ctx.seed}",
+        height=360,
     )
-
-    def num(v: float) -> str:
-        return f"({v:.4g})" if v < 0 else f"{v + 0.0:.4g}"
-
-    terms = [
-        f"{num(a)}\\cdot{num(b)}"
-        for a, b in zip(patch.flatten().tolist(), applied.flatten().tolist(), strict=False)
-    ]
-    shown = " + ".join(terms[:9]) + (r" + \dots" if len(terms) > 9 else "")
     st.latex(
-        rf"z[{i},{j}] = \sum_{{m,n}} \mathbf K[m,n]\,\mathbf I[{stride}\cdot{i}+{dil}m,\;"
-        rf"{stride}\cdot{j}+{dil}n] = {shown} = {products.sum():.4g}"
+        rf"z[i,j] = \sum_{{m,n}} \mathbf K[m,n]\,\mathbf I[{stride}i+{dil}m,\;{stride}j+{dil}n]"
     )
-    ref = F.conv2d(
-        F.pad(xt[None, None], (pad,) * 4, mode="constant" if mode == "zeros" else "reflect"),
-        applied[None, None],
-        stride=stride,
-        dilation=dil,
-    )[0, 0]
+    st.caption(
+        f"The slider and ▶ step through all {len(frames)} output positions in the browser; the "
+        "sum at the current one is written out under the grids."
+    )
     checks.append(
         ui.Check(
-            f"Σ products at ({i},{j}) vs the core's conv2d output",
-            abs(float(products.sum() - out[i, j])),
+            f"Σ products vs the core's conv2d output, at all {len(frames)} positions",
+            sum_err,
             1e-9,
         )
     )
-    checks.append(
-        ui.Check("core conv2d vs F.conv2d on this grid", float((out - ref).abs().max()), 1e-9)
-    )
+    checks.append(ui.Check("core conv2d vs F.conv2d on this grid", ref_err, 1e-9))
     notice.extend(
         [
             "The highlighted patch jumps by s cells per output step and its cells are d apart: "

@@ -18,6 +18,7 @@ from ui.conv.common import (
     notice,
     small_grid,
 )
+from ui.conv.grids import grid_figure
 
 
 # ----------------------------------------------------------------------------- 3 as a matrix
@@ -82,10 +83,10 @@ def part_matrix(g: Geometry) -> None:
             key="conv_t2_fig",
         )
     with c2:
-        ui.figure(
-            cf.grids_row(
-                [I.numpy(), mv.numpy(), conv.numpy()], ["I", "T vec(I)", "conv2d(I)"], height=260
-            ),
+        grid_figure(
+            [I.numpy(), mv.numpy(), conv.numpy()],
+            ["I", "T vec(I)", "conv2d(I)"],
+            height=260,
             key="conv_t2v_fig",
         )
     checks.append(
@@ -166,26 +167,22 @@ def part_layers(g: Geometry) -> None:
     zp = z_prev.detach().clone().requires_grad_()
     Wt = W.clone().requires_grad_()
     (F.conv2d(zp, backprop.rot180(Wt), b, padding=bp_pad) * delta).sum().backward()
-    ui.figure(
-        cf.grids_row(
-            [z_prev[0, 0].numpy(), W[0, 0].numpy(), z[0, 0].numpy(), delta[0, 0].numpy()],
-            ["z^(ℓ−1)", "W", "z^(ℓ) = W * z^(ℓ−1) + b", "δ^(ℓ) = ∂L/∂z^(ℓ)"],
-            height=260,
-        ),
+    grid_figure(
+        [z_prev[0, 0].numpy(), W[0, 0].numpy(), z[0, 0].numpy(), delta[0, 0].numpy()],
+        ["z^(ℓ−1)", "W", "z^(ℓ) = W * z^(ℓ−1) + b", "δ^(ℓ) = ∂L/∂z^(ℓ)"],
+        height=260,
         key="conv_bp_fwd",
     )
-    ui.figure(
-        cf.grids_row(
-            [
-                chk.delta_prev[0, 0].numpy(),
-                zp.grad[0, 0].numpy(),
-                chk.weight_grad[0, 0].numpy(),
-                Wt.grad[0, 0].numpy(),
-            ],
-            ["δ^(ℓ−1) = δ^(ℓ) ⋆ W (ours)", "δ^(ℓ−1) autograd", "∂L/∂W (ours)", "∂L/∂W autograd"],
-            height=260,
-            signed=True,
-        ),
+    grid_figure(
+        [
+            chk.delta_prev[0, 0].numpy(),
+            zp.grad[0, 0].numpy(),
+            chk.weight_grad[0, 0].numpy(),
+            Wt.grad[0, 0].numpy(),
+        ],
+        ["δ^(ℓ−1) = δ^(ℓ) ⋆ W (ours)", "δ^(ℓ−1) autograd", "∂L/∂W (ours)", "∂L/∂W autograd"],
+        height=260,
+        signed=True,
         key="conv_bp_bwd",
     )
     st.latex(

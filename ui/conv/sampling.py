@@ -19,6 +19,7 @@ from ui.conv.common import (
     notice,
     small_grid,
 )
+from ui.conv.grids import grid_figure
 
 # ------------------------------------------------------------------------- 5 pooling & unpooling
 TOY = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]], np.float64)
@@ -49,13 +50,11 @@ def part_pooling(g: Geometry) -> None:
     h, w = X.shape
     arg = [(int(t) // w, int(t) % w) for t in idx.flatten()]
     boxes = {0: [(r, c, r, c, cf.HIGHLIGHT) for r, c in arg]}
-    ui.figure(
-        cf.grids_row(
-            [X, v[0, 0].numpy(), avg[0, 0].numpy()],
-            ["input (argmax cells outlined)", f"max pool {pk}×{pk}, s={ps}", "average pool"],
-            boxes=boxes,
-            height=280,
-        ),
+    grid_figure(
+        [X, v[0, 0].numpy(), avg[0, 0].numpy()],
+        ["input (argmax cells outlined)", f"max pool {pk}×{pk}, s={ps}", "average pool"],
+        boxes=boxes,
+        height=280,
         key="conv_pool_fig",
     )
     G = torch.arange(1, v.numel() + 1, dtype=torch.float64).reshape(v.shape)
@@ -66,13 +65,11 @@ def part_pooling(g: Geometry) -> None:
         "**Backward**: ∂z[i,j]/∂x[i′,j′] = 𝟙{[i′,j′] = [i*,j*]} — the gradient goes to "
         "the argmax only (summed where windows overlap and share an argmax)."
     )
-    ui.figure(
-        cf.grids_row(
-            [G[0, 0].numpy(), routed[0, 0].numpy()],
-            ["upstream ∂L/∂z", "routed ∂L/∂x"],
-            boxes=boxes and {1: boxes[0]},
-            height=260,
-        ),
+    grid_figure(
+        [G[0, 0].numpy(), routed[0, 0].numpy()],
+        ["upstream ∂L/∂z", "routed ∂L/∂x"],
+        boxes={1: boxes[0]},
+        height=260,
         key="conv_pool_grad_fig",
     )
     st.markdown("**Upsampling the pooled map** back to the input size (§3.1):")
@@ -82,13 +79,11 @@ def part_pooling(g: Geometry) -> None:
     nails = F.pad(nails, (0, w - nails.shape[-1], 0, h - nails.shape[-2]))
     unpool = ops.max_unpool2d(v, idx, size)
     bil = ops.upsample_bilinear(v, size)
-    ui.figure(
-        cf.grids_row(
-            [near[0, 0].numpy(), nails[0, 0].numpy(), unpool[0, 0].numpy(), bil[0, 0].numpy()],
-            ["nearest neighbour", "bed of nails", "max unpooling", "bilinear"],
-            boxes={2: boxes[0]},
-            height=280,
-        ),
+    grid_figure(
+        [near[0, 0].numpy(), nails[0, 0].numpy(), unpool[0, 0].numpy(), bil[0, 0].numpy()],
+        ["nearest neighbour", "bed of nails", "max unpooling", "bilinear"],
+        boxes={2: boxes[0]},
+        height=280,
         key="conv_unpool_fig",
     )
     checks.extend(
@@ -194,7 +189,13 @@ def transposed_stamps(g: Geometry) -> None:
     ref = F.conv_transpose2d(x[None, None], Kt[None, None], stride=s, padding=p, output_padding=op)[
         0, 0
     ]
-    ui.figure(cf.stamps(terms.numpy(), total.numpy(), x.numpy()), key="conv_stamp_fig")
+    shown = min(len(terms), 9)
+    grid_figure(
+        [*terms.numpy()[:shown], total.numpy()],
+        [f"x[{t // 2},{t % 2}]={float(x[t // 2, t % 2]):g} · K" for t in range(shown)] + ["sum"],
+        height=300,
+        key="conv_stamp_fig",
+    )
     checks.append(
         ui.Check("sum of stamps vs F.conv_transpose2d", float((total - ref).abs().max()), 1e-12)
     )
