@@ -257,3 +257,27 @@ def test_live_reward_edit_reroutes_the_policy():
     farm = G.parse_grid(G.GridSpec(grid, slip=0.1, step_reward=-0.04, r_cells=1.0))
     rows, ok = _greedy_rows(farm, M.value_iteration(farm, 0.95).policy)
     assert not ok  # collects R rewards instead of finishing
+
+
+def test_grid_figures_are_valid_plotly_json():
+    """core.rl.figures builds plain dicts without plotly's validation: check that plotly accepts
+    every one (a misspelt attribute would otherwise only show as a blank chart)."""
+    import plotly.graph_objects as go
+
+    from core.rl import figures as F
+
+    for name in G.ENVIRONMENTS:
+        mdp = G.make_env(name, slippery=True, size=8, p=0.8, seed=0)
+        vi = M.value_iteration(mdp, 0.99, tol=1e-10, max_iter=5000)
+        greedy = M.greedy_actions(mdp, vi.v, 0.99)
+        frames = F.value_frames(mdp, [vi.history[0], vi.v], [greedy, greedy], ["a", "b"], (0, 1))
+        rollout = F.rollout_frames(mdp, np.array([0, 1, 2]), vi.v, vi.policy, title="x")
+        figs = [
+            F.value_heatmap(mdp, vi.v, vi.policy, title="t", path=[0, 1], agent=2),
+            F.q_arrows(mdp, np.random.default_rng(0).random((mdp.n_states, mdp.n_actions))),
+            *({"data": f["data"], "layout": frames[0]["layout"]} for f in frames),
+            *({"data": f["data"], "layout": rollout[0]["layout"]} for f in rollout),
+        ]
+        for fig in figs:
+            go.Figure(fig)  # raises on an unknown attribute or a bad value
+        assert {len(f["data"]) for f in frames} == {4}  # player frames: the same traces

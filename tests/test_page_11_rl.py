@@ -180,7 +180,7 @@ def test_cliff_view():
     at = _app(**{"rl_view": "Cliff: SARSA vs Q-learning", "rl_cliff_seeds": 10})
     at.select_slider(key="rl_cliff_seeds").set_value(20).run()
     _ok(at)
-    table = at.dataframe[0].value
+    table = at.table[0].value  # read-only: st.table (an HTML table), not the canvas grid
     assert list(table["method"]) == ["Q-learning", "SARSA"]
 
 

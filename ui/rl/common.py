@@ -74,6 +74,12 @@ def solve(key: tuple, gamma: float) -> dict:
     return out
 
 
+def grid_chart(fig: dict, *, key: str) -> None:
+    """A grid figure of ``core.rl.figures`` (plotly JSON) as a one-frame player: it stays
+    mounted and is updated in place, like ``ui.figure``, without building a ``go.Figure``."""
+    ui.plot_player([fig], [""], key=key, controls=False, height=int(fig["layout"]["height"]))
+
+
 def env_controls() -> tuple[str, tuple, float]:
     """The top row (environment, γ and the environment's own knobs): (name, cache key, γ)."""
     top = st.columns([2, 1, 1, 1])

@@ -8,8 +8,9 @@ import streamlit as st
 
 import ui
 from core import mdp as M
-from core import rl_figures as F
 from core import tabular_rl as T
+from core.rl import curves as C
+from core.rl import figures as F
 from ui.rl.common import Setting
 
 STEP_ENV_STEPS = 600_000  # env steps (all seeds) one Step click may run: ~2 s at ~3 us/step
@@ -100,7 +101,7 @@ def view(s: Setting) -> None:
             a, b = st.columns(2)
             with a:
                 ui.figure(
-                    F.learning_curves(
+                    C.learning_curves(
                         {method: curves["return"]}, smooth=smooth, ylabel="return per episode"
                     ),
                     key="rl_mf_curve",
@@ -111,11 +112,11 @@ def view(s: Setting) -> None:
                     V = learner.values.mean(0)
                     label = "v* (value iteration)" if control else "v_π (exact linear solve)"
                     ui.figure(
-                        F.value_scatter(V[mask], v_ref[mask], xlabel=label), key="rl_mf_scatter"
+                        C.value_scatter(V[mask], v_ref[mask], xlabel=label), key="rl_mf_scatter"
                     )
             if v_ref is not None:
                 ui.figure(
-                    F.learning_curves(
+                    C.learning_curves(
                         {"RMS(V − v_ref)": curves["rms_error"]},
                         smooth=1,
                         ylabel="RMS error of V",

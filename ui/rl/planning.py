@@ -9,8 +9,8 @@ import streamlit as st
 
 import ui
 from core import mdp as M
-from core import rl_figures as F
-from ui.rl.common import Setting, build_env, solve
+from core.rl import figures as F
+from ui.rl.common import Setting, build_env, grid_chart, solve
 
 
 @st.cache_resource(show_spinner="Rolling out episodes…", max_entries=32)
@@ -29,11 +29,29 @@ def rollouts(key: tuple, gamma: float, n: int, seed: int) -> dict:
     }
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def pi_figures(key: tuple, gamma: float) -> list[tuple[dict, dict]]:
+    """Per policy-iteration step k: (v of π_{k-1}, the same v with greedy π_k), drawn once per
+    solve so that the step slider only picks a pair."""
+    mdp, pi = build_env(key), solve(key, gamma)["pi"]
+    out = []
+    for k in range(1, pi.iterations + 1):
+        start = "uniform random π₀" if k == 1 else f"π_{k - 1}"
+        v = pi.values[k - 1]
+        evaluation = f"evaluation: v of {start} (exact linear solve)"
+        improvement = f"improvement: greedy π_{k} w.r.t. it"
+        out.append((
+            F.value_heatmap(mdp, v, None, title=evaluation),
+            F.value_heatmap(mdp, v, pi.policies[k - 1], title=improvement),
+        ))  # fmt: skip
+    return out
+
+
 @st.fragment
 @ui.guarded("the Policy iteration view")
 def policy_iteration_view(s: Setting) -> None:
     """Policy iteration, one improvement at a time (a fragment: its step slider reruns only it)."""
-    mdp, sol, vi = s.mdp, s.sol, s.vi
+    sol, vi = s.sol, s.vi
     pi = sol["pi"]
     if pi is None:
         st.info(
@@ -48,25 +66,12 @@ def policy_iteration_view(s: Setting) -> None:
     m1.metric("policy iteration: evaluations", n)
     m2.metric("value iteration: sweeps to 1e-10", vi.iterations)
     m3.metric(f"actions changed by improvement {k}", pi.changed[k - 1])
+    evaluation, improvement = pi_figures(s.env_key, s.gamma)[k - 1]
     c1, c2 = st.columns(2)
-    start = "uniform random π₀" if k == 1 else f"π_{k - 1}"
     with c1:
-        ui.figure(
-            F.value_heatmap(
-                mdp, pi.values[k - 1], None, title=f"evaluation: v of {start} (exact linear solve)"
-            ),
-            key="rl_pi_eval",
-        )
+        grid_chart(evaluation, key="rl_pi_eval")
     with c2:
-        ui.figure(
-            F.value_heatmap(
-                mdp,
-                pi.values[k - 1],
-                pi.policies[k - 1],
-                title=f"improvement: greedy π_{k} w.r.t. it",
-            ),
-            key="rl_pi_imp",
-        )
+        grid_chart(improvement, key="rl_pi_imp")
     ui.prose(
         "**What to notice.** Algorithm 5 starts from the uniform random policy, solves "
         "(I − γP_π)v = r_π exactly, and acts greedily. It needs only a handful of "
@@ -75,11 +80,25 @@ def policy_iteration_view(s: Setting) -> None:
     )
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def rollout_frames(key: tuple, gamma: float, n: int, seed: int, outcome: str) -> list[dict]:
+    """The first of the ``n`` episodes as player frames (the agent at each step t), drawn once:
+    the browser plays them (plotly's own animation frames do not survive ``plot_player``)."""
+    res = rollouts(key, gamma, n, seed)
+    sol, ep = solve(key, gamma), res["episodes"]
+    base = sol["v_star"] if sol["v_star"] is not None else sol["vi"].v
+    title = (
+        f"one greedy episode: {outcome} after {len(ep.path) - 1} steps, return "
+        f"{ep.returns[0]:g} (press ▶)"
+    )
+    return F.rollout_frames(build_env(key), ep.path, base, res["policy"], title=title)
+
+
 @st.fragment
 @ui.guarded("the Rollouts view")
 def rollouts_view(s: Setting) -> None:
     """Rollouts of the greedy policy of v* (a fragment: its controls rerun only it)."""
-    mdp, gamma, env_key, vi, v_star = s.mdp, s.gamma, s.env_key, s.vi, s.v_star
+    mdp, gamma, env_key = s.mdp, s.gamma, s.env_key
     n = int(
         ui.url_select_slider(
             "Episodes for the success rate", "rl_n_episodes", [100, 1000, 10000], 1000
@@ -97,7 +116,6 @@ def rollouts_view(s: Setting) -> None:
     m1.metric(f"success rate over {n:,} episodes", f"{rate:.3f} ± {1.96 * se:.3f}")
     m2.metric(f"exact, within {res['limit']} steps", f"{res['exact']:.4f}")
     m3.metric("exact, no step limit", f"{res['exact_unlimited']:.4f}")
-    base = v_star if v_star is not None else vi.v
     end = int(ep.path[-1])
     outcome = (
         "reached the goal"
@@ -106,17 +124,9 @@ def rollouts_view(s: Setting) -> None:
         if mdp.terminal[end]
         else "hit the step limit"
     )
-    ui.figure(
-        F.rollout_animation(
-            mdp,
-            ep.path,
-            base,
-            res["policy"],
-            title=f"one greedy episode: {outcome} after {len(ep.path) - 1} "
-            f"steps, return {ep.returns[0]:g} (press ▶ play)",
-        ),
-        key="rl_rollout",
-    )
+    frames = rollout_frames(env_key, gamma, n, seed, outcome)
+    ui.plot_player(frames, [f"t = {t}" for t in range(len(frames))], key="rl_rollout",
+                   frame_ms=250, height=int(frames[0]["layout"]["height"]))  # fmt: skip
     if s.env_name.startswith("FrozenLake"):
         notice = (
             "On slippery FrozenLake the optimal policy often walks *away* from the goal to "

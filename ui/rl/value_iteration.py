@@ -8,7 +8,8 @@ import streamlit as st
 
 import ui
 from core import mdp as M
-from core import rl_figures as F
+from core.rl import curves as C
+from core.rl import figures as F
 from ui.rl.common import Setting, build_env, solve
 
 
@@ -49,6 +50,13 @@ def vi_frames(key: tuple, gamma: float) -> tuple[list[dict], list[str], list[int
     return frames, [f"t = {t} / {T_}" for t in ts], ts
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def convergence_figure(key: tuple, gamma: float):
+    """The convergence plot of one solve: drawn once, not on every rerun (~10 ms a build)."""
+    sol = solve(key, gamma)
+    return C.convergence_plot(sol["vi"].residuals, sol.get("errors"), sol.get("bound"))
+
+
 @st.fragment
 @ui.guarded("the Value iteration view")
 def view(s: Setting) -> None:
@@ -74,10 +82,7 @@ def view(s: Setting) -> None:
             "▶ plays the sweeps t = 0, 1, 2, … one by one (then log-spaced), in the browser."
         )
     with c2:
-        ui.figure(
-            F.convergence_plot(vi.residuals, sol.get("errors"), sol.get("bound")),
-            key="rl_vi_conv",
-        )
+        ui.figure(convergence_figure(env_key, gamma), key="rl_vi_conv")
     ui.prose(
         "**What to notice.** The error ‖v_t − v*‖∞ stays under the dashed contraction "
         "bound γᵗ‖v₀ − v*‖∞ and falls on a straight line on the log axis (linear "
