@@ -42,7 +42,8 @@ def test_every_view_renders():
     at = _app()
     at.run()
     _ok(at)
-    assert at.dataframe, "the measured table is shown"
+    assert at.table, "the measured table is shown (a plain st.table: read-only)"
+    assert not at.dataframe
     for v in VIEWS[1:]:
         at.radio(key="gen_view").set_value(v).run()
         _ok(at)

@@ -23,8 +23,17 @@ MISSING = (
 )
 
 
-def _fmt(v, digits: int = 3):
-    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else round(float(v), digits)
+def _fmt(v, digits: int = 3) -> str:
+    """A measured number as written in the tables (the tables are plain text: ``st.table``)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    return f"{float(v):,.{digits}f}"
+
+
+def _table(rows: list[dict]) -> None:
+    """A read-only table as plain HTML (``st.table``): ``st.dataframe``'s canvas grid took
+    ~200 ms of Chromium's time to paint after every run, and nothing here is sorted or edited."""
+    st.table(pd.DataFrame(rows), hide_index=True)
 
 
 def _rows() -> list[dict] | None:
@@ -44,7 +53,7 @@ def table_view() -> None:
     t = data.table()
     img = [r for r in rows if r["kind"] == "image"]
     st.subheader("Digit models on the shared split (4,500 train / 500 held-out MNIST)")
-    df = pd.DataFrame(
+    _table(
         [
             {
                 "model": BY_NAME[r["name"]].label,
@@ -61,12 +70,11 @@ def table_view() -> None:
                 "samples closer than 1% of held-out": _fmt(r["mem_frac_closer"]),
                 "parameters": f"{r['parameters']:,}",
                 "ms per 64 samples": _fmt(1000 * r["seconds_64"], 0),
-                "training steps": r["steps"],
+                "training steps": f"{r['steps']:,}",
             }
             for r in img
         ]
     )
-    st.dataframe(df, hide_index=True, width="stretch")
     ui.prose(
         f"Judge scores, precision/recall and memorisation on **{t['n_eval']} samples per model** "
         f"(seed {t['eval_seed']}; conditional models get balanced labels 0–9), against the 500 "
@@ -82,22 +90,18 @@ def table_view() -> None:
     pts = [r for r in rows if r["kind"] == "points"]
     if pts:
         st.subheader("2-D flows (exact likelihood, toy densities)")
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "model": BY_NAME[r["name"]].label,
-                        "held-out NLL (nats/point)": _fmt(r["nats"]),
-                        "bits/dim": _fmt(r["bpd"]),
-                        "parameters": f"{r['parameters']:,}",
-                        "ms per 64 samples": _fmt(1000 * r["seconds_64"], 1),
-                        "training steps": r["steps"],
-                    }
-                    for r in pts
-                ]
-            ),
-            hide_index=True,
-            width="stretch",
+        _table(
+            [
+                {
+                    "model": BY_NAME[r["name"]].label,
+                    "held-out NLL (nats/point)": _fmt(r["nats"]),
+                    "bits/dim": _fmt(r["bpd"]),
+                    "parameters": f"{r['parameters']:,}",
+                    "ms per 64 samples": _fmt(1000 * r["seconds_64"], 1),
+                    "training steps": f"{r['steps']:,}",
+                }
+                for r in pts
+            ]
         )
     _closest_pairs(img)
 
