@@ -43,6 +43,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.theme import apply_theme
+from ui.frames import canvas_traces
+from ui.frames import jsonable as _jsonable
+from ui.frames import prepare as prepare_frames
+from ui.frames import signature as frame_signature
 from ui.layout import presenting
 
 # ---------------------------------------------------------------- plot sequences
@@ -98,14 +102,137 @@ export default function (component) {
   row.style.display = data.controls && n > 1 ? '' : 'none';
   range.max = String(n - 1);
   fig.style.height = data.height + 'px';
-  const layout = (i) => Object.assign({}, base.layout, { height: data.height, autosize: true },
-                                      frames[i].title ? { title: frames[i].title } : {});
+  const nImages = (base.layout.images || []).length;
+  const layout = (i) => {  // frame i's title and (converted heatmap) images on the base layout
+    const lay = Object.assign({}, base.layout, { height: data.height, autosize: true },
+                              frames[i].title ? { title: frames[i].title } : {});
+    const own = frames[i].images || [];
+    if (own.length) {
+      lay.images = base.layout.images.map((im, k) => k < nImages - own.length ? im
+        : Object.assign({}, im, { source: own[k - (nImages - own.length)] }));
+    }
+    return lay;
+  };
   const config = { displaylogo: false, responsive: true };
   if (root.__timer) { clearInterval(root.__timer); root.__timer = null; }
+  let drawn = false;  // this batch drawn in full once: later frames may take the fast path
+  const ANIM = { transition: { duration: 0 }, frame: { duration: 0, redraw: false },
+                 mode: 'immediate' };
+  // big moving marker clouds: drawn on a canvas over the chart (ui/frames.canvas_traces)
+  const onCanvas = new Set(base.canvas || []);
+  const DTYPES = { f4: Float32Array, f8: Float64Array, i1: Int8Array, u1: Uint8Array,
+                   i2: Int16Array, u2: Uint16Array, i4: Int32Array, u4: Uint32Array };
+  const arr = (a) => {
+    if (!a || Array.isArray(a)) return a || [];
+    const bin = atob(a.bdata), buf = new Uint8Array(bin.length);
+    for (let k = 0; k < bin.length; k++) buf[k] = bin.charCodeAt(k);
+    return new DTYPES[a.dtype](buf.buffer);
+  };
+  const canvasOff = () => {  // before a full redraw: plotly's own SVG points come back
+    if (root.__cv) root.__cv.getContext('2d').clearRect(0, 0, root.__cv.width, root.__cv.height);
+    fig.querySelectorAll('g.trace.scatter').forEach((g) => { g.style.visibility = ''; });
+  };
+  const drawCanvas = (i) => {
+    const full = fig._fullLayout;
+    if (!full) return;
+    let cv = root.__cv;
+    if (!cv) {
+      cv = root.__cv = document.createElement('canvas');
+      cv.style.cssText = 'position:absolute;left:0;top:0;pointer-events:none';
+      fig.style.position = 'relative';
+      fig.appendChild(cv);
+    }
+    const r = window.devicePixelRatio || 1, W = full.width, H = full.height;
+    if (cv.width !== Math.round(W * r) || cv.height !== Math.round(H * r)) {
+      cv.width = Math.round(W * r); cv.height = Math.round(H * r);
+      cv.style.width = W + 'px'; cv.style.height = H + 'px';
+    }
+    cv.setAttribute('data-frame', String(i));  // a visible change, like plotly's own DOM edits
+    const ctx = cv.getContext('2d');
+    ctx.setTransform(r, 0, 0, r, 0, 0);
+    ctx.clearRect(0, 0, W, H);
+    fig.querySelectorAll('g.trace.scatter').forEach((g) => {
+      const cd = g.__data__;
+      const k = cd && cd[0] && cd[0].trace && cd[0].trace.index;
+      if (onCanvas.has(k)) g.style.visibility = 'hidden';
+    });
+    for (const k of onCanvas) {
+      const t = frames[i].data[k], fd = fig._fullData[k];
+      if (!t || !fd || fd.visible !== true) continue;
+      const xa = full[(fd.xaxis || 'x').replace('x', 'xaxis')];
+      const ya = full[(fd.yaxis || 'y').replace('y', 'yaxis')];
+      if (!xa || !ya) continue;
+      const xs = arr(t.x), ys = arr(t.y), m = fd.marker || {};
+      const cols = (t.marker && Array.isArray(t.marker.color)) ? t.marker.color : null;
+      const rad = (m.size || 6) / 2, lw = (m.line && m.line.width) || 0;
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(xa._offset, ya._offset, xa._length, ya._length);
+      ctx.clip();
+      ctx.globalAlpha = (m.opacity === undefined ? 1 : m.opacity) *
+                        (fd.opacity === undefined ? 1 : fd.opacity);
+      ctx.fillStyle = typeof m.color === 'string' ? m.color : '#1f77b4';
+      if (lw) { ctx.lineWidth = lw; ctx.strokeStyle = (m.line && m.line.color) || '#444'; }
+      for (let p = 0; p < xs.length; p++) {
+        const px = xa._offset + xa.l2p(xs[p]), py = ya._offset + ya.l2p(ys[p]);
+        if (!isFinite(px) || !isFinite(py)) continue;
+        if (cols) ctx.fillStyle = cols[p];
+        ctx.beginPath();
+        ctx.arc(px, py, rad, 0, 2 * Math.PI);
+        ctx.fill();
+        if (lw) ctx.stroke();
+      }
+      ctx.restore();
+    }
+  };
+  const imageElement = (j) => {  // the <image> element plotly drew for layout image j
+    const want = fig.layout && fig.layout.images && fig.layout.images[j];
+    if (!want) return null;
+    for (const el of fig.querySelectorAll('.imagelayer image, .layer-below image')) {
+      if (el.__mpImage === j) return el;
+    }
+    for (const el of fig.querySelectorAll('.imagelayer image, .layer-below image')) {
+      if (el.__mpImage === undefined && el.getAttribute('href') === want.source) {
+        el.__mpImage = j; return el;
+      }
+    }
+    return null;
+  };
+  const fastDraw = (i, first) => {  // ui/frames.py: fixed axes, scatters, heatmaps as images
+    const idx = [], traces = [];  // only the traces that move in this batch
+    frames[i].data.forEach((t, k) => {
+      if ((t.type || 'scatter') === 'scatter' && !base.static[k] && !onCanvas.has(k)) {
+        idx.push(k); traces.push(t);
+      }
+    });
+    if (onCanvas.size) drawCanvas(i);
+    const upd = {}, own = frames[i].images || [];
+    own.forEach((src, k) => {  // swap the <image> plotly drew (a relayout re-margins: ~50 ms)
+      const j = nImages - own.length + k, el = imageElement(j);
+      if (el) { el.setAttribute('href', src); fig.layout.images[j].source = src; }
+      else upd['images[' + j + '].source'] = src;
+    });
+    const t = frames[i].title, text = t && (typeof t === 'string' ? t : (t.text || ''));
+    const el = fig.querySelector('.gtitle');
+    if (text && el && !/[<&$]/.test(text)) el.textContent = text;  // a relayout re-margins
+    else if (text) upd['title.text'] = text;
+    const anim = { data: traces, traces: idx };
+    if (first) anim.layout = base.ranges;  // a new batch of the same chart: new axis ranges
+    return window.Plotly.animate(fig, anim, ANIM)
+      .then(() => (Object.keys(upd).length ? window.Plotly.relayout(fig, upd) : null));
+  };
   loadPlotly().then((Plotly) => {
     const show = (i) => {
       root.__i = i; range.value = i; label.textContent = data.labels[i];
-      return Plotly.react(fig, frames[i].data, layout(i), config);
+      // a batch continues the chart on screen (same signature): no full redraw at all
+      const cont = !drawn && base.fast && root.__sig === base.sig && fig.data !== undefined;
+      const t0 = performance.now(), fast = base.fast && (drawn || cont);  // window.__mpDraws
+      if (!fast) canvasOff();
+      const done = (fast ? fastDraw(i, !drawn)
+                         : Plotly.react(fig, frames[i].data, layout(i), config))
+        .then(() => { drawn = true; root.__sig = base.fast ? base.sig : null; });
+      const log = window.__mpDraws || (window.__mpDraws = { react: [], fast: [] });
+      return done.then(() => { (fast ? log.fast : log.react).push(performance.now() - t0); });
     };
     const stop = () => { clearInterval(root.__timer); root.__timer = null; btn.textContent = '▶'; };
     const play = (loop) => {
@@ -130,6 +257,8 @@ export default function (component) {
 
 _PLAYER_CSS = """
 .mp-player { font-family: inherit; }
+/* plotly's many layout reads and writes stay inside the chart: the page is not re-laid out */
+.mp-player .mp-fig { contain: layout paint style; }
 .mp-player img { width: 100%; image-rendering: pixelated; display: block; }
 .mp-player .mp-row { display: flex; align-items: center; gap: 0.6rem; margin-top: 0.4rem; }
 .mp-player input[type=range] { flex: 1; accent-color: #3b6fd8; }
@@ -143,13 +272,9 @@ _plot_component = st.components.v2.component(  # the same player styles as image
 )
 
 
-def _frame_json(fig: go.Figure | dict, with_layout: bool) -> tuple[str, str | None]:
+def _as_dict(fig: go.Figure | dict) -> dict:
     # numpy arrays travel as base64 typed arrays; a dict is already plotly's JSON form
-    d = fig if isinstance(fig, dict) else json.loads(fig.to_json())
-    title = d.get("layout", {}).get("title")
-    frame = json.dumps({"data": d["data"], "title": title}, separators=(",", ":"))
-    return frame, (json.dumps({"layout": d.get("layout", {})}, separators=(",", ":"))
-                   if with_layout else None)  # fmt: skip
+    return fig if isinstance(fig, dict) else json.loads(fig.to_json())
 
 
 def plot_player(figs: Sequence[go.Figure | dict], labels: Sequence[str], *, key: str,
@@ -160,7 +285,9 @@ def plot_player(figs: Sequence[go.Figure | dict], labels: Sequence[str], *, key:
     The layout of ``figs[0]`` (axes, theme) is kept for every frame; each frame brings its
     traces and title. Give every figure the same traces in the same order and fixed axis
     ranges, so frames differ only in what moved. The chart stays mounted across reruns
-    (zoom survives via ``uirevision``); a new batch of frames replaces the old one.
+    (zoom survives via ``uirevision``); a new batch of frames replaces the old one. Several
+    frames are prepared for fast playback (``ui.frames``: heatmaps as images, axes fixed over
+    the batch, ``Plotly.animate`` without a redraw when every trace is a scatter).
 
     Many frames (~100): building and copying a ``go.Figure`` costs ~20-60 ms each (plotly
     validates every attribute), so frames may also be plain dicts in plotly's JSON form,
@@ -179,11 +306,22 @@ def plot_player(figs: Sequence[go.Figure | dict], labels: Sequence[str], *, key:
     figs = [f if isinstance(f, dict) or not presenting() else apply_theme(go.Figure(f), True)
             for f in figs]  # fmt: skip
     height = int(height * (1.35 if presenting() else 1.0))
-    frames, base = [], None
-    for i, f in enumerate(figs):
-        fr, lay = _frame_json(f, with_layout=i == 0)
-        frames.append(fr)
-        base = base or lay
+    dicts = [_as_dict(f) for f in figs]
+    layout = dict(dicts[0].get("layout", {}))  # a shallow copy: prepare() replaces, not edits
+    data = [list(d.get("data", [])) for d in dicts]
+    images: list[list[dict]] = [[] for _ in dicts]
+    fast = False
+    if len(dicts) > 1:
+        images, fast = prepare_frames(data, layout)
+    frames = [json.dumps({"data": ds, "title": d.get("layout", {}).get("title"),
+                          "images": [im["source"] for im in ims]},
+                         separators=(",", ":"), default=_jsonable)
+              for ds, d, ims in zip(data, dicts, images, strict=True)]  # fmt: skip
+    static, ranges, sig = frame_signature(data, layout) if fast else ([], {}, "")
+    canvas = canvas_traces(data, static) if fast else []
+    base = json.dumps({"layout": layout, "fast": fast, "static": static, "ranges": ranges,
+                       "sig": sig, "canvas": canvas}, separators=(",", ":"),
+                      default=_jsonable)  # fmt: skip
     _plot_component(
         key=key,
         data={
