@@ -5,7 +5,7 @@ re-exports them so ``from core.backprop import figures as F`` keeps working.
 * `figures_training`: the Playground (decision heatmap, one-figure live view and its cheap
   per-frame updates, neuron small multiples, loss, gradient norms, confusion matrix), as
   ``go.Figure``s (redrawn when a control changes, not per frame);
-* `figures_network`: the network graph and the step-through overlay;
+* `figures_network`: the network graph, the step-through overlay and the neuron tiles;
 * `figures_classic`: the perceptron and universal approximation.
 
 The figures redrawn on every slider press (network, perceptron, universal approximation) are
@@ -29,7 +29,7 @@ from core.backprop.figures_classic import (
     perceptron_progress_figure,
     universal_figure,
 )
-from core.backprop.figures_network import network_figure
+from core.backprop.figures_network import network_figure, neuron_mosaic
 from core.backprop.figures_training import (
     confusion_figure,
     decision_figure,
@@ -39,7 +39,6 @@ from core.backprop.figures_training import (
     live_frame,
     live_skeleton,
     loss_figure,
-    neuron_mosaic,
     regression_1d_figure,
 )
 

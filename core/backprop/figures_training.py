@@ -196,45 +196,6 @@ def regression_1d_figure(
     return fig
 
 
-def neuron_mosaic(maps: list[np.ndarray], titles: list[str] | None = None) -> go.Figure:
-    """Small multiples of every hidden neuron's output over the plane, as ONE tiled heatmap.
-
-    ``maps[l]``: (g, g, n_l) activations of layer l; each tile is scaled by its max |a| so the
-    sign pattern is visible for bounded and unbounded activations alike.
-    """
-    g = maps[0].shape[0]
-    gap = 2
-    cols = max(m.shape[2] for m in maps)
-    H = len(maps) * (g + gap) - gap
-    Wd = cols * (g + gap) - gap
-    canvas = np.full((H, Wd), np.nan, np.float32)
-    for r, m in enumerate(maps):
-        for j in range(m.shape[2]):
-            tile = m[:, :, j]
-            s = np.nanmax(np.abs(tile)) if np.isfinite(tile).any() else 1.0
-            tile = tile / (s if s > 0 else 1.0)
-            y0 = (len(maps) - 1 - r) * (g + gap)
-            x0 = j * (g + gap)
-            canvas[y0 : y0 + g, x0 : x0 + g] = tile
-    fig = go.Figure(
-        go.Heatmap(
-            z=canvas, zmin=-1, zmax=1, colorscale=SIGNED_SCALE, showscale=False, hoverinfo="skip"
-        )
-    )
-    for r, title in enumerate(titles or [f"layer {r + 1}" for r in range(len(maps))]):
-        fig.add_annotation(
-            x=-1,
-            y=(len(maps) - 1 - r) * (g + gap) + g / 2,
-            text=title,
-            xanchor="right",
-            showarrow=False,
-        )
-    fig.update_xaxes(visible=False, range=[-0.5 - 0.25 * Wd, Wd])
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
-    fig.update_layout(height=max(160, 70 * len(maps) + 60), margin=dict(l=10, r=10, t=30, b=10))
-    return fig
-
-
 def _loss_xy(history, initial: tuple[float, float] | None):
     """Downsampled (steps, train loss, test loss), starting with the step-0 losses if given."""
     step, loss, test = list(history.step), list(history.loss), list(history.test_loss)

@@ -13,6 +13,7 @@ from ui.backprop.common import cached_perceptron, show_figure
 
 
 @st.fragment
+@ui.guarded("the perceptron view")  # inside: a fragment rerun skips the page's boundary
 def perceptron_view(ctx) -> None:
     ui.prose(
         "Rosenblatt's rule (§1.1): for each misclassified point, "

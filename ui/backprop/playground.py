@@ -133,6 +133,7 @@ def fd_check(c, what: str) -> ui.Check:
 
 
 @st.fragment
+@ui.guarded("the network view")  # inside: a fragment rerun skips the caller's boundary
 def network_panel(tr: BackpropTrainer) -> None:
     """The network graph plus one detail view (its radio reruns only this panel)."""
     data = tr.data
@@ -167,7 +168,7 @@ def network_panel(tr: BackpropTrainer) -> None:
                 xs, ys, P = F.grid(F.data_bounds(data.X_all), NEURON_GRID)
                 hs = tr.hidden_outputs(P)[:-1]
                 maps = [h.reshape(NEURON_GRID, NEURON_GRID, -1) for h in hs]
-                ui.figure(F.neuron_mosaic(maps), key="bp_fig_neurons")
+                show_figure(F.neuron_mosaic(maps), "bp_fig_neurons")
             else:
                 st.caption("No hidden layers: no hidden neurons to show.")
         elif detail == DETAILS[1]:
@@ -199,6 +200,7 @@ NOTICE = (
 
 
 @st.fragment
+@ui.guarded("the playground")  # inside: a fragment rerun skips the page's boundary
 def playground(data, cfg, extras, ctx) -> None:
     if data is None:
         st.info(

@@ -100,6 +100,7 @@ def _panels(tr, i: int) -> list[Panel]:
 
 
 @st.fragment
+@ui.guarded("the step-through stage")  # a fragment rerun skips outer boundaries
 def stage_panel(panels: list[Panel]) -> None:
     """The stage slider and what it shows (its own fragment: a stage change redraws only
     this; everything here was computed when the point was chosen)."""
@@ -117,10 +118,12 @@ def stage_panel(panels: list[Panel]) -> None:
     st.table(p.rows, hide_index=True)
     if p.edge_rows is not None:
         st.caption(p.edge_caption)
-        st.table(p.edge_rows, hide_index=True, height=240 if len(p.edge_rows) > 6 else "content")
+        tall = len(p.edge_rows) > 6
+        st.table(p.edge_rows, hide_index=True, height=240 if tall else "content")
 
 
 @st.fragment
+@ui.guarded("the step-through")  # inside: a fragment rerun skips the page's boundary
 def stepthrough_view(data, cfg, ctx) -> None:
     if data is None or not cfg.features:
         st.info("Choose a dataset and at least one input feature in the sidebar first.")

@@ -12,6 +12,7 @@ from ui.backprop.common import cached_ua_errors, show_figure
 
 
 @st.fragment
+@ui.guarded("the universal-approximation view")  # a fragment rerun skips the page's
 def universal_view() -> None:
     ui.prose(
         "Universal approximation (§1.5): one hidden layer, f(x) = v₀ + Σᵢ vᵢ σ(wᵢx + bᵢ). "
