@@ -128,10 +128,13 @@ export default function (component) {
     for (let k = 0; k < bin.length; k++) buf[k] = bin.charCodeAt(k);
     return new DTYPES[a.dtype](buf.buffer);
   };
-  const canvasOff = () => {  // before a full redraw: plotly's own SVG points come back
-    if (root.__cv) root.__cv.getContext('2d').clearRect(0, 0, root.__cv.width, root.__cv.height);
-    fig.querySelectorAll('g.trace.scatter').forEach((g) => { g.style.visibility = ''; });
-  };
+  // plotly keeps the canvas traces' style (legend) but none of their points: no SVG point,
+  // calc or style work for them in any redraw (one gap, not none: an empty trace is dropped)
+  const plotData = (i) => frames[i].data.map((t, k) => (onCanvas.has(k)
+    ? Object.assign({}, t, { x: [null], y: [null], hoverinfo: 'skip' }) : t));
+  if (!onCanvas.size && root.__cv) {  // a batch without canvas traces: clear the old ones
+    root.__cv.getContext('2d').clearRect(0, 0, root.__cv.width, root.__cv.height);
+  }
   const drawCanvas = (i) => {
     const full = fig._fullLayout;
     if (!full) return;
@@ -151,11 +154,6 @@ export default function (component) {
     const ctx = cv.getContext('2d');
     ctx.setTransform(r, 0, 0, r, 0, 0);
     ctx.clearRect(0, 0, W, H);
-    fig.querySelectorAll('g.trace.scatter').forEach((g) => {
-      const cd = g.__data__;
-      const k = cd && cd[0] && cd[0].trace && cd[0].trace.index;
-      if (onCanvas.has(k)) g.style.visibility = 'hidden';
-    });
     for (const k of onCanvas) {
       const t = frames[i].data[k], fd = fig._fullData[k];
       if (!t || !fd || fd.visible !== true) continue;
@@ -227,10 +225,17 @@ export default function (component) {
       // a batch continues the chart on screen (same signature): no full redraw at all
       const cont = !drawn && base.fast && root.__sig === base.sig && fig.data !== undefined;
       const t0 = performance.now(), fast = base.fast && (drawn || cont);  // window.__mpDraws
-      if (!fast) canvasOff();
       const done = (fast ? fastDraw(i, !drawn)
-                         : Plotly.react(fig, frames[i].data, layout(i), config))
-        .then(() => { drawn = true; root.__sig = base.fast ? base.sig : null; });
+                         : Plotly.react(fig, plotData(i), layout(i), config)
+                             .then(() => { if (onCanvas.size) drawCanvas(i); }))
+        .then(() => {
+          if (base.fast && !fast && fig._fullLayout) {  // keep the margins plotly just computed:
+            const z = fig._fullLayout._size;  // otherwise each frame re-measures the legend
+            fig.layout.margin = Object.assign({}, fig.layout.margin,  // and titles, and a pixel's
+              { l: z.l, r: z.r, t: z.t, b: z.b, autoexpand: false });  // change redraws it all
+          }
+          drawn = true; root.__sig = base.fast ? base.sig : null;
+        });
       const log = window.__mpDraws || (window.__mpDraws = { react: [], fast: [] });
       return done.then(() => { (fast ? log.fast : log.react).push(performance.now() - t0); });
     };

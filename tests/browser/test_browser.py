@@ -2,10 +2,12 @@
 
 One fresh server per test process. Every ``pages/*.py`` is opened by a DEEP LINK typed straight
 into the address bar (``/Backpropagation``, ...), deep links before the home page so that the very
-first session of the fresh server is a deep link (the case Streamlit's legacy mode breaks). Each
-load waits until the script has run (``data-test-script-state=notRunning``), then asserts: no
-exception element, no "Page not found", the right page (not the home page) is shown, no error
-boundary fired. A screenshot per page goes to ``artifacts/screenshots/`` (git-ignored).
+first session of the fresh server is a deep link (the case Streamlit's legacy mode breaks). The
+layout test (``test_layout.py``) loads each page so, waits until the script has run
+(``data-test-script-state=notRunning``), and checks it with ``check_loaded``: no exception
+element, no "Page not found", the right page (not the home page) is shown, no error boundary
+fired. A screenshot per page goes to ``artifacts/screenshots/`` (git-ignored). One load per page
+and mode serves both tests: the browser tests are the suite's longest part.
 
 Where ``/usr/bin/chromium`` or Playwright is missing the tests skip with the reason, except
 under CI (the ``CI`` environment variable set), where they fail instead.
@@ -52,45 +54,28 @@ def _server_log_tail(log_path: Path, n: int = 60) -> str:
     return "\n".join(log_path.read_text(errors="replace").splitlines()[-n:])
 
 
-@pytest.mark.parametrize("name, path", TARGETS, ids=[t[0] for t in TARGETS])
-def test_page_loads_in_chromium(server, browser, name, path):
-    base, log_path = server
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    console_errors: list[str] = []
-    page.on("pageerror", lambda e: console_errors.append(str(e)))
-    try:
-        page.goto(f"{base}/{path}", wait_until="domcontentloaded", timeout=60_000)
-        # the script has run at least once (the state starts as 'initial') and is idle now
-        page.wait_for_selector(
-            "[data-testid=stApp][data-test-script-state=notRunning]", timeout=PAGE_RUN_MS
-        )
-        page.wait_for_selector("[data-testid=stMain] h1", timeout=60_000)
-        page.wait_for_timeout(500)  # a page may rerun itself once (st.rerun): let it settle
-        page.wait_for_selector(
-            "[data-testid=stApp][data-test-script-state=notRunning]", timeout=PAGE_RUN_MS
-        )
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-        detail = f"\n--- server log ---\n{_server_log_tail(log_path)}"
-        exceptions = page.locator("[data-testid=stException]")
-        assert exceptions.count() == 0, exceptions.first.inner_text() + detail
-        assert page.get_by_text("Page not found").count() == 0, f"/{path}: Page not found"
-        broken = page.locator("[data-testid=stAlert]", has_text="Something went wrong")
-        assert broken.count() == 0, broken.first.inner_text() + detail
-        title = page.locator("[data-testid=stMain] h1").first.inner_text()
-        if path:
-            assert HOME_TITLE not in title, f"/{path} showed the home page, not {name}"
-        else:
-            assert HOME_TITLE in title
-            # the home page links every existing page
-            for _, p in PAGES:
-                assert page.locator(f"a[href$='{p}']").count() >= 1, f"no link to /{p}"
-        assert page.url.rstrip("/") == f"{base}/{path}".rstrip("/") or "?" in page.url
-        assert not console_errors, console_errors
-    finally:
-        context.close()
+def check_loaded(page, base: str, name: str, path: str, log_path: Path, errors: list[str]):
+    """What every page load must show (called by the layout test on each page's first load,
+    so one load serves both): no exception element, no "Page not found", the right page (not
+    the home page), no error boundary fired, no page error in the console; the home page
+    links every page."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    detail = f"\n--- server log ---\n{_server_log_tail(log_path)}"
+    exceptions = page.locator("[data-testid=stException]")
+    assert exceptions.count() == 0, exceptions.first.inner_text() + detail
+    assert page.get_by_text("Page not found").count() == 0, f"/{path}: Page not found"
+    broken = page.locator("[data-testid=stAlert]", has_text="Something went wrong")
+    assert broken.count() == 0, broken.first.inner_text() + detail
+    title = page.locator("[data-testid=stMain] h1").first.inner_text()
+    if path:
+        assert HOME_TITLE not in title, f"/{path} showed the home page, not {name}"
+    else:
+        assert HOME_TITLE in title
+        for _, p in PAGES:  # the home page links every existing page
+            assert page.locator(f"a[href$='{p}']").count() >= 1, f"no link to /{p}"
+    assert page.url.rstrip("/") == f"{base}/{path}".rstrip("/") or "?" in page.url
+    assert not errors, errors
 
 
 def test_missing_chromium_skips_outside_ci_and_fails_under_ci(monkeypatch):

@@ -1,5 +1,6 @@
 """Projector-ready, checked in Chromium: every page at 1366×768 and 1920×1080, presentation mode
-off and on (``?present=1``).
+off and on (``?present=1``). The first load of each page (presentation off) is also the load test
+of ``test_browser.check_loaded``.
 
 For each page and setting: no text, equation, metric or button overflows its box horizontally;
 no label is cut with an ellipsis; the page's main visual starts inside the first screen; and with
@@ -13,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import ROOT
-from tests.browser.test_browser import PAGE_RUN_MS, TARGETS
+from tests.browser.test_browser import PAGE_RUN_MS, TARGETS, check_loaded
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -96,9 +97,11 @@ def _cases():
 
 @pytest.mark.parametrize("name, path, present", list(_cases()))
 def test_page_is_projector_ready(server, browser, name, path, present):
-    base, _ = server
+    base, log_path = server
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         page.goto(f"{base}/{path}" + ("?present=1" if present else ""),
                   wait_until="domcontentloaded", timeout=60_000)  # fmt: skip
@@ -110,6 +113,8 @@ def test_page_is_projector_ready(server, browser, name, path, present):
             except Exception:  # noqa: BLE001 - reported by the check below with the position
                 pass
         page.wait_for_function(_PLAYERS_DRAWN, timeout=60_000)
+        if not present:  # the page loads cleanly (tests/browser/test_browser.py)
+            check_loaded(page, base, name, path, log_path, errors)
         for size, (w, h) in SIZES.items():  # the same page at each screen size
             page.set_viewport_size({"width": w, "height": h})
             page.wait_for_timeout(1500)  # plotly, the players and the equation fitter redraw
