@@ -1,4 +1,7 @@
-"""Pure figure functions for the diffusion page (notes §10): data in, plotly Figure out.
+"""Pure figure functions for the diffusion page (notes §10): data in, plotly Figure out, or
+plotly's JSON form (a dict, float32 base64 arrays) for the figures a control redraws on every
+rerun (schedules, guidance, the live snapshot): building a validated ``go.Figure`` costs more
+than the data it shows; ``ui.figure`` and ``ui.plot_player`` take both.
 
 Images are shown by the page with ``st.image`` (faster than a heatmap when scrubbing); these
 functions draw the schedules, histograms, point clouds, eps fields, loss and guidance curves.
@@ -8,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
+from core.diffusion.frames import b64
 from core.diffusion.schedules import Schedule
 from core.theme import PALETTE
 
@@ -19,36 +22,56 @@ def to_display(x: np.ndarray) -> np.ndarray:
     return np.clip((np.asarray(x, dtype=np.float32) + 1) / 2, 0, 1)
 
 
-def schedule_figure(scheds: list[Schedule], t: int | None = None) -> go.Figure:
-    """beta_t, alpha_bar_t and log10 SNR(t) against t (one line per schedule; a marker at t)."""
-    fig = make_subplots(
-        rows=1, cols=3, subplot_titles=("β_t (log scale)", "ᾱ_t = ∏ α_s", "log₁₀ SNR(t)")
-    )
+def _panels(n: int, titles: list[str], gap: float = 0.07) -> tuple[dict, list[dict]]:
+    """Explicit axis domains for n panels in a row and their titles (annotations): a dict
+    figure needs no ``make_subplots``, which costs more than the figure's data."""
+    w = (1 - gap * (n - 1)) / n
+    layout, notes = {}, []
+    for i in range(n):
+        k = "" if i == 0 else str(i + 1)
+        x0 = i * (w + gap)
+        layout[f"xaxis{k}"] = {"domain": [x0, min(x0 + w, 1.0)], "anchor": f"y{k}",
+                               "title": {"text": "t"}}  # fmt: skip
+        layout[f"yaxis{k}"] = {"anchor": f"x{k}"}
+        notes.append({"text": titles[i], "x": x0 + w / 2, "y": 1.0, "xref": "paper",
+                      "yref": "paper", "xanchor": "center", "yanchor": "bottom",
+                      "showarrow": False})  # fmt: skip
+    return layout, notes
+
+
+def schedule_figure(scheds: list[Schedule], t: int | None = None) -> dict:
+    """beta_t, alpha_bar_t and log10 SNR(t) against t (one line per schedule, the first one
+    thick; a marker at t), in plotly's JSON form (float32 arrays as base64, no validation).
+
+    The beta_t panel's log axis gets one tick per decade (``dtick=1``): left to itself, plotly
+    labels the digits between decades ("D" ticks) at 3/4 of the font size, under the 18 px that
+    presentation mode needs."""
+    layout, notes = _panels(3, ["β_t (log scale)", "ᾱ_t = ∏ α_s", "log₁₀ SNR(t)"])
+    data = []
+    b_lo, b_hi = np.inf, -np.inf
     for i, s in enumerate(scheds):
-        ts = np.arange(1, s.T + 1)
-        color = PALETTE[i % len(PALETTE)]
+        ts = np.arange(1, s.T + 1, dtype=np.float32)
+        betas = s.betas.numpy()
+        b_lo, b_hi = min(b_lo, float(betas.min())), max(b_hi, float(betas.max()))
         snr = np.log10(np.clip(s.snr.numpy(), 1e-12, None))
-        for col, y in enumerate((s.betas.numpy(), s.alpha_bar.numpy(), snr), start=1):
-            fig.add_trace(
-                go.Scatter(
-                    x=ts,
-                    y=y.astype(np.float32),
-                    name=s.name,
-                    mode="lines",
-                    line=dict(color=color, width=3 if i == 0 else 1.5),
-                    showlegend=col == 1,
-                    legendgroup=s.name,
-                ),
-                row=1,
-                col=col,
-            )
+        line = {"color": PALETTE[i % len(PALETTE)], "width": 3 if i == 0 else 1.5}
+        for col, y in enumerate((betas, s.alpha_bar.numpy(), snr), start=1):
+            k = "" if col == 1 else str(col)
+            data.append({"type": "scatter", "x": b64(ts), "y": b64(y), "name": s.name,
+                         "mode": "lines", "line": line, "showlegend": col == 1,
+                         "legendgroup": s.name, "xaxis": f"x{k}", "yaxis": f"y{k}"})  # fmt: skip
+    layout["yaxis"].update(type="log", exponentformat="power")
+    if b_lo > 0 and np.log10(b_hi / b_lo) >= 1:  # at least one decade: a label per decade
+        layout["yaxis"]["dtick"] = 1
+    shapes = []
     if t is not None and t > 0:
-        for col in (1, 2, 3):
-            fig.add_vline(x=t, line=dict(color="#D55E00", dash="dash"), row=1, col=col)
-    fig.update_xaxes(title_text="t")
-    fig.update_yaxes(type="log", row=1, col=1)  # beta_t spans decades (cosine ends at 0.999)
-    fig.update_layout(height=300, legend=dict(orientation="h", y=-0.25))
-    return fig
+        for k in ("", "2", "3"):
+            shapes.append({"type": "line", "x0": t, "x1": t, "xref": f"x{k}", "y0": 0, "y1": 1,
+                           "yref": f"y{k} domain", "line": {"color": "#D55E00",
+                                                            "dash": "dash"}})  # fmt: skip
+    layout.update(height=300, annotations=notes, shapes=shapes,
+                  legend={"orientation": "h", "y": -0.25})  # fmt: skip
+    return {"data": data, "layout": layout}
 
 
 def histogram_figure(values: np.ndarray, t: int, alpha_bar_t: float, bins: int = 60) -> go.Figure:
@@ -239,37 +262,31 @@ def loss_figure(losses: np.ndarray, max_points: int = 400) -> go.Figure:
     return fig
 
 
-def guidance_figure(sweep: dict, current: float | None = None) -> go.Figure:
-    """Judged class accuracy and within-class diversity against the guidance scale rho."""
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
-    rho = np.asarray(sweep["rho"], dtype=np.float32)
-    fig.add_trace(
-        go.Scatter(
-            x=rho,
-            y=np.asarray(sweep["accuracy"]),
-            mode="lines+markers",
-            name="judged class accuracy",
-            line=dict(color=PALETTE[0], width=3),
-        ),
-        secondary_y=False,
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=rho,
-            y=np.asarray(sweep["diversity"]),
-            mode="lines+markers",
-            name="within-class diversity",
-            line=dict(color=PALETTE[1], width=3),
-        ),
-        secondary_y=True,
-    )
+def guidance_figure(sweep: dict, current: float | None = None) -> dict:
+    """Judged class accuracy (left axis) and within-class diversity (right axis) against the
+    guidance scale rho, a dashed line at the current rho; plotly's JSON form (no validation)."""
+    rho = [float(r) for r in sweep["rho"]]
+    data = [
+        {"type": "scatter", "x": rho, "y": [float(v) for v in sweep["accuracy"]],
+         "mode": "lines+markers", "name": "judged class accuracy",
+         "line": {"color": PALETTE[0], "width": 3}},
+        {"type": "scatter", "x": rho, "y": [float(v) for v in sweep["diversity"]],
+         "mode": "lines+markers", "name": "within-class diversity", "yaxis": "y2",
+         "line": {"color": PALETTE[1], "width": 3}},
+    ]  # fmt: skip
+    shapes = []
     if current is not None:
-        fig.add_vline(x=current, line=dict(color="#D55E00", dash="dash"))
-    fig.update_xaxes(title_text="guidance scale ρ")
-    fig.update_yaxes(title_text="accuracy", range=[0, 1.02], secondary_y=False)
-    fig.update_yaxes(title_text="mean pairwise judge-feature distance", secondary_y=True)
-    fig.update_layout(height=330, legend=dict(orientation="h", y=-0.3))
-    return fig
+        shapes.append({"type": "line", "x0": float(current), "x1": float(current), "xref": "x",
+                       "y0": 0, "y1": 1, "yref": "paper",
+                       "line": {"color": "#D55E00", "dash": "dash"}})  # fmt: skip
+    layout = {
+        "height": 330, "legend": {"orientation": "h", "y": -0.3}, "shapes": shapes,
+        "xaxis": {"title": {"text": "guidance scale ρ"}},
+        "yaxis": {"title": {"text": "accuracy"}, "range": [0, 1.02]},
+        "yaxis2": {"title": {"text": "mean pairwise judge-feature distance"}, "overlaying": "y",
+                   "side": "right", "showgrid": False},
+    }  # fmt: skip
+    return {"data": data, "layout": layout}
 
 
 def speed_figure(labels: list[str], seconds: list[float]) -> go.Figure:
@@ -290,10 +307,11 @@ def speed_figure(labels: list[str], seconds: list[float]) -> go.Figure:
 def live_2d_figure(
     samples: np.ndarray, ref: np.ndarray, losses: np.ndarray, lim: float = 3.5,
     max_points: int = 200,
-) -> go.Figure:  # fmt: skip
+) -> dict:  # fmt: skip
     """The live-training snapshot (§10.3): samples of the current model (left, over the data)
-    and the loss of Algorithm 2 (right, downsampled to ``max_points``). Cheap by design: built
-    from plain dicts, float32, the same four traces and fixed x ranges in every snapshot."""
+    and the loss of Algorithm 2 (right, downsampled to ``max_points``). Cheap by design: plotly's
+    JSON form (float32 base64 arrays, no validation), the same four traces and fixed x ranges in
+    every snapshot."""
     y = np.asarray(losses, dtype=np.float32)
     k = max(1, int(np.ceil(len(y) / max_points)))
     m = len(y) // k * k
@@ -304,14 +322,14 @@ def live_2d_figure(
     s = np.asarray(samples, dtype=np.float32)
     r = np.asarray(ref, dtype=np.float32)
     data = [
-        dict(type="scatter", x=r[:, 0], y=r[:, 1], mode="markers", name="data",
+        dict(type="scatter", x=b64(r[:, 0]), y=b64(r[:, 1]), mode="markers", name="data",
              marker=dict(size=3, color="#BBBBBB")),
-        dict(type="scatter", x=s[:, 0], y=s[:, 1], mode="markers",
+        dict(type="scatter", x=b64(s[:, 0]), y=b64(s[:, 1]), mode="markers",
              name="samples now (DDIM, 20 steps)", marker=dict(size=4, color=PALETTE[0])),
-        dict(type="scatter", x=xd, y=yd, mode="lines", name="loss ‖ε − ε̂‖²",
+        dict(type="scatter", x=b64(xd), y=b64(yd), mode="lines", name="loss ‖ε − ε̂‖²",
              line=dict(color=PALETTE[0], width=1), xaxis="x2", yaxis="y2", opacity=0.5),
-        dict(type="scatter", x=xd[len(xd) - len(sm):], y=sm, mode="lines", name="running mean",
-             line=dict(color=PALETTE[3], width=3), xaxis="x2", yaxis="y2"),
+        dict(type="scatter", x=b64(xd[len(xd) - len(sm):]), y=b64(sm), mode="lines",
+             name="running mean", line=dict(color=PALETTE[3], width=3), xaxis="x2", yaxis="y2"),
     ]  # fmt: skip
     layout = dict(
         title=dict(text="samples now"), height=380, uirevision="live2d",
@@ -323,4 +341,4 @@ def live_2d_figure(
         yaxis2=dict(anchor="x2", range=[0, max(2.2, 1.05 * float(yd.max()) if len(yd) else 0)],
                     title=dict(text="loss")),
     )  # fmt: skip
-    return go.Figure(data=data, layout=layout)
+    return {"data": data, "layout": layout}

@@ -56,6 +56,14 @@ def cached_chain_check(schedule: str, T: int, x0_key: str, _x0: np.ndarray):
     return chain_check(make_schedule(schedule, T), _x0)
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def schedule_fig(schedule: str, T: int) -> dict:
+    """The schedules panel (the chosen one first, thick), once per (schedule, T): it does not
+    depend on the data or t, and building it cost more than the rest of a rerun."""
+    names = [schedule] + [n for n in schedule_names() if n != schedule]
+    return dfig.schedule_figure([make_schedule(n, T) for n in names])
+
+
 def _data(source: str, seed: int) -> tuple[np.ndarray, str]:
     if source == "photo":
         name = ui.url_selectbox("Photo", "dif_photo", list(PHOTOS))
@@ -120,12 +128,7 @@ def _forward(ctx) -> None:
                 "values on [−4, 4] (grey lines at the integers, 0 darker) against N(0, 1) "
                 f"(orange). {len(ts)} frames, computed once; the slider runs in your browser."
             )
-    ui.figure(
-        dfig.schedule_figure(
-            [sched] + [make_schedule(n, T) for n in schedule_names() if n != schedule]
-        ),
-        key="dif_sched",
-    )
+    ui.figure(schedule_fig(schedule, T), key="dif_sched", height=300)
     ui.prose(
         "**What to notice.** ᾱ_t falls from 1 to ≈ 0; the linear schedule destroys the "
         "signal early (its SNR collapses fast), the cosine one keeps it longer (notes "

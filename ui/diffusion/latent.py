@@ -21,6 +21,13 @@ def _grid_u8(images: np.ndarray) -> np.ndarray:
     return (np.clip(make_grid(images, nrow=4, pad=2), 0, 1) * 255).round().astype(np.uint8)
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _speed_fig(pixel_s: float, latent_s: float):
+    """The manifest's measured speeds as bars, built once (ui.figure copies a figure before it
+    themes it for presenting, so the shared one is never changed)."""
+    return dfig.speed_figure(["pixel U-Net", "latent MLP + decoder"], [pixel_s, latent_s])
+
+
 @st.fragment
 def latent_view(ctx) -> None:
     with ui.error_boundary("the Latent diffusion view"):
@@ -85,12 +92,7 @@ def _latent(ctx) -> None:
         m = manifest["metrics"]
         st.metric("this sample: DDIM-50 in latent space + decoding", f"{r['dt'] * 1000:.0f} ms")
         sp = {k.split("ddim50_16samples_")[1]: v for k, v in m.items() if k.startswith("ddim50_16")}
-        ui.figure(
-            dfig.speed_figure(
-                ["pixel U-Net", "latent MLP + decoder"], [sp["pixel_seconds"], sp["latent_seconds"]]
-            ),
-            key="dif_speed",
-        )
+        ui.figure(_speed_fig(sp["pixel_seconds"], sp["latent_seconds"]), key="dif_speed")
         st.caption(
             f"Measured when the model was trained (16 guided samples, DDIM-50, best of 3): "
             f"**{sp['speedup']:.0f}× faster** than the pixel-space U-Net."

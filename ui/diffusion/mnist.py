@@ -164,6 +164,7 @@ def _mnist(ctx) -> None:
         ui.figure(
             dfig.guidance_figure(sweep, current=rho if labels is not None else None),
             key="dif_guidance",
+            height=330,
         )
         ui.prose(
             "**Guidance trade-off (§10.4)** from measured runs (DDIM-50, 100 samples per ρ, "

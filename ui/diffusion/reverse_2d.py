@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+from dataclasses import replace
 
 import numpy as np
 import streamlit as st
@@ -25,7 +26,7 @@ from core.diffusion.toy2d import (
     toy_points,
     toy_target_names,
 )
-from ui.diffusion.common import step_checks, url_start
+from ui.diffusion.common import cached, step_checks, url_start
 
 ALGO2 = r"""**Algorithm 2 (training)**
 1. x₀ ~ q  2. t ~ Unif({1..T})  3. ε ~ N(0, I)
@@ -41,35 +42,66 @@ N_PARTICLES = 800
 N_PREVIEW = 400  # particles in each live snapshot (DDIM, 20 steps)
 
 
-def _trajectory(trainer: ToyDiffusionTrainer, seed: int, show_field: bool, n_paths: int):
-    """The current model's Algorithm-3 trajectory and its player frames, once per training
-    state (session-local: the model is this session's)."""
-    store = st.session_state.setdefault("dif2_traj", {})
-    key = (id(trainer), trainer.steps_done, seed)
-    if key not in store:
-        store.clear()
+def _sampled(trainer: ToyDiffusionTrainer, seed: int, progress) -> dict:
+    """Algorithm 3 for N_PARTICLES with the trainer's model, and the live checks of that very
+    trajectory (computed once with it, not on every rerun)."""
+    traj = trainer.sample(N_PARTICLES, seed=seed, progress=progress)
+    checks = step_checks(traj, trainer.sched.alpha_bar.numpy(), "DDPM", 1.0)
+    return {"traj": traj, "checks": checks, "fields": None, "frames": {}}
+
+
+def _entry(trainer: ToyDiffusionTrainer, seed: int, name: str) -> dict:
+    """The current model's trajectory, once per training state.
+
+    An untrained model is a function of its config (seeded init; the learning rate plays no
+    part yet), so its trajectory is shared by sessions and survives a T or learning-rate change
+    and back (``ui.diffusion.common.cached``). A trained one is this session's: kept with a
+    reference to its trainer (an ``id()`` could be reused by the next trainer)."""
+    if trainer.steps_done == 0:
+        cfg = repr(replace(trainer.cfg, lr=0.0))
+        key = ("toy2d_untrained", cfg, name, str(trainer.device), seed)
+        return cached(key, lambda progress: _sampled(trainer, seed, progress), max_entries=24)
+    c = st.session_state.get("dif2_traj")
+    if c is None or c[0] is not trainer or c[1:3] != (trainer.steps_done, seed):
         bar = st.progress(0.0, text="Sampling 800 particles with Algorithm 3…")
-        traj = trainer.sample(
-            N_PARTICLES,
-            seed=seed,
-            progress=lambda i, n: bar.progress(i / n, text=f"Denoising step {i}/{n}"),
-        )
+        entry = _sampled(trainer, seed, lambda i, n: bar.progress(i / n, f"Denoising step {i}/{n}"))
         bar.empty()
-        store[key] = {"traj": traj, "frames": {}}
-    entry = store[key]
+        c = (trainer, trainer.steps_done, seed, entry)
+        st.session_state["dif2_traj"] = c
+    return c[3]
+
+
+def _frames(trainer: ToyDiffusionTrainer, entry: dict, show_field: bool, n_paths: int):
+    """The player's frames of a trajectory entry, once per (ε̂ field shown, paths); the field
+    at each frame's t is computed once per entry."""
     traj = entry["traj"]
     fkey = (show_field, n_paths)
     if fkey not in entry["frames"]:
         idx = F.frame_indices(len(traj.ts) - 1)
         ts = traj.ts[idx]
-        fields = [trainer.eps_field(int(t)) for t in ts] if show_field else None
+        if show_field and entry["fields"] is None:
+            entry["fields"] = [trainer.eps_field(int(t)) for t in ts]
+        fields = entry["fields"] if show_field else None
         entry["frames"][fkey] = (
             ts,
             F.reverse_2d_frames(
                 traj.xs.numpy()[idx], ts, trainer.x.cpu().numpy(), fields, n_paths=n_paths
             ),  # fmt: skip
         )
-    return traj, *entry["frames"][fkey]
+    return entry["frames"][fkey]
+
+
+def _snapshot_of(trainer: ToyDiffusionTrainer, seed: int, ref: np.ndarray) -> dict:
+    """The live snapshot (DDIM-20 samples and the loss), once per training state: a paused
+    view's reruns (a slider below it) reuse it. A fresh copy of the top level each call, since
+    ui.live_training writes the step count into the title."""
+    c = st.session_state.get("dif2_snap")
+    if c is None or c[0] is not trainer or c[1] != trainer.steps_done:
+        live = trainer.sample(N_PREVIEW, seed=seed, S=20).sample.numpy()
+        fig = dfig.live_2d_figure(live, ref, np.asarray(trainer.losses, dtype=np.float32))
+        c = (trainer, trainer.steps_done, fig)
+        st.session_state["dif2_snap"] = c
+    return {"data": c[2]["data"], "layout": dict(c[2]["layout"])}
 
 
 @st.fragment
@@ -114,8 +146,7 @@ def _reverse_2d(ctx) -> None:
     ref = pts[:: max(1, len(pts) // 500)]
 
     def snapshot(trainer: ToyDiffusionTrainer):
-        live = trainer.sample(N_PREVIEW, seed=ctx.seed, S=20).sample.numpy()
-        return dfig.live_2d_figure(live, ref, np.asarray(trainer.losses, dtype=np.float32))
+        return _snapshot_of(trainer, ctx.seed, ref)
 
     def render(trainer: ToyDiffusionTrainer, metrics: dict) -> None:
         if metrics:
@@ -150,7 +181,9 @@ def _reverse_2d(ctx) -> None:
         show_field = ui.url_checkbox("ε̂ field", "dif2_field", True)
     with s2:
         n_paths = ui.url_slider("Particle paths", "dif2_paths", 0, 20, 6)
-    traj, ts, frames = _trajectory(trainer, ctx.seed, show_field, n_paths)
+    entry = _entry(trainer, ctx.seed, name)
+    traj = entry["traj"]
+    ts, frames = _frames(trainer, entry, show_field, n_paths)
     t0 = url_start("dif2_step", T, 0, T)  # the player opens at x_T unless the URL says
     with s3:
         if trainer.steps_done == 0:
@@ -182,7 +215,7 @@ def _reverse_2d(ctx) -> None:
         "the data's centre; as t → 0 they sharpen onto the data's shape and the particles "
         "snap onto it. Before training ε̂ is noise and the particles go nowhere useful."
     )
-    checks = step_checks(traj, trainer.sched.alpha_bar.numpy(), "DDPM", 1.0)
+    checks = list(entry["checks"])  # Algorithm 3's steps, checked once per trajectory
     x0 = traj.sample.numpy()
     if trainer.steps_done >= 1000 and T > 10:
         checks.append(
