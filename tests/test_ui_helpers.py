@@ -541,3 +541,17 @@ def test_ui_pretrained_loads_or_names_the_rebuild_command(monkeypatch):
 
     shared, _ = _load("judge", "cpu")
     assert not shared.training and not any(p.requires_grad for p in shared.parameters())
+
+
+def test_live_training_budget_is_shared_by_the_playing_sessions():
+    from ui import live
+
+    live._PLAYING.clear()
+    assert live.fair_budget(0.4, "a", now=100.0) == pytest.approx(0.4)  # alone: all of it
+    assert live.fair_budget(0.4, "b", now=100.5) == pytest.approx(0.2)  # two playing
+    for k in "cdefgh":
+        live.fair_budget(0.4, k, now=101.0)
+    assert live.fair_budget(0.4, "a", now=101.0) == pytest.approx(0.4 * live.MIN_SHARE)
+    # the others stopped (closed tabs, paused): after the time-out "a" has the budget again
+    assert live.fair_budget(0.4, "a", now=101.0 + live.PLAYING_TTL_S + 1) == pytest.approx(0.4)
+    live._PLAYING.clear()

@@ -14,6 +14,11 @@
   fires once per ``frames_per_tick * frame_ms``, so the view changes ~1000/frame_ms times a
   second whatever a server round trip costs. ``render`` still runs once per tick for the rest
   (metrics, curves, checks): keep it light while playing.
+* Fair sharing (a classroom on one server, issue 21): the training part of a tick is
+  ``tick_budget_s`` divided by the number of sessions of this server process playing at the
+  moment (``fair_budget``; never below ``MIN_SHARE`` of it), so ten playing students do not
+  starve everyone's slider reruns; a tick never starts before the previous one ended (a
+  session's runs are sequential), and a closed tab stops ticking (the browser drives the timer).
 * A NaN/inf metric, an exception inside ``step``, ``stop_when(metrics)`` returning a reason, or
   reaching ``max_steps`` pauses the run and shows why. Nothing is lost: the stepper stays as it
   was and Reset starts over. No ``while True`` anywhere.
@@ -22,6 +27,7 @@
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -33,6 +39,31 @@ import streamlit as st
 from core.training import Stepper, all_finite
 from ui.errors import error_boundary
 from ui.scrub import plot_player
+
+_PLAYING: dict[str, float] = {}  # session id -> time of its last playing tick (this process)
+_PLAYING_LOCK = threading.Lock()
+PLAYING_TTL_S = 5.0  # a session that has not ticked for this long no longer counts
+MIN_SHARE = 0.25  # a tick's training budget never falls below this share of its own
+
+
+def fair_budget(budget_s: float, session: str, now: float | None = None) -> float:
+    """This session's training budget for one tick: ``budget_s`` shared by the sessions of
+    this process that played within ``PLAYING_TTL_S`` (this one included)."""
+    now = time.monotonic() if now is None else now
+    with _PLAYING_LOCK:
+        _PLAYING[session] = now
+        for sid, t in list(_PLAYING.items()):
+            if now - t > PLAYING_TTL_S:
+                del _PLAYING[sid]
+        n = len(_PLAYING)
+    return budget_s * max(MIN_SHARE, 1.0 / n)
+
+
+def _session_id() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "bare"
 
 
 @dataclass
@@ -160,9 +191,10 @@ def live_training(
         cur: LiveState = st.session_state[key]
         was_playing = cur.playing
         frames: list[go.Figure] = []
+        budget = fair_budget(tick_budget_s, _session_id()) if cur.playing else tick_budget_s
         if cur.playing and snapshot is not None:
             for _ in range(frames_per_tick):
-                _advance(cur, max_steps_per_tick, tick_budget_s / frames_per_tick, chunk,
+                _advance(cur, max_steps_per_tick, budget / frames_per_tick, chunk,
                          stop_when, max_steps)  # fmt: skip
                 with error_boundary("the training view"):
                     frames.append(titled(snapshot(cur.stepper), cur.stepper.steps_done))
@@ -170,7 +202,7 @@ def live_training(
                     break
             cur.ticks += 1
         elif cur.playing:
-            _advance(cur, max_steps_per_tick, tick_budget_s, chunk, stop_when, max_steps)
+            _advance(cur, max_steps_per_tick, budget, chunk, stop_when, max_steps)
             cur.ticks += 1
         st.caption(
             f"step {cur.stepper.steps_done:,}" + (" · running" if cur.playing else " · paused")
