@@ -1,0 +1,1 @@
+"""Serving the playground: N replicas behind nginx (replicas.py, nginx.conf.template)."""
