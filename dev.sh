@@ -8,6 +8,10 @@
 #                                    ruff check, ruff format --check and the whole suite with
 #                                    the coverage of core/ and the 15 slowest tests;
 #                                    .ci/run calls exactly this
+#   ./dev.sh serve [N] [--port P]    a classroom: N replicas of `streamlit run app.py` (default
+#                                    one per core) on loopback ports behind nginx (Debian's,
+#                                    installed when missing) at http://127.0.0.1:8501, sticky
+#                                    per browser; Ctrl-C stops them all (deploy/replicas.py)
 #
 # Both are idempotent: pip runs only when a requirement file, the torch flavour or the Python
 # changed since the last install into this virtualenv (a stamp file inside it).
@@ -39,7 +43,7 @@ say() { printf 'dev.sh: %s\n' "$*"; }
 die() { printf 'dev.sh: error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 }
 
@@ -206,6 +210,19 @@ ensure_chromium() {
     fi
 }
 
+# --- Debian's nginx for `serve` and the classroom test (tests/test_classroom.py)
+ensure_nginx() {
+    { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } && return
+    if [ "$(uname -s)" = Linux ] && can_apt; then
+        say "installing Debian's nginx for serving replicas and the classroom test"
+        apt_install nginx || say "could not install nginx"
+    fi
+    if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+        say "nginx is missing (Debian: sudo apt-get install nginx); the classroom test will" \
+            "skip${CI:+ - but under CI it fails}"
+    fi
+}
+
 run_tests() {
     status=0
     say "ruff check"
@@ -232,7 +249,14 @@ test)
     ensure_venv
     install_requirements test
     ensure_chromium
+    ensure_nginx
     run_tests "$@"
+    ;;
+serve)
+    ensure_venv
+    install_requirements run
+    ensure_nginx
+    exec "$VPY" -m deploy.replicas "$@"
     ;;
 *) usage ;;
 esac

@@ -1,7 +1,7 @@
 """N ``streamlit run app.py`` replicas on loopback behind nginx: one Streamlit process per core.
 
     python -m deploy.replicas 2              # ./dev.sh serve 2: http://127.0.0.1:8501, Ctrl-C stops
-    python -m deploy.replicas 2 --port 8080
+    python -m deploy.replicas 2 --port 8080 --address 0.0.0.0   # reachable from the room
     python -m deploy.replicas --render --upstreams 10.0.0.2:8501,10.0.0.3:8501 --listen 80
 
 One Streamlit process runs Python under one GIL, so it uses about one core however many
@@ -106,7 +106,7 @@ def _stop(p: subprocess.Popen) -> None:
 
 @contextmanager
 def replicas_with_nginx(
-    n: int, log_dir: Path, port: int | None = None, threads: str = "1"
+    n: int, log_dir: Path, port: int | None = None, threads: str = "1", address: str = "127.0.0.1"
 ) -> Iterator[Deployment]:
     """Yield the running deployment; everything is stopped on exit."""
     from benchmarks.serve import free_port
@@ -162,7 +162,7 @@ def replicas_with_nginx(
         conf.write_text(
             render(
                 [f"127.0.0.1:{p}" for p in ports],
-                f"127.0.0.1:{port}",
+                f"{address}:{port}",
                 str(prefix),
                 access_log=str(log_dir / "nginx-access.log"),
             )
@@ -187,7 +187,8 @@ def replicas_with_nginx(
                 stderr=subprocess.STDOUT,
             )
         procs.append((ng, nlog))
-        base = f"http://127.0.0.1:{port}"
+        host = "127.0.0.1" if address in ("0.0.0.0", "::", "[::]") else address
+        base = f"http://{host}:{port}"
         try:
             wait_healthy(base, procs, 30)
         except DeployError as e:
@@ -215,6 +216,11 @@ def main(argv: list[str] | None = None) -> int:
         help="replicas (default: one per core)",
     )
     ap.add_argument("--port", type=int, default=8501, help="nginx's port (default 8501)")
+    ap.add_argument(
+        "--address",
+        default="127.0.0.1",
+        help="nginx's address (default loopback; 0.0.0.0 serves the room's network)",
+    )
     ap.add_argument("--logs", default=str(ROOT / "artifacts" / "serve"), help="log folder")
     ap.add_argument("--render", action="store_true", help="print the nginx config and exit")
     ap.add_argument("--upstreams", default="", help="with --render: HOST:PORT,HOST:PORT,...")
@@ -234,8 +240,9 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)  # also where a parent shell left SIGINT ignored
     try:
-        with replicas_with_nginx(args.n, Path(args.logs), port=args.port) as d:
+        with replicas_with_nginx(args.n, Path(args.logs), args.port, address=args.address) as d:
             print(
                 f"serve: {args.n} replicas (127.0.0.1:{', '.join(map(str, d.ports))}) behind "
                 f"nginx at {d.base}; logs in {args.logs}; Ctrl-C stops",
