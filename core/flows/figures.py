@@ -16,14 +16,6 @@ from core.theme import DIVERGING, GREYS, PALETTE, SEQUENTIAL
 _GRID_COLOUR = "rgba(0, 114, 178, 0.55)"
 
 
-def _square(fig: go.Figure, box=None) -> go.Figure:
-    fig.update_yaxes(scaleanchor="x", scaleratio=1)
-    if box is not None:
-        fig.update_xaxes(range=[box[0], box[1]])
-        fig.update_yaxes(range=[box[2], box[3]])
-    return fig
-
-
 def fig_one_d(d: OneDDensity, label: str) -> go.Figure:
     """§8.1: p_Z, the map x = f(z), and p_X with a histogram of f(z) samples and |d f⁻¹/dx|."""
     fig = make_subplots(
@@ -256,165 +248,71 @@ def fig_live_snapshot(
     return fig
 
 
-def fig_warp(
-    lines: np.ndarray,
-    points: np.ndarray,
-    title: str,
-    box=None,
-    data: np.ndarray | None = None,
-    colour_values: np.ndarray | None = None,
-) -> go.Figure:
-    """Warped grid lines (L, P, 2) and points (N, 2), optionally over the data (grey)."""
-    fig = go.Figure()
-    if data is not None:
-        fig.add_trace(
-            go.Scattergl(
-                x=data[:, 0],
-                y=data[:, 1],
-                mode="markers",
-                name="data",
-                marker=dict(size=3, color="rgba(153,153,153,0.35)"),
-            )
-        )
-    L, P, _ = lines.shape
-    sep = np.full((L, 1, 2), np.nan, dtype=np.float32)  # NaN breaks the polyline between lines
-    flat = np.concatenate([lines.astype(np.float32), sep], axis=1).reshape(-1, 2)
-    fig.add_trace(
-        go.Scattergl(
-            x=flat[:, 0],
-            y=flat[:, 1],
-            mode="lines",
-            name="grid",
-            line=dict(color=_GRID_COLOUR, width=1),
-        )
-    )
-    marker = dict(size=4, color=PALETTE[3])
-    if colour_values is not None:
-        marker = dict(
-            size=4,
-            color=colour_values.astype(np.float32),
-            colorscale=DIVERGING,
-            cmid=0.0,
-            colorbar=dict(title="log|det J|"),
-        )
-    fig.add_trace(
-        go.Scattergl(x=points[:, 0], y=points[:, 1], mode="markers", name="points", marker=marker)
-    )
-    fig.update_layout(title=title, height=480, legend=dict(orientation="h", y=-0.08))
-    return _square(fig, box)
+_PARTITION_GAP, _PARTITION_SIZE = 4, 28
 
 
-def fig_heatmap(
-    xs,
-    ys,
-    values: np.ndarray,
-    title: str,
-    colorbar: str,
-    *,
-    diverging=False,
-    box=None,
-    data: np.ndarray | None = None,
-) -> go.Figure:
-    """A heatmap over a 2-D box (row = y), optionally with a few data points on top."""
-    kw = dict(colorscale=DIVERGING, zmid=0.0) if diverging else dict(colorscale=SEQUENTIAL)
-    fig = go.Figure(
-        go.Heatmap(
-            x=np.asarray(xs, np.float32),
-            y=np.asarray(ys, np.float32),
-            z=values.astype(np.float32),
-            colorbar=dict(title=colorbar),
-            **kw,
-        )
-    )
-    if data is not None:
-        fig.add_trace(
-            go.Scattergl(
-                x=data[:, 0],
-                y=data[:, 1],
-                mode="markers",
-                name="data",
-                marker=dict(size=2, color="rgba(255,255,255,0.5)"),
-            )
-        )
-    fig.update_layout(title=title, height=480, showlegend=False)
-    return _square(fig, box)
-
-
-def fig_samples_over_data(data: np.ndarray, samples: np.ndarray, box=None) -> go.Figure:
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scattergl(
-            x=data[:, 0],
-            y=data[:, 1],
-            mode="markers",
-            name="data",
-            marker=dict(size=3, color="rgba(153,153,153,0.5)"),
-        )
-    )
-    fig.add_trace(
-        go.Scattergl(
-            x=samples[:, 0],
-            y=samples[:, 1],
-            mode="markers",
-            name="flow samples x = f(z)",
-            marker=dict(size=3, color=PALETTE[3], opacity=0.7),
-        )
-    )
-    fig.update_layout(
-        title="samples x = f(z), z ~ N(0, I), over the data",
-        height=480,
-        legend=dict(orientation="h", y=-0.08),
-    )
-    return _square(fig, box)
-
-
-def fig_partitions(views: dict[str, np.ndarray]) -> go.Figure:
-    """§8.5 as one mosaic (a single heatmap, cheap to draw): top row the digit and the
-    checkerboard's x_B / x_A; bottom row the 4 squeezed channels (2×2) and the channel mask's
-    x_B / x_A. Blank pixels belong to the other part."""
-    panels = [
-        [views["digit"], views["checker_B"], views["checker_A"]],
-        [_tile(views["squeezed"]), _tile(views["channel_B"]), _tile(views["channel_A"])],
-    ]
-    titles = [
+def _partition_titles(parity: int) -> list[list[str]]:
+    b, a = ("0, 1", "2, 3") if parity == 0 else ("2, 3", "0, 1")
+    return [
         ["digit x (28×28)", "checkerboard: x_B conditions", "checkerboard: x_A transformed"],
-        [
-            "squeeze: 4 channels of 14×14",
-            "channel mask: x_B = ch 0, 1",
-            "channel mask: x_A = ch 2, 3",
-        ],
-    ]
-    gap, size = 4, 28
-    H, W = 2 * size + gap, 3 * size + 2 * gap
-    mosaic = np.full((H, W), np.nan, dtype=np.float32)
+        ["squeeze: 4 channels of 14×14", f"channel mask: x_B = ch {b}",
+         f"channel mask: x_A = ch {a}"],
+    ]  # fmt: skip
+
+
+def fig_partitions(parity: int = 0) -> go.Figure:
+    """§8.5 as one mosaic (a single heatmap, cheap to draw), without its pixels (see
+    `partitions_frame`): top row the digit and the checkerboard's x_B / x_A; bottom row the 4
+    squeezed channels (2×2) and the channel mask's x_B / x_A. Blank pixels belong to the other
+    part; the titles name the channels the mask of this ``parity`` conditions on."""
+    gap, size = _PARTITION_GAP, _PARTITION_SIZE
     fig = go.Figure()
-    for r in range(2):
-        for c in range(3):
-            y0, x0 = r * (size + gap), c * (size + gap)
-            mosaic[y0 : y0 + size, x0 : x0 + size] = panels[r][c]
-            fig.add_annotation(
-                x=x0 + size / 2,
-                y=y0 - 1,
-                text=titles[r][c],
-                showarrow=False,
-                yanchor="bottom",
-                font=dict(size=12),
-            )
-    fig.add_trace(
-        go.Heatmap(
-            z=mosaic,
-            colorscale=GREYS,
-            reversescale=True,
-            zmin=0,
-            zmax=1,
-            showscale=False,
-            hoverongaps=False,
-        )
-    )
+    for r, row in enumerate(_partition_titles(parity)):
+        for c, text in enumerate(row):
+            fig.add_annotation(x=c * (size + gap) + size / 2, y=r * (size + gap) - 1, text=text,
+                               showarrow=False, yanchor="bottom", font=dict(size=12))  # fmt: skip
+    fig.add_trace(go.Heatmap(z=np.zeros((0, 0), np.float32), colorscale=GREYS, reversescale=True,
+                             zmin=0, zmax=1, showscale=False, hoverongaps=False))  # fmt: skip
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", scaleratio=1)
     fig.update_layout(height=460, margin=dict(t=30))
     return fig
+
+
+@functools.lru_cache(maxsize=2)
+def _partitions_template(parity: int) -> dict:
+    """`fig_partitions` in JSON form without its copy of the theme template: ``ui.plot_player``
+    validates the first frame's layout on every rerun, and a template in it costs ~30 ms of a
+    slider step (absent, plotly attaches the default theme template by reference, ~5 ms). The
+    few template settings this figure relies on (font, margins, backgrounds, hover) are copied
+    into its layout, so it looks the same whichever way the template arrives."""
+    frame = to_frame(fig_partitions(parity))
+    lay = frame["layout"]
+    tpl = lay.pop("template", {}).get("layout", {})
+    for k in ("font", "paper_bgcolor", "plot_bgcolor", "hovermode", "hoverlabel"):
+        if k in tpl:
+            lay.setdefault(k, tpl[k])
+    lay["margin"] = {**tpl.get("margin", {}), **lay.get("margin", {})}
+    return frame
+
+
+def partitions_frame(views: dict[str, np.ndarray], parity: int = 0) -> dict:
+    """`fig_partitions` with this digit's mosaic, in plotly's JSON form (for ``ui.plot_player``):
+    the validated figure is built once per parity, a digit only brings its 62×92 float32 pixels
+    (building and validating a ``go.Figure`` per digit cost ~50 ms of a slider step)."""
+    panels = [
+        [views["digit"], views["checker_B"], views["checker_A"]],
+        [_tile(views["squeezed"]), _tile(views["channel_B"]), _tile(views["channel_A"])],
+    ]
+    gap, size = _PARTITION_GAP, _PARTITION_SIZE
+    mosaic = np.full((2 * size + gap, 3 * size + 2 * gap), np.nan, dtype=np.float32)
+    for r in range(2):
+        for c in range(3):
+            y0, x0 = r * (size + gap), c * (size + gap)
+            mosaic[y0 : y0 + size, x0 : x0 + size] = panels[r][c]
+    base = _partitions_template(parity)
+    z = {**f4(mosaic), "shape": f"{mosaic.shape[0]}, {mosaic.shape[1]}"}
+    return {"data": [{**base["data"][0], "z": z}], "layout": base["layout"]}
 
 
 def _tile(ch: np.ndarray) -> np.ndarray:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 import torch
 
@@ -18,9 +17,11 @@ def _views(idx: int, parity: int):
     return partition_views(mnist_split().x_test[idx, 0], parity)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _figure(idx: int, parity: int):
-    return F.fig_partitions(_views(idx, parity))
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _frame(idx: int, parity: int) -> dict:
+    """The mosaic as a plotly JSON dict, shared (not copied) between reruns: the player only
+    reads it. ``st.cache_data`` would unpickle and a ``go.Figure`` re-validate it every step."""
+    return F.partitions_frame(_views(idx, parity), parity)
 
 
 @st.fragment
@@ -45,7 +46,8 @@ def view(ctx) -> None:
                 format_func=lambda p: "even / first channels" if p == 0 else "odd / last channels",
             )
         views = _views(int(digit), int(parity))
-        ui.figure(go.Figure(_figure(int(digit), int(parity))), key="nf_masks_fig")
+        ui.plot_player([_frame(int(digit), int(parity))], [""], key="nf_masks_fig",
+                       controls=False, height=460)  # fmt: skip
         x = torch.tensor(views["digit"])[None, None]  # (1, 1, 28, 28)
         checks.append(
             ui.Check(
