@@ -17,6 +17,7 @@ figures of one grid are player frames.
 
 from __future__ import annotations
 
+import base64
 from functools import lru_cache
 
 import numpy as np
@@ -62,9 +63,12 @@ def _grid(mdp: MDP, v: np.ndarray) -> np.ndarray:
     return z
 
 
-def _rows(z: np.ndarray) -> list[list[float | None]]:
-    """A float grid (row 0 on top) as plotly's JSON rows (row 0 at the bottom), NaN as null."""
-    return [[float(x) if np.isfinite(x) else None for x in row] for row in z[::-1]]
+def _rows(z: np.ndarray) -> dict:
+    """A float grid (row 0 on top) as plotly's typed-array JSON (row 0 at the bottom), NaN a
+    gap: one base64 string per frame instead of H·W numbers for ``json.dumps`` to walk."""
+    a = np.ascontiguousarray(z[::-1], dtype=np.float64)
+    return {"dtype": "f8", "bdata": base64.b64encode(a.tobytes()).decode("ascii"),
+            "shape": f"{a.shape[0]}, {a.shape[1]}"}  # fmt: skip
 
 
 def _y(mdp: MDP, i) -> np.ndarray | float:

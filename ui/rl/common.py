@@ -75,8 +75,9 @@ def solve(key: tuple, gamma: float) -> dict:
 
 
 def grid_chart(fig: dict, *, key: str) -> None:
-    """A grid figure of ``core.rl.figures`` (plotly JSON) as a one-frame player: it stays
-    mounted and is updated in place, like ``ui.figure``, without building a ``go.Figure``."""
+    """A figure in plotly's JSON form (the grids of ``core.rl.figures``, cached curves) as a
+    one-frame player: it stays mounted and is updated in place, like ``ui.figure``, without
+    building or serialising a ``go.Figure`` on the rerun."""
     ui.plot_player([fig], [""], key=key, controls=False, height=int(fig["layout"]["height"]))
 
 

@@ -3,6 +3,8 @@ next to the convergence curve and its γᵗ contraction bound, checked live."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import streamlit as st
 
@@ -10,7 +12,7 @@ import ui
 from core import mdp as M
 from core.rl import curves as C
 from core.rl import figures as F
-from ui.rl.common import Setting, build_env, solve
+from ui.rl.common import Setting, build_env, grid_chart, solve
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -51,10 +53,15 @@ def vi_frames(key: tuple, gamma: float) -> tuple[list[dict], list[str], list[int
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def convergence_figure(key: tuple, gamma: float):
-    """The convergence plot of one solve: drawn once, not on every rerun (~10 ms a build)."""
+def convergence_figure(key: tuple, gamma: float) -> dict:
+    """The convergence plot of one solve in plotly's JSON form, drawn once: a cached
+    ``go.Figure`` still cost ~20 ms of ``to_json`` on every rerun. Without the template (the
+    player themes the layout; validating a template dict costs ~25 ms)."""
     sol = solve(key, gamma)
-    return C.convergence_plot(sol["vi"].residuals, sol.get("errors"), sol.get("bound"))
+    fig = C.convergence_plot(sol["vi"].residuals, sol.get("errors"), sol.get("bound"))
+    d = json.loads(fig.to_json())
+    d["layout"].pop("template", None)
+    return d
 
 
 @st.fragment
@@ -82,7 +89,7 @@ def view(s: Setting) -> None:
             "▶ plays the sweeps t = 0, 1, 2, … one by one (then log-spaced), in the browser."
         )
     with c2:
-        ui.figure(convergence_figure(env_key, gamma), key="rl_vi_conv")
+        grid_chart(convergence_figure(env_key, gamma), key="rl_vi_conv")
     ui.prose(
         "**What to notice.** The error ‖v_t − v*‖∞ stays under the dashed contraction "
         "bound γᵗ‖v₀ − v*‖∞ and falls on a straight line on the log axis (linear "
