@@ -14,7 +14,8 @@ PAGE = "pages/02_Convolution_and_Upsampling.py"
 
 
 # benchmarks/browser.py: deep links whose main-area sliders are timed (the explorer's sliders sit
-# in the sidebar), and the client-side sliding window (slider + Play + hover, no server message)
+# in the sidebar), and the client-side sliding window (slider + Play + hover, no server message;
+# below it the number-by-number step-through, also a client-side player over every position)
 BROWSER_VIEWS = [
     "?conv_part=Sliding+window",
     "?conv_part=Layers+%26+backprop",
@@ -71,10 +72,10 @@ INTERACTIONS = [
         "explorer: correlation / convolution",
         _in_part(EXPLORER, lambda at, i: at.toggle(key="conv_flip").set_value(i % 2 == 1)),
     ),
-    Interaction(
-        "sliding window: position slider",
+    Interaction(  # the window position and the step-through's position are client-side
+        "sliding window: step-through grid size n",
         _in_part(
-            "Sliding window", lambda at, i: at.slider(key="conv_pos").set_value([3, 17][i % 2])
+            "Sliding window", lambda at, i: at.slider(key="conv_sw_n").set_value([5, 6][i % 2])
         ),
         budget_ms=50,
     ),
@@ -202,10 +203,10 @@ def extra() -> list[Row]:
             ),
         ),
         (
-            "sliding window: position",
+            "sliding window: step-through grid size n",
             "Sliding window",
             50,
-            lambda at, i: at.slider(key="conv_pos").set_value([3, 17][i % 2]),
+            lambda at, i: at.slider(key="conv_sw_n").set_value([5, 6][i % 2]),
         ),
     ]:
         v = _rerun_cpu_ms(part, ctl)

@@ -203,7 +203,7 @@ def grid_panel(a: np.ndarray, signed: bool = False) -> dict:
     its colour scale is signed (red-blue around 0; also when the grid has negatives)."""
     a = np.atleast_2d(np.asarray(a, np.float64))
     fmt = _fmt(a)
-    v = np.nan_to_num(a, nan=0.0, posinf=0.0, neginf=0.0)
+    v = np.where(np.isfinite(a), a, 0.0)  # colour of a non-finite cell: that of 0
     return {
         "r": int(a.shape[0]),
         "c": int(a.shape[1]),

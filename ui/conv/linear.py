@@ -122,8 +122,11 @@ def part_matrix(g: Geometry) -> None:
 
 
 # ----------------------------------------------------------------------------- 4 layers & backprop
-def part_layers(g: Geometry) -> None:
-    img, K_np, k, stride, pad, padmode, dil, flip, symmetric, ctx = g.unpack()
+@st.fragment
+@ui.guarded("the layer's parameter count")
+def layer_params(seed: int) -> None:
+    """C_in, C_out, K, bias -> the parameter count, in its own fragment: these controls change
+    nothing below, so they rerun only this (with its own live checks)."""
     c1, c2, c3, c4 = st.columns(4)
     with c1:
         c_in = ui.url_slider("C_in", "conv_cin", 1, 64, 3)
@@ -145,41 +148,75 @@ def part_layers(g: Geometry) -> None:
         f"A dense layer between 28×28×{c_in} and 28×28×{c_out} maps would need "
         f"{dense:,} parameters ({dense / n_par:,.0f}× more)."
     )
-    checks.append(
-        ui.Check(
-            "parameter formula vs nn.Conv2d",
-            abs(n_par - sum(p.numel() for p in meta.parameters())),
-            0,
-        )
+    ci, co = min(c_in, 4), min(c_out, 4)
+    ui.show_checks(
+        [
+            ui.Check(
+                "parameter formula vs nn.Conv2d",
+                abs(n_par - sum(p.numel() for p in meta.parameters())),
+                0,
+            ),
+            ui.Check(
+                f"multi-channel backprop ({ci}→{co} channels) vs autograd",
+                multichannel_check(ci, co, seed),
+                1e-9,
+            ),
+        ],
+        title="Math checks of this layer (computed live)",
     )
 
-    st.subheader("Backprop through a conv layer (§2.2)")
-    bp_pad = ui.url_slider("Layer padding", "conv_bp_pad", 0, 2, 0)
-    W = torch.from_numpy((K_np if k <= 5 else K_np[1:-1, 1:-1]).astype(np.float64))[None, None]
-    z_prev = torch.from_numpy(small_grid(6, ctx.seed + 3))[None, None]
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def multichannel_check(ci: int, co: int, seed: int) -> float:
+    """Max |our conv backprop - autograd| for a random ci -> co channel layer (batch 2, 7x7)."""
+    g = torch.Generator().manual_seed(seed)
+    zm = torch.randn(2, ci, 7, 7, generator=g, dtype=torch.float64)
+    Wm = torch.randn(co, ci, 3, 3, generator=g, dtype=torch.float64)
+    dm = torch.randn(2, co, 5, 5, generator=g, dtype=torch.float64)
+    mchk = backprop.check_against_autograd(zm, Wm, torch.zeros(co, dtype=torch.float64), dm)
+    return max(mchk.max_abs_diff.values())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def layer_backprop(W_np: np.ndarray, bp_pad: int, seed: int):
+    """One conv layer on a 6x6 grid: forward z = W * z_prev + b, a random upstream delta, our
+    backward pass and autograd's -> (forward grids, backward grids, max |ours - autograd| by
+    name), or None when the kernel does not fit."""
+    W = torch.from_numpy(W_np)[None, None]
+    z_prev = torch.from_numpy(small_grid(6, seed + 3))[None, None]
     b = torch.tensor([0.5], dtype=torch.float64)
     z = backprop.conv_layer_forward(z_prev, W, b, padding=bp_pad)
     if z.shape[-1] < 1:
-        st.warning("The kernel does not fit the 6×6 input.")
-        return
-    delta = torch.from_numpy(small_grid(z.shape[-1], ctx.seed + 4, -2, 3))[None, None]
+        return None
+    delta = torch.from_numpy(small_grid(z.shape[-1], seed + 4, -2, 3))[None, None]
     chk = backprop.check_against_autograd(z_prev, W, b, delta, padding=bp_pad)
     zp = z_prev.detach().clone().requires_grad_()
     Wt = W.clone().requires_grad_()
     (F.conv2d(zp, backprop.rot180(Wt), b, padding=bp_pad) * delta).sum().backward()
+    fwd = [t[0, 0].detach().numpy() for t in (z_prev, W, z, delta)]
+    bwd = [t[0, 0].detach().numpy() for t in (chk.delta_prev, zp.grad, chk.weight_grad, Wt.grad)]
+    return fwd, bwd, dict(chk.max_abs_diff)
+
+
+def part_layers(g: Geometry) -> None:
+    K_np, k, ctx = g.K_np, g.k, g.ctx
+    layer_params(int(ctx.seed))
+    st.subheader("Backprop through a conv layer (§2.2)")
+    bp_pad = ui.url_slider("Layer padding", "conv_bp_pad", 0, 2, 0)
+    res = layer_backprop((K_np if k <= 5 else K_np[1:-1, 1:-1]).astype(np.float64), bp_pad,
+                         int(ctx.seed))  # fmt: skip
+    if res is None:
+        st.warning("The kernel does not fit the 6×6 input.")
+        return
+    fwd, bwd, diffs = res
     grid_figure(
-        [z_prev[0, 0].numpy(), W[0, 0].numpy(), z[0, 0].numpy(), delta[0, 0].numpy()],
+        fwd,
         ["z^(ℓ−1)", "W", "z^(ℓ) = W * z^(ℓ−1) + b", "δ^(ℓ) = ∂L/∂z^(ℓ)"],
         height=260,
         key="conv_bp_fwd",
     )
     grid_figure(
-        [
-            chk.delta_prev[0, 0].numpy(),
-            zp.grad[0, 0].numpy(),
-            chk.weight_grad[0, 0].numpy(),
-            Wt.grad[0, 0].numpy(),
-        ],
+        bwd,
         ["δ^(ℓ−1) = δ^(ℓ) ⋆ W (ours)", "δ^(ℓ−1) autograd", "∂L/∂W (ours)", "∂L/∂W autograd"],
         height=260,
         signed=True,
@@ -191,22 +228,9 @@ def part_layers(g: Geometry) -> None:
         r"z^{(\ell-1)}[i-m,j-n]"
     )
     cols = st.columns(3)
-    for col, (name, v) in zip(cols, chk.max_abs_diff.items(), strict=False):
+    for col, (name, v) in zip(cols, diffs.items(), strict=False):
         col.metric(f"max |Δ| {name} vs autograd", f"{v:.1e}")
         checks.append(ui.Check(f"conv backprop {name} vs autograd", v, 1e-9))
-    g = torch.Generator().manual_seed(ctx.seed)
-    ci, co = min(c_in, 4), min(c_out, 4)
-    zm = torch.randn(2, ci, 7, 7, generator=g, dtype=torch.float64)
-    Wm = torch.randn(co, ci, 3, 3, generator=g, dtype=torch.float64)
-    dm = torch.randn(2, co, 5, 5, generator=g, dtype=torch.float64)
-    mchk = backprop.check_against_autograd(zm, Wm, torch.zeros(co, dtype=torch.float64), dm)
-    checks.append(
-        ui.Check(
-            f"multi-channel backprop ({ci}→{co} channels) vs autograd",
-            max(mchk.max_abs_diff.values()),
-            1e-9,
-        )
-    )
     notice.extend(
         [
             "The error flows back through the *same* kernel (correlated instead of convolved): a "

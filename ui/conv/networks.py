@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -96,7 +98,7 @@ def part_receptive(g: Geometry) -> None:
     with c1:
         ui.figure(cf.receptive_field(base, windows), key="conv_rf_fig")
     with c2:
-        st.dataframe(
+        st.table(  # read-only: a plain HTML table, no canvas grid
             pd.DataFrame(
                 [
                     dict(layer=r.name, size=f"{r.n}×{rw.n}", r=r.r, jump=r.j, start=r.start)
@@ -155,26 +157,29 @@ def part_receptive(g: Geometry) -> None:
 
 
 # ----------------------------------------------------------------------------- 8 judge CNN
-def part_judge(g: Geometry) -> None:
-    img, K_np, k, stride, pad, padmode, dil, flip, symmetric, ctx = g.unpack()
-    res = ui.pretrained("judge", ctx.device)
-    if res is None:
-        return
-    judge, manifest = res
-    idx = ui.url_slider("Held-out digit #", "conv_judge_idx", 0, 499, 0)
+def _plotly_dict(fig) -> dict:
+    """A figure in plotly's JSON form, cached as it is (a rerun neither validates nor encodes
+    it again: ~15-25 ms per figure)."""
+    return json.loads(fig.to_json())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def judge_digit(idx: int, device: str, _judge) -> tuple[dict, dict, float]:
+    """Held-out digit ``idx`` through the pretrained judge: the probability bars and the
+    feature maps (plotly dicts), and max |core conv2d/max_pool2d stack - PyTorch's| on it."""
     split = mnist_split()
-    x = torch.from_numpy(np.array(split.x_test[idx : idx + 1])).to(ctx.device)
+    x = torch.from_numpy(np.array(split.x_test[idx : idx + 1])).to(device)
     maps, z = {}, x
     names = iter(["conv1+ReLU", "conv2+ReLU", "maxpool", "conv3+ReLU", "conv4+ReLU", "maxpool"])
     with torch.inference_mode():
-        for layer in judge.conv:
+        for layer in _judge.conv:
             z = layer(z)
             if isinstance(layer, (torch.nn.ReLU, torch.nn.MaxPool2d)):  # shape keeps keys unique
                 maps[f"{next(names)} {tuple(z.shape[1:])}"] = z[0].cpu().numpy()
-        probs = F.softmax(judge(x), 1)[0].cpu().numpy()
+        probs = F.softmax(_judge(x), 1)[0].cpu().numpy()
         # the same network with this page's own ops
         zc = x.cpu().double()
-        for layer in judge.conv:
+        for layer in _judge.conv:
             if isinstance(layer, torch.nn.Conv2d):
                 zc = ops.conv2d(
                     zc,
@@ -186,27 +191,40 @@ def part_judge(g: Geometry) -> None:
                 zc = ops.max_pool2d(zc, 2)[0]
             else:
                 zc = zc.clamp_min(0)
-        ref = judge.conv(x).cpu().double()
+        ref = _judge.conv(x).cpu().double()
+    bars = cf.probabilities(
+        probs,
+        title=f"label {split.y_test[idx]} → prediction {int(np.argmax(probs))} "
+        f"(p = {probs.max():.3f})",
+    )
+    fmaps = cf.feature_maps({"input (1, 28, 28)": split.x_test[idx], **maps}, n=12)
+    return _plotly_dict(bars), _plotly_dict(fmaps), float((zc - ref).abs().max())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def judge_filters(device: str, _judge) -> dict:
+    """The judge's first-layer filters (they do not change with the digit)."""
+    w1 = _judge.conv[0].weight[:, 0].detach().cpu().numpy()
+    return _plotly_dict(
+        cf.filters(w1, title=f"first-layer filters ({w1.shape[0]} of 3×3; red +, blue −)")
+    )
+
+
+def part_judge(g: Geometry) -> None:
+    ctx = g.ctx
+    res = ui.pretrained("judge", ctx.device)
+    if res is None:
+        return
+    judge, manifest = res
+    idx = ui.url_slider("Held-out digit #", "conv_judge_idx", 0, 499, 0)
+    bars, fmaps, diff = judge_digit(int(idx), str(ctx.device), judge)
     c1, c2 = st.columns([1, 1])
     with c1:
-        ui.figure(
-            cf.probabilities(
-                probs,
-                title=f"label {split.y_test[idx]} → prediction "
-                f"{int(np.argmax(probs))} (p = {probs.max():.3f})",
-            ),
-            key="conv_judge_p",
-        )
+        ui.figure(bars, key="conv_judge_p", height=bars["layout"].get("height"))
     with c2:
-        w1 = judge.conv[0].weight[:, 0].cpu().numpy()
-        ui.figure(
-            cf.filters(w1, title=f"first-layer filters ({w1.shape[0]} of 3×3; red +, blue −)"),
-            key="conv_judge_filters",
-        )
-    ui.figure(
-        cf.feature_maps({"input (1, 28, 28)": split.x_test[idx], **maps}, n=12),
-        key="conv_judge_maps",
-    )
+        filt = judge_filters(str(ctx.device), judge)
+        ui.figure(filt, key="conv_judge_filters", height=filt["layout"].get("height"))
+    ui.figure(fmaps, key="conv_judge_maps", height=fmaps["layout"].get("height"))
     st.caption(
         f"Judge: {manifest['metrics'].get('heldout_accuracy', float('nan')):.1%} held-out "
         "accuracy on the 500 test digits (from its manifest). Rows: the first channels after "
@@ -215,7 +233,7 @@ def part_judge(g: Geometry) -> None:
     checks.append(
         ui.Check(
             "judge conv stack recomputed with core conv2d/max_pool2d vs PyTorch",
-            float((zc - ref).abs().max()),
+            diff,
             1e-4,
         )
     )
@@ -244,6 +262,32 @@ def per_digit_iou(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     p, t = pred.astype(bool).reshape(len(pred), -1), target.astype(bool).reshape(len(pred), -1)
     inter, union = (p & t).sum(1), (p | t).sum(1)
     return np.where(union > 0, inter / np.maximum(union, 1), 1.0)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def unet_example(idx: int, device: str, _xs, _ys, _ps, _pn) -> tuple[dict, float, float]:
+    """Held-out example ``idx`` (of ``unet_scores``' arrays for ``device``): input, target and
+    both nets' error maps (a plotly dict), and each net's IoU on it by core ``iou``."""
+    from core.conv.unet import iou
+
+    y = _ys[idx, 0]
+    ia = iou(torch.from_numpy(_ps[idx, 0]), torch.from_numpy(y))
+    ib = iou(torch.from_numpy(_pn[idx, 0]), torch.from_numpy(y))
+    fig = cf.images_row(
+        [_xs[idx, 0], y, cf.error_map(_ps[idx, 0], y), cf.error_map(_pn[idx, 0], y)],
+        ["cluttered input", "target: digit pixels", f"U-Net (IoU {ia:.2f})",
+         f"no skips (IoU {ib:.2f})"],
+        height=300,
+    )  # fmt: skip
+    return _plotly_dict(fig), float(ia), float(ib)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def unet_maps(idx: int, which: str, device: str, _model, _xs) -> dict:
+    """The feature maps of ``which`` net (its ``levels``) on held-out example ``idx``."""
+    with torch.inference_mode():
+        lv = _model.levels(torch.from_numpy(_xs[idx : idx + 1]).to(device))
+    return _plotly_dict(cf.feature_maps({k: v[0].cpu().numpy() for k, v in lv.items()}, n=12))
 
 
 def part_unet(g: Geometry) -> None:
@@ -277,13 +321,7 @@ def part_unet(g: Geometry) -> None:
         f"{gain.max():+.2f}); this digit {gain[idx]:+.3f} (rank "
         f"{int((gain > gain[idx]).sum()) + 1} of 500)."
     )
-    from core.conv.unet import iou
-
-    y = ys[idx, 0]
-    ia, ib = (
-        iou(torch.from_numpy(ps[idx, 0]), torch.from_numpy(y)),
-        iou(torch.from_numpy(pn[idx, 0]), torch.from_numpy(y)),
-    )
+    fig, ia, ib = unet_example(int(idx), str(ctx.device), xs, ys, ps, pn)
     c = st.columns(3)
     c[0].metric("U-Net held-out IoU (500 digits)", f"{sa['heldout_iou']:.3f}")
     c[1].metric(
@@ -292,30 +330,15 @@ def part_unet(g: Geometry) -> None:
         f"{sb['heldout_iou'] - sa['heldout_iou']:+.3f} vs U-Net",
     )
     c[2].metric("threshold the input at 0.5", f"{a[1]['metrics']['threshold_input_iou']:.3f}")
-    ui.figure(
-        cf.images_row(
-            [xs[idx, 0], y, cf.error_map(ps[idx, 0], y), cf.error_map(pn[idx, 0], y)],
-            [
-                "cluttered input",
-                "target: digit pixels",
-                f"U-Net (IoU {ia:.2f})",
-                f"no skips (IoU {ib:.2f})",
-            ],
-            height=300,
-        ),
-        key="conv_unet_fig",
-    )
+    ui.figure(fig, key="conv_unet_fig", height=fig["layout"].get("height"))
     st.caption("Predicted masks: white = hit, blue = missed digit pixel, orange = false alarm.")
     which = ui.url_radio(
         "Feature maps of", "conv_unet_maps", ["U-Net (skips)", "no skips"], horizontal=True
     )
-    model = (a if which == "U-Net (skips)" else b)[0]
-    with torch.inference_mode():
-        lv = model.levels(torch.from_numpy(xs[idx : idx + 1]).to(ctx.device))
-    ui.figure(
-        cf.feature_maps({k_: v[0].cpu().numpy() for k_, v in lv.items()}, n=12),
-        key="conv_unet_maps_fig",
+    maps = unet_maps(
+        int(idx), which, str(ctx.device), (a if which == "U-Net (skips)" else b)[0], xs
     )
+    ui.figure(maps, key="conv_unet_maps_fig", height=maps["layout"].get("height"))
     checks.append(
         ui.Check(
             "this digit's IoU gain: per-digit IoU vs core iou()",
