@@ -241,6 +241,7 @@ class Stats:
     reruns: dict = field(default_factory=lambda: defaultdict(list))  # (page, kind) -> [s]
     opens: dict = field(default_factory=lambda: defaultdict(list))  # page -> [s]
     ticks: dict = field(default_factory=lambda: defaultdict(list))  # session -> [t finished]
+    ticks_cut: dict = field(default_factory=lambda: defaultdict(int))  # session -> ticks stopped
     errors: list = field(default_factory=list)  # (session, page, what)
     disconnects: int = 0
     failed_sessions: int = 0
@@ -344,6 +345,7 @@ class Session:
         self.cookies: dict[str, str] = {}
         self.finished: asyncio.Queue = asyncio.Queue()
         self.timers: dict[str, asyncio.Task] = {}
+        self.timer_intervals: dict[str, float] = {}
         self.ws = None
         self.upstream = None
 
@@ -402,8 +404,11 @@ class Session:
         try:
             async for data in self.ws:
                 msg = ForwardMsg()
-                msg.ParseFromString(data)
-                self._on_msg(msg)
+                try:
+                    msg.ParseFromString(data)
+                    self._on_msg(msg)
+                except Exception as e:  # noqa: BLE001 - count it, keep reading
+                    self.stats.error(self.sid, self.name, f"client: {type(e).__name__}: {e}")
         except websockets.ConnectionClosed:
             pass
         finally:
@@ -413,12 +418,13 @@ class Session:
         t = msg.WhichOneof("type")
         if t == "navigation":  # the page this run shows (new_session's hash is the main script's)
             self.page_hash = msg.navigation.page_script_hash
-        elif t == "new_session":  # a full run starts
+        elif t == "new_session" and not msg.metadata.run.fragment_ids:  # a full run starts
             self.session_id = msg.new_session.initialize.session_id or self.session_id
             self.run_widgets = set()
             for task in self.timers.values():  # the frontend drops timers on a full run
                 task.cancel()
             self.timers.clear()
+            self.timer_intervals.clear()
         elif t == "delta":
             d = msg.delta
             if d.WhichOneof("type") != "new_element":
@@ -444,20 +450,27 @@ class Session:
             self.stats.error(self.sid, self.name, f"page not found: {msg.page_not_found}")
         elif t == "auto_rerun":
             a = msg.auto_rerun
+            if self.timer_intervals.get(a.fragment_id) == a.interval:
+                return  # as the frontend: the same timer keeps running
             old = self.timers.pop(a.fragment_id, None)
             if old:
                 old.cancel()
+            self.timer_intervals[a.fragment_id] = a.interval
             self.timers[a.fragment_id] = asyncio.create_task(self._timer(a.interval, a.fragment_id))
         elif t == "stop_auto_rerun":
-            task = self.timers.pop(msg.stop_auto_rerun.fragment_id, None)
-            if task:
-                task.cancel()
+            for fid in msg.stop_auto_rerun.fragment_ids:
+                self.timer_intervals.pop(fid, None)
+                task = self.timers.pop(fid, None)
+                if task:
+                    task.cancel()
         elif t == "script_finished":
             status = msg.script_finished
             if status == FINISHED.FINISHED_SUCCESSFULLY:  # forget widgets the run dropped
                 self.widgets = {k: w for k, w in self.widgets.items() if k in self.run_widgets}
             if status == FINISHED.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
                 self.stats.ticks[self.sid].append(time.monotonic())
+            elif status == FINISHED.FINISHED_EARLY_FOR_RERUN and msg.metadata.run.fragment_ids:
+                self.stats.ticks_cut[self.sid] += 1  # a tick stopped by the next timer fire
             if status == FINISHED.FINISHED_WITH_COMPILE_ERROR:
                 self.stats.error(self.sid, self.name, "script compile error")
             if status != FINISHED.FINISHED_EARLY_FOR_RERUN:
@@ -592,7 +605,7 @@ async def run_session(sid, base, page, stats, rng, stop, budget, play=False, pag
                 btn = s.candidates(play=True)
                 if btn:
                     await s.rerun(s._client_state(extra=change(btn[0], rng)), RERUN_TIMEOUT_S)
-                    s.stats.widgets_seen.setdefault("_play", {})[s.name] = True
+                    s.stats.widgets_seen.setdefault("_play", {})[sid] = s.name
                     break
             else:
                 stats.error(sid, page["name"], "no Play button on any page")
@@ -700,6 +713,8 @@ def report(args, pages, stats: Stats, sample: dict, elapsed: float, pids) -> dic
             "sessions": args.play,
             "playing": len(stats.widgets_seen.get("_play", {})),
             "ticks_per_s_each": summary(tick_rates),
+            "ticks_done": sum(len(ts) for ts in ticks.values()),
+            "ticks_cut_short": sum(n for sid, n in stats.ticks_cut.items() if sid >= n_move),
         },
         "server": {
             "pids": pids,
