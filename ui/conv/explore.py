@@ -3,6 +3,8 @@ window sliding over it (client-side, ui.conv.window), then one position number b
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import streamlit as st
 import torch
@@ -160,7 +162,9 @@ def step_frames(
             shown = " + ".join(terms[:9]) + (" + …" if len(terms) > 9 else "")
             labels.append(f"z[{i},{j}] = {shown} = {products.sum():.4g}   ·   position "
                           f"{i * wo + j + 1} / {ho * wo}")  # fmt: skip
-    return (xp.numpy(), applied.numpy(), out.numpy(), cf.grid_frames(frames), labels, sum_err,
+    frames_json = json.dumps({"frames": cf.grid_frames(frames), "labels": labels},
+                             separators=(",", ":"))  # fmt: skip
+    return (xp.numpy(), applied.numpy(), out.numpy(), frames_json, len(frames), sum_err,
             float((out - ref).abs().max()))  # fmt: skip
 
 
@@ -210,7 +214,7 @@ def part_sliding(g: Geometry) -> None:
             f"{n + 2 * pad}×{n + 2 * pad} input: lower dilation or kernel size, or pad more."
         )
         return
-    xp, applied, out, frames, labels, sum_err, ref_err = step_frames(
+    xp, applied, out, frames_json, n_pos, sum_err, ref_err = step_frames(
         x, K_np.astype(np.float64), stride, pad, mode, dil, flip
     )
     h, w = xp.shape
@@ -223,8 +227,7 @@ def part_sliding(g: Geometry) -> None:
             "output",
         ],
         boxes={0: [(pad, pad, h - 1 - pad, w - 1 - pad, PALETTE[8])]} if pad else None,
-        frames=frames,
-        labels=labels,
+        frames_json=frames_json,
         key="conv_step_fig",
         frame_key=f"{n}|{K_np.tobytes().hex()}|{stride}|{pad}|{mode}|{dil}|{flip}|{ctx.seed}",
         height=360,
@@ -233,12 +236,12 @@ def part_sliding(g: Geometry) -> None:
         rf"z[i,j] = \sum_{{m,n}} \mathbf K[m,n]\,\mathbf I[{stride}i+{dil}m,\;{stride}j+{dil}n]"
     )
     st.caption(
-        f"The slider and ▶ step through all {len(frames)} output positions in the browser; the "
+        f"The slider and ▶ step through all {n_pos} output positions in the browser; the "
         "sum at the current one is written out under the grids."
     )
     checks.append(
         ui.Check(
-            f"Σ products vs the core's conv2d output, at all {len(frames)} positions",
+            f"Σ products vs the core's conv2d output, at all {n_pos} positions",
             sum_err,
             1e-9,
         )

@@ -3,6 +3,8 @@ gradient, the upsampling family, transposed convolution stamps and checkerboard 
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import streamlit as st
 import torch
@@ -208,6 +210,29 @@ def transposed_stamps(g: Geometry) -> None:
     )
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def upsampling_compared(small: np.ndarray, cb_k: int, cb_s: int) -> tuple[dict, float, float]:
+    """Transposed conv vs nearest-then-conv (box kernel k, factor s) on a constant 8x8 input and
+    on ``small``: the four results (a plotly dict: cached, not rebuilt per rerun of the view) and
+    the interior ripple (max - min) / mean of each method on the constant input."""
+    box = torch.ones(cb_k, cb_k, dtype=torch.float64)
+    const = torch.ones(8, 8, dtype=torch.float64)
+    a, b = ops.upsample_pair(const, box, cb_s)
+    a_img, b_img = ops.upsample_pair(torch.from_numpy(small), box, cb_s)
+    m = max(cb_k, cb_s)
+
+    def ripple(t: torch.Tensor) -> float:
+        return float((t.max() - t.min()) / t.mean()) if t.numel() else 0.0
+
+    fig = cf.images_row(
+        [a.numpy(), b.numpy(), a_img.numpy(), b_img.numpy()],
+        [f"transposed (k={cb_k}, s={cb_s})", f"nearest ×{cb_s} + conv", "transposed (image)",
+         "nearest + conv (image)"],
+        height=280,
+    )  # fmt: skip
+    return json.loads(fig.to_json()), ripple(a[m:-m, m:-m]), ripple(b[m:-m, m:-m])
+
+
 def checkerboard(g: Geometry) -> None:
     img, K_np, k, stride, pad, padmode, dil, flip, symmetric, ctx = g.unpack()
     st.subheader("Checkerboard artefacts vs resize-then-convolve")
@@ -216,35 +241,12 @@ def checkerboard(g: Geometry) -> None:
         cb_k = ui.url_slider("Kernel size k", "conv_cb_k", 1, 6, 3)
     with c2:
         cb_s = ui.url_slider("Upsampling factor s", "conv_cb_s", 1, 4, 2)
-    box = torch.ones(cb_k, cb_k, dtype=torch.float64)
-    const = torch.ones(8, 8, dtype=torch.float64)
-    a, b = ops.upsample_pair(const, box, cb_s)
-    small = torch.from_numpy(_fit(img, 40).astype(np.float64))
-    a_img, b_img = ops.upsample_pair(small, box, cb_s)
-    m = max(cb_k, cb_s)
-    inner_a, inner_b = a[m:-m, m:-m], b[m:-m, m:-m]
-
-    def ripple(t: torch.Tensor) -> float:
-        return float((t.max() - t.min()) / t.mean()) if t.numel() else 0.0
-
-    ra, rb = ripple(inner_a), ripple(inner_b)
+    fig, ra, rb = upsampling_compared(_fit(img, 40).astype(np.float64), cb_k, cb_s)
     with c3:
         m1, m2 = st.columns(2)
         m1.metric("ripple (max−min)/mean: transposed conv", f"{ra:.2f}")
         m2.metric("ripple: resize, then conv", f"{rb:.2f}")
-    ui.figure(
-        cf.images_row(
-            [a.numpy(), b.numpy(), a_img.numpy(), b_img.numpy()],
-            [
-                f"transposed (k={cb_k}, s={cb_s})",
-                f"nearest ×{cb_s} + conv",
-                "transposed (image)",
-                "nearest + conv (image)",
-            ],
-            height=280,
-        ),
-        key="conv_cb_fig",
-    )
+    ui.figure(fig, key="conv_cb_fig", height=fig["layout"].get("height"))
     st.caption(
         "Left pair: a constant input (all ones); right pair: the current input image, "
         "downscaled to ≤ 40 px first. Same box kernel in both methods."
