@@ -2,29 +2,45 @@
 
 The pattern every page follows (and new pages build on)
 -------------------------------------------------------
-A full Streamlit rerun costs 0.5–0.8 s in Chromium on 2 cores (websocket, figure transfer,
-plotly.js), far over the 200 ms budget. So:
+Measured in headless Chromium on the 2-core machine: Streamlit's own floor for a slider press
+(keydown → rerun → paint, a one-slider app, our config) is ~70 ms, against a 200 ms budget. A
+view may therefore spend ~60 ms on the server and ~60 ms drawing. So:
 
-1. **Partial reruns.** Each view's body is an ``@st.fragment``: its own controls rerun only it.
-2. **Precompute, then scrub in the browser.** A sequence (diffusion steps t, value-iteration
-   sweeps, flow layers k, the GAN timeline, a VAE interpolation, conv window positions) is
-   computed once on the server (cached by its small inputs), then handed to a client-side
-   player; its slider and ▶ never talk to the server:
+1. **Partial reruns.** Each view's body is an ``@st.fragment`` (its own error boundary inside):
+   its controls rerun only it. A control that changes one figure may sit in a smaller fragment.
+2. **Cheap figures.** Figures a control redraws are plotly-JSON dicts cached by their small
+   inputs (``st.cache_data``), not ``go.Figure``s: plotly validates every attribute (10-60 ms a
+   figure). Few traces (one trace per colour with ``None`` gaps, not one per edge), no text node
+   per cell, heatmaps for grids. Read-only tables are ``st.table`` (HTML), not
+   ``st.dataframe`` (a canvas grid that paints ~200 ms after the run). ``ui.figure`` and this
+   player keep the chart mounted and update it in place (``Plotly.react``).
+3. **Precompute, then scrub in the browser.** A sequence (diffusion steps t, value-iteration
+   sweeps, flow layers k, the GAN timeline, a VAE interpolation, conv window positions, the
+   backprop stages) is computed once on the server (cached by its small inputs), then handed to
+   a client-side player; its slider and ▶ never talk to the server:
 
    * ``image_player(png_urls, labels)`` for images: an <img>, a range input and ▶, swapping
      cached PNGs (``png_data_url``) at the display's frame rate;
    * ``plot_player(figs, labels)`` for plots: ONE plotly chart (plotly.js from the plotly
-     package, served from ./static/) updated in place with ``Plotly.react`` per frame. Give every
-     figure the same traces in the same order and fixed axis ranges::
+     package, served from ./static/). Give every figure the same traces in the same order::
 
        figs = frames_for(config, seed)                 # cached: st.cache_data on small inputs
        ui.plot_player(figs, [f"t = {t}" for t in ts], key="dm_traj", active=t0)
 
-3. **Live training draws between ticks.** ``ui.live_training(..., snapshot=fig_of_stepper)``
+4. **Live training draws between ticks.** ``ui.live_training(..., snapshot=fig_of_stepper)``
    trains in bounded chunks and takes ``frames_per_tick`` snapshots spread over one tick of
    work; the browser *plays* them (``plot_player(autoplay=True)``) while the server computes the
-   next tick. The server answers ~1–2 times a second, the view changes ≥ 10 times a second, and
-   each frame is a real snapshot labelled with its true step count.
+   next tick. Each frame is a real snapshot labelled with its true step count. A snapshot must
+   cost a few ms on the server (a dict filled into a template built once), or it, not the
+   training, sets the frame rate.
+5. **Fast playback** (``ui.frames``, automatic for several frames): ``Plotly.react`` costs
+   ~80-300 ms a frame in software-rendered Chromium, so a batch is prepared on the server:
+   heatmaps and ``image`` traces become layout images (an href swap per frame), autoranged axes
+   are fixed over the batch, traces identical in every frame are left alone, moving traces move
+   with ``Plotly.animate(redraw=false)``, big moving marker clouds are drawn on a canvas with
+   plotly's own axis transforms, margins are frozen after the batch's first draw, and a next
+   batch of the same chart continues without a redraw. Hover on those layers returns when the
+   view pauses (a single frame is a normal plotly chart).
 
 URL state: the position a player opens at comes from a URL-mirrored control (``active=``); the
 browser does not write a dragged position back to the URL (that would need the round trip this
@@ -47,6 +63,8 @@ from ui.frames import canvas_traces
 from ui.frames import jsonable as _jsonable
 from ui.frames import prepare as prepare_frames
 from ui.frames import signature as frame_signature
+from ui.image_player import PLAYER_CSS as _PLAYER_CSS
+from ui.image_player import image_player, png_data_url
 from ui.layout import presenting
 
 # ---------------------------------------------------------------- plot sequences
@@ -260,17 +278,6 @@ export default function (component) {
 }
 """
 
-_PLAYER_CSS = """
-.mp-player { font-family: inherit; }
-/* plotly's many layout reads and writes stay inside the chart: the page is not re-laid out */
-.mp-player .mp-fig { contain: layout paint style; }
-.mp-player img { width: 100%; image-rendering: pixelated; display: block; }
-.mp-player .mp-row { display: flex; align-items: center; gap: 0.6rem; margin-top: 0.4rem; }
-.mp-player input[type=range] { flex: 1; accent-color: #3b6fd8; }
-.mp-player button { border: 1px solid #c8ccd4; background: #fff; border-radius: 0.4rem;
-                    padding: 0.2rem 0.7rem; font-size: 1rem; cursor: pointer; }
-.mp-player .mp-label { min-width: 7rem; font-variant-numeric: tabular-nums; }
-"""
 
 _plot_component = st.components.v2.component(  # the same player styles as image_player
     "mp_plot_player", css=_PLAYER_CSS, js=_PLOT_JS, isolate_styles=False
@@ -343,84 +350,4 @@ def plot_player(figs: Sequence[go.Figure | dict], labels: Sequence[str], *, key:
     )
 
 
-# ---------------------------------------------------------------- image sequences
-
-_PLAYER_JS = """
-export default function (component) {
-  const { data, parentElement } = component;
-  let root = parentElement.querySelector('.mp-player');
-  if (!root) {
-    root = document.createElement('div');
-    root.className = 'mp-player';
-    root.innerHTML = '<img alt=""><div class="mp-row"><button type="button">▶</button>' +
-      '<input type="range" min="0" step="1"><span class="mp-label"></span></div>';
-    parentElement.appendChild(root);
-  }
-  const img = root.querySelector('img'), range = root.querySelector('input'),
-        label = root.querySelector('.mp-label'), btn = root.querySelector('button');
-  const frames = data.frames, labels = data.labels;
-  img.style.maxWidth = data.max_width ? data.max_width + 'px' : '';
-  range.max = String(frames.length - 1);
-  const show = (i) => { img.src = frames[i]; label.textContent = labels[i]; range.value = i; };
-  if (root.__timer) clearInterval(root.__timer);
-  const stop = () => { clearInterval(root.__timer); root.__timer = null; btn.textContent = '▶'; };
-  const play = () => {
-    if (+range.value >= frames.length - 1) show(0);
-    btn.textContent = '❚❚';  // not U+23F8: many fonts lack it
-    root.__timer = setInterval(() => {
-      const i = +range.value + 1;
-      if (i >= frames.length) { if (data.loop) show(0); else stop(); } else show(i);
-    }, data.frame_ms);
-  };
-  range.oninput = () => { stop(); show(+range.value); };
-  btn.onclick = () => (root.__timer ? stop() : play());
-  show(Math.min(Math.max(data.active, 0), frames.length - 1));
-  if (data.autoplay) play();
-}
-"""
-
-_player_component = st.components.v2.component(
-    "mp_image_player", css=_PLAYER_CSS, js=_PLAYER_JS, isolate_styles=False
-)
-
-
-def png_data_url(image) -> str:
-    """A uint8 array (H, W) or (H, W, 3) as a PNG data URL."""
-    import base64
-    import io
-
-    import numpy as np
-    from PIL import Image
-
-    a = np.asarray(image)
-    if a.dtype != np.uint8:
-        raise ValueError(f"png_data_url takes uint8 pixels, got {a.dtype}")
-    buf = io.BytesIO()
-    Image.fromarray(a).save(buf, format="PNG", optimize=False, compress_level=1)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def image_player(frames: Sequence[str], labels: Sequence[str], *, key: str, active: int = 0,
-                 frame_ms: int = 50, autoplay: bool = False, loop: bool = False,
-                 max_width: int | None = None) -> None:  # fmt: skip
-    """Scrub and play a sequence of images entirely in the browser.
-
-    ``frames`` are image URLs (``png_data_url`` of cached uint8 arrays, computed once); the
-    slider and ▶ swap them without any message to the server, at the display's frame rate.
-    """
-    if not frames:
-        raise ValueError("image_player needs at least one frame")
-    if len(labels) != len(frames):
-        raise ValueError(f"{len(labels)} labels for {len(frames)} frames")
-    _player_component(
-        key=key,
-        data={
-            "frames": list(frames),
-            "labels": list(labels),
-            "active": int(active),
-            "frame_ms": int(frame_ms),
-            "autoplay": bool(autoplay),
-            "loop": bool(loop),
-            "max_width": max_width,
-        },  # fmt: skip
-    )
+__all__ = ["image_player", "plot_player", "png_data_url"]
