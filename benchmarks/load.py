@@ -37,6 +37,7 @@ import http.cookies
 import json
 import os
 import random
+import re
 import sys
 import time
 import urllib.parse
@@ -734,6 +735,69 @@ def report(args, pages, stats: Stats, sample: dict, elapsed: float, pids) -> dic
     }
 
 
+async def client_widgets(base: str, page: dict) -> tuple[dict, int]:
+    """{user key: kind} of the widgets one fresh session sees on ``page``, and its errors."""
+    stats = Stats()
+    s = Session(0, base, page, stats, random.Random(0))
+    await asyncio.to_thread(s.load_html)
+    await s.connect()
+    try:
+        await s.open_page()
+    finally:
+        await s.close()
+    return {w.user_key: w.kind for w in s.widgets.values() if w.user_key}, len(stats.errors)
+
+
+def validate(base: str, pages: list[dict]) -> list[str]:
+    """Compare, page by page, the widgets this client sees with what Chromium draws.
+
+    Streamlit gives a keyed element's container the class ``st-key-<key>``; every widget key
+    the client parsed from the deltas must be one in Chromium's DOM, and both must see no
+    exception. Returns the mismatches (empty: the client sees the page as a browser does).
+    """
+    from playwright.sync_api import sync_playwright
+
+    from benchmarks.serve import CHROMIUM, CHROMIUM_ARGS
+
+    problems = []
+    client = {p["path"]: asyncio.run(client_widgets(base, p)) for p in pages}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        for page in pages:
+            keys, client_errors = client[page["path"]]
+            tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+            tab.goto(f"{base}/{page['path']}", timeout=120_000)
+            tab.wait_for_selector(
+                "[data-testid=stApp][data-test-script-state=notRunning]", timeout=300_000
+            )
+            tab.wait_for_timeout(500)
+            dom_keys = set(
+                tab.evaluate(
+                    "() => [...document.querySelectorAll('[class*=st-key-]')].flatMap("
+                    "e => [...e.classList].filter(c => c.startsWith('st-key-'))"
+                    ".map(c => c.slice(7)))"
+                )
+            )
+            dom_errors = tab.locator("[data-testid=stException]").count()
+            tab.close()
+            # Streamlit writes a key into a class name with other characters as "-"
+            missing = sorted(k for k in keys if re.sub(r"[^\w-]", "-", k) not in dom_keys)
+            print(
+                f"validate: {page['name'] or 'home'}: {len(keys)} keyed widgets in the client, "
+                f"{len(keys) - len(missing)} of them in Chromium's DOM; exceptions client "
+                f"{client_errors}, Chromium {dom_errors}",
+                flush=True,
+            )
+            if missing:
+                problems.append(f"{page['name']}: not in Chromium: {missing}")
+            if client_errors or dom_errors:
+                problems.append(
+                    f"{page['name']}: errors client {client_errors}, Chromium {dom_errors}"
+                )
+        browser.close()
+    return problems
+
+
 def fmt(v) -> str:
     return "-" if v is None else f"{v:.2f}"
 
@@ -827,6 +891,11 @@ def parse(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--name", help="scenario name in the results (default from the arguments)")
     ap.add_argument("--record", action="store_true", help="write benchmarks/results/load.*")
+    ap.add_argument(
+        "--validate",
+        action="store_true",
+        help="only compare each page's widgets as seen here and in Chromium",
+    )
     args = ap.parse_args(argv)
     if not 1 <= args.sessions <= MAX_SESSIONS:
         ap.error(f"--sessions must be 1..{MAX_SESSIONS}")
@@ -866,6 +935,10 @@ def main(argv=None) -> int:
             ports = [urllib.parse.urlparse(base).port]
         if args.server_ports:
             ports = [int(p) for p in args.server_ports.split(",")]
+        if args.validate:
+            problems = validate(base, asyncio.run(discover_pages(base)))
+            print("validate: " + ("; ".join(problems) if problems else "client matches Chromium"))
+            return 1 if problems else 0
         pids = listening_pids(ports)
         print(
             f"load: {args.name} against {base} (server pids {pids}), {args.duration:.0f} s",
