@@ -643,6 +643,8 @@ async def scenario(base, args, server_pids) -> dict:
     pages = await discover_pages(base)
     if args.pages:
         pages = [p for p in pages if p["name"] in args.pages or p["path"] in args.pages]
+        if not pages:
+            raise SystemExit(f"--pages {args.pages}: no such page (names or URL paths)")
     stats, stop = Stats(), asyncio.Event()
     budget = {"left": args.max_reruns}
     sample = {"samples": [], "own_cpu": []}
@@ -842,6 +844,18 @@ def markdown(results: dict) -> str:
                 )
         opens = ", ".join(f"{p} {fmt(s['p50'])}" for p, s in r["open_s"].items())
         out += ["", f"First run of a page, p50 (s): {opens}."]
+        if r.get("unfinished_at_end"):
+            waits = ", ".join(f"{p}/{k} {w} s" for p, k, w in r["unfinished_at_end"])
+            out += ["", f"Reruns still waiting when the time was up (not in the table): {waits}."]
+        live = r["live"]
+        if r["play"]:
+            out += [
+                "",
+                f"Live: {live['playing']} of {live['sessions']} sessions playing; "
+                f"{live['ticks_done']} ticks done, {live['ticks_cut_short']} cut short by "
+                f"the next timer fire; ticks/s per session p50 "
+                f"{fmt(live['ticks_per_s_each']['p50'])}.",
+            ]
         if r["error_samples"]:
             out += ["", "Errors (first ones):", ""]
             out += [f"- session {s} on {p}: {w}" for s, p, w in r["error_samples"][:10]]
