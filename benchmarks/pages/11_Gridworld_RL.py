@@ -41,7 +41,8 @@ INTERACTIONS = [
 
 
 # Browser benchmark (benchmarks/browser.py): value iteration (its sweeps play in a client-side
-# player), policy iteration's step slider, the model-free live view, the editable grid's sliders.
+# player), policy iteration's step slider, the model-free live view, the editable grid's sliders;
+# the rollout's episode also plays in a client-side player (scrubbed).
 BROWSER_VIEWS = [
     "",
     "?rl_view=Policy+iteration",
@@ -49,7 +50,7 @@ BROWSER_VIEWS = [
     "?rl_env=Editable+gridworld",
 ]
 BROWSER_LIVE = ["?rl_view=Model-free+learning"]
-BROWSER_SCRUB = [""]
+BROWSER_SCRUB = ["", "?rl_view=Rollouts"]
 
 
 def raw_steps_per_s(query: str = "") -> float:
