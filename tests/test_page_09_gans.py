@@ -111,7 +111,7 @@ def test_benchmark_with_a_tiny_budget():
     at.run()
     at.button(key="gan_bench_run").click().run()
     _ok(at)
-    tables = [df.value for df in at.dataframe]
+    tables = [t.value for t in at.table]
     ours = [t for t in tables if "seeds with every mode" in t.columns]
     assert ours and len(ours[0]) == 4  # 2 datasets x 2 objectives
     assert any("method" in t.columns for t in tables)  # the published table beside it
