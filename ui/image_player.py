@@ -11,6 +11,8 @@ PLAYER_CSS = """
 .mp-player { font-family: inherit; }
 /* plotly's many layout reads and writes stay inside the chart: the page is not re-laid out */
 .mp-player .mp-fig { contain: layout paint style; }
+/* heatmaps and images the fast path drew as layout images: cells as sharp as plotly's own */
+.mp-player .mp-fig image { image-rendering: pixelated; }
 .mp-player img { width: 100%; image-rendering: pixelated; display: block; }
 .mp-player .mp-row { display: flex; align-items: center; gap: 0.6rem; margin-top: 0.4rem; }
 .mp-player input[type=range] { flex: 1; accent-color: #3b6fd8; }
