@@ -1,5 +1,10 @@
 """The Backprop step-through view (§1.3): one training point's forward pass, loss and backward
-pass layer by layer, on the network as the Playground left it, checked live."""
+pass layer by layer, on the network as the Playground left it, checked live.
+
+Choosing a point computes every stage of it at once (figures as plotly JSON dicts, tables
+formatted), memoised per (trainer, step, point) with its gradient check; the stage slider sits
+in a nested fragment that only draws one of them (a slider press: no plotly validation, no
+recomputation, two plain HTML tables)."""
 
 from __future__ import annotations
 
