@@ -29,6 +29,7 @@ DIGIT_COLOURS = (
     "#882255",
 )
 MARKER_COLOUR = "#000000"  # the decoded-z cross (no class uses black)
+STAR_COLOUR = "#D55E00"  # the ★ of an uploaded digit
 
 
 def png_uri(img: np.ndarray, scale: int = 1) -> str:
@@ -125,7 +126,7 @@ def own_digit_trace(xy: tuple[float, float], name: str = "your digit") -> go.Sca
         name=name,
         text=[name],
         textposition="top center",
-        marker=dict(size=20, symbol="star", color="#D55E00", line=dict(width=1.5, color="black")),
+        marker=dict(size=20, symbol="star", color=STAR_COLOUR, line=dict(width=1.5, color="black")),
     )
 
 

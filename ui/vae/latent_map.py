@@ -10,7 +10,6 @@ coordinates through ``setTriggerValue`` — no hidden lattice of clickable point
 from __future__ import annotations
 
 import hashlib
-import json
 
 import numpy as np
 import streamlit as st
@@ -34,6 +33,45 @@ const loadPlotly = () => window.__mpPlotly || (window.__mpPlotly = new Promise((
   document.head.appendChild(s);
 }));
 
+// The decoded z (a black cross, white outline) and the ★ of an uploaded digit are DOM overlays
+// placed at the axes' pixel position of their z, not plotly traces or shapes: a changed trace,
+// shape or annotation position makes Plotly.react recalculate and redraw all 500 class dots
+// (~2,300 SVG nodes per slider step); moving an overlay redraws nothing.
+const CROSS = '<svg width="22" height="22" viewBox="-11 -11 22 22" style="display:block">' +
+  '<path d="M-7-7L7 7M-7 7L7-7" stroke="white" stroke-width="6" stroke-linecap="round"/>' +
+  '<path d="M-7-7L7 7M-7 7L7-7" stroke="__MARKER__" stroke-width="2.5"/></svg>';
+const STAR = '<div style="font-size:13px;background:rgba(255,255,255,0.7);padding:0 2px;' +
+  'margin-bottom:-6px;white-space:nowrap">your digit</div>' +
+  '<div style="font-size:30px;line-height:30px;color:__STAR__;' +
+  '-webkit-text-stroke:1px black">★</div>';
+
+const overlay = (root, cls, html) => {
+  let el = root.querySelector('.' + cls.split(' ').join('.'));
+  if (!el) {
+    el = document.createElement('div');
+    el.className = cls;
+    el.innerHTML = html;
+    el.style.cssText = 'position:absolute;pointer-events:none;display:none;text-align:center;' +
+      'transform:translate(-50%,-50%);z-index:2';
+    root.appendChild(el);
+  }
+  return el;
+};
+
+const place = (root, gd) => {  // each overlay at its z in the current axes (zoom, resize)
+  const fl = gd._fullLayout;
+  const xa = fl && fl.xaxis, ya = fl && fl.yaxis;
+  root.querySelectorAll('.mp-at').forEach((el) => {
+    const z = el.__z;
+    if (!xa || !ya || !z) { el.style.display = 'none'; return; }
+    const px = xa.c2p(z[0]), py = ya.c2p(z[1]);
+    const inside = px >= 0 && py >= 0 && px <= xa._length && py <= ya._length;
+    el.style.display = inside ? '' : 'none';
+    el.style.left = (xa._offset + px) + 'px';
+    el.style.top = (ya._offset + py) + 'px';
+  });
+};
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   let root = parentElement.querySelector('.mp-vae-map');
@@ -41,8 +79,13 @@ export default function (component) {
     root = document.createElement('div');
     root.className = 'mp-vae-map';
     root.innerHTML = '<div class="mp-fig"></div>';
+    root.style.position = 'relative';
     parentElement.appendChild(root);
   }
+  const cross = overlay(root, 'mp-at mp-cross', CROSS), star = overlay(root, 'mp-at mp-star', STAR);
+  star.style.transform = 'translate(-50%, calc(15px - 100%))';  // the ★'s centre at z
+  cross.__z = data.z;
+  star.__z = data.own;
   const gd = root.querySelector('.mp-fig');
   gd.style.height = data.height + 'px';
   if (root.__baseStr !== data.base) {
@@ -50,13 +93,19 @@ export default function (component) {
     root.__baseStr = data.base;
   }
   const base = root.__base;
-  const traces = base.data.concat(JSON.parse(data.extra));
-  const layout = Object.assign({}, base.layout, { height: data.height, autosize: true });
+  // the same trace objects, an equal layout and a fixed datarevision: Plotly.react finds nothing
+  // to redraw (without datarevision it re-decodes the base64 arrays and redraws every trace)
+  const layout = Object.assign({}, base.layout,
+                               { height: data.height, autosize: true, datarevision: 1 });
   root.__send = setTriggerValue;
-  loadPlotly().then((Plotly) => {
-    Plotly.react(gd, traces, layout, { displaylogo: false, responsive: true });
+  loadPlotly().then((Plotly) => Plotly.react(gd, base.data, layout,
+                                              { displaylogo: false, responsive: true })
+  ).then(() => {
+    place(root, gd);
     if (gd.__mpBound) return;
     gd.__mpBound = true;
+    gd.on('plotly_afterplot', () => place(root, gd));  // zoom, pan, resize
+    gd.on('plotly_relayout', () => place(root, gd));
     const pick = (x, y) => root.__send('pick', { x: x, y: y });
     // plotly covers the page with a 'cover slip' while the mouse is down, so the click event
     // never reaches the chart: a press and release within 5 px and 600 ms is a click
@@ -85,7 +134,10 @@ export default function (component) {
 """
 
 _map_component = st.components.v2.component(
-    "mp_vae_latent_map", css=None, js=_MAP_JS, isolate_styles=False
+    "mp_vae_latent_map",
+    css=None,
+    js=_MAP_JS.replace("__MARKER__", vf.MARKER_COLOUR).replace("__STAR__", vf.STAR_COLOUR),
+    isolate_styles=False,
 )
 
 
@@ -109,22 +161,17 @@ def map_base_json(name: str, device: str, presenting: bool) -> str:
     return fig.to_json()
 
 
-def _markers(z: tuple[float, float], own: tuple[float, float] | None) -> str:
-    extra = []
-    if own is not None:
-        extra.append(vf.own_digit_trace(own))
-    extra.append(vf.decoded_marker(z))
-    return json.dumps([json.loads(t.to_json()) for t in extra])
-
-
 def latent_map_chart(z: tuple[float, float], own, device: str, *, key: str, on_pick,
                      height: int) -> None:  # fmt: skip
-    """The map component: the cached base figure plus the decoded-z cross (and the ★)."""
+    """The map component: the cached base figure plus the decoded-z cross (and the ★), which the
+    browser places over the chart from the two numbers (no trace is rebuilt, re-sent or
+    redrawn)."""
     _map_component(
         key=key,
         data={
             "base": map_base_json("vae_2d", device, ui.presenting()),
-            "extra": _markers(z, own),
+            "z": [float(z[0]), float(z[1])],
+            "own": None if own is None else [float(own[0]), float(own[1])],
             "height": int(height * (1.35 if ui.presenting() else 1.0)),
         },
         on_pick_change=on_pick,
@@ -194,11 +241,17 @@ def view(ctx) -> None:
     with ui.error_boundary("the math checks"):
         mu = codes("vae_2d", str(dev))
         i = int(np.argmin(((mu - np.array([z1, z2])) ** 2).sum(1)))  # digit nearest to z
-        x, y = heldout()
-        checks.append(
-            kl_mc_check(model, x[[i]].to(dev), f"vae_2d, held-out digit #{i} (a {y[i]}) nearest z")
-        )
+        checks.append(nearest_kl_check(i, str(dev)))
     show_view_checks(checks, ctx.seed, dev)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def nearest_kl_check(i: int, device: str) -> ui.Check:
+    """The KL check for held-out digit ``i`` (the one nearest the decoded z), computed once per
+    digit: 20,000 Monte-Carlo draws cost ~30 ms, and a slider step usually keeps the same digit."""
+    x, y = heldout()
+    return kl_mc_check(load("vae_2d", device), x[[i]].to(device),
+                       f"vae_2d, held-out digit #{i} (a {y[i]}) nearest z")  # fmt: skip
 
 
 def own_digit_panel(model, dev) -> tuple[float, float] | None:
