@@ -178,15 +178,19 @@ def change(w: Widget, rng: random.Random) -> WidgetState:
         n, cur = len(p.options), list(w.value.string_array_value.data) if w.value else []
         idx = sorted(rng.sample(range(n), 2)) if len(cur) == 2 and n >= 2 else [rng.randrange(n)]
         new = _state(wid, string_array_value=[p.options[i] for i in idx])
-    elif w.kind == "slider":
-        steps = max(1, round((p.max - p.min) / p.step)) if p.step > 0 else 100
-        grid = [p.min + k * (p.max - p.min) / steps for k in range(steps + 1)]
+    elif w.kind == "slider":  # a value on the slider's grid min + k * step, as a drag gives
+        step = p.step if p.step > 0 else (p.max - p.min) / 100 or 1
+        n = int((p.max - p.min) / step + 1e-9)
+
+        def on_grid() -> float:
+            return round(min(p.min + rng.randint(0, n) * step, p.max), 10)
+
         cur = list(w.value.double_array_value.data) if w.value else [p.min]
-        new_v = (
-            sorted(rng.sample(grid, 2))
-            if len(cur) == 2 and len(grid) >= 2
-            else [rng.choice([g for g in grid if g not in cur] or grid)]
-        )
+        new_v = sorted([on_grid(), on_grid()]) if len(cur) == 2 else [on_grid()]
+        for _ in range(5):  # a different value where the grid has one
+            if new_v != cur or n == 0:
+                break
+            new_v = sorted([on_grid(), on_grid()]) if len(cur) == 2 else [on_grid()]
         new = _state(wid, double_array_value=new_v)
     elif w.kind in ("selectbox", "radio"):
         cur = w.value.string_value if w.value else None
@@ -483,7 +487,10 @@ class Session:
     async def _timer(self, interval: float, fragment_id: str) -> None:
         while True:  # the frontend's setInterval: fires whether or not the last tick is done
             await asyncio.sleep(max(interval, 0.05))
-            await self._send(self._client_state(fragment_id=fragment_id, is_auto_rerun=True))
+            try:
+                await self._send(self._client_state(fragment_id=fragment_id, is_auto_rerun=True))
+            except websockets.ConnectionClosed:
+                return  # the reader reports the disconnect
 
     # --- sending
     def _client_state(self, *, page_name="", fragment_id="", extra=None, is_auto_rerun=False):
