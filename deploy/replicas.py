@@ -94,9 +94,12 @@ def wait_healthy(url: str, procs: list[tuple[subprocess.Popen, Path]], timeout: 
         time.sleep(0.5)
 
 
-def _stop(p: subprocess.Popen) -> None:
-    if p.poll() is None:
-        p.terminate()
+def _stop_all(procs: list[subprocess.Popen]) -> None:
+    """SIGTERM to all at once, then wait for each (SIGKILL after 20 s)."""
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
         try:
             p.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -128,7 +131,7 @@ def replicas_with_nginx(
     }
     procs: list[tuple[subprocess.Popen, Path]] = []
     with ExitStack() as stack:
-        stack.callback(lambda: [_stop(p) for p, _ in reversed(procs)])
+        stack.callback(lambda: _stop_all([p for p, _ in reversed(procs)]))
         ports = [free_port() for _ in range(n)]
         for i, rp in enumerate(ports):
             log = log_dir / f"replica-{i}.log"
