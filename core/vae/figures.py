@@ -54,18 +54,12 @@ def grid_png(images: np.ndarray, nrow: int, scale: int = 3) -> bytes:
 
 
 def latent_map(
-    z: np.ndarray,
-    labels: np.ndarray,
-    manifold: np.ndarray | None = None,
-    extent: float = 3.0,
-    selected: tuple[float, float] | None = None,
-    extra_points: dict[str, tuple[float, float]] | None = None,
-    grid_points: int = 0,
+    z: np.ndarray, labels: np.ndarray, manifold: np.ndarray | None = None, extent: float = 3.0
 ) -> go.Figure:
     """Held-out codes z (N, 2) coloured by class over the decoded manifold image.
 
-    ``manifold``: a (H, W) image tiling g(z) over [-extent, extent]^2 (row 0 = top = +z2).
-    ``grid_points`` > 0 adds a faint clickable lattice so any spot of the map can be selected.
+    ``manifold``: a (H, W) image tiling g(z) over [-extent, extent]^2 (row 0 = top = +z2). The
+    page draws the decoded z and an uploaded digit over it in the browser (ui/vae/latent_map.py).
     """
     fig = go.Figure()
     if manifold is not None:
@@ -81,20 +75,6 @@ def latent_map(
             opacity=0.55,
             layer="below",
         )
-    if grid_points:
-        g = np.linspace(-extent, extent, grid_points, dtype=np.float32)
-        gx, gy = np.meshgrid(g, g)
-        fig.add_trace(
-            go.Scattergl(
-                x=gx.ravel(),
-                y=gy.ravel(),
-                mode="markers",
-                name="any z",
-                marker=dict(size=9, color="rgba(0,0,0,0.04)"),
-                hovertemplate="z = (%{x:.2f}, %{y:.2f})<extra></extra>",
-                showlegend=False,
-            )
-        )
     for c in range(10):
         m = labels == c
         fig.add_trace(
@@ -107,104 +87,37 @@ def latent_map(
                 hovertemplate=f"digit {c}<br>z = (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
             )
         )
-    for name, xy in (extra_points or {}).items():
-        fig.add_trace(own_digit_trace(xy, name))
-    if selected is not None:
-        fig.add_trace(decoded_marker(selected))
     fig.update_xaxes(range=[-extent, extent], title="z₁", zeroline=False)
     fig.update_yaxes(range=[-extent, extent], title="z₂", zeroline=False, scaleanchor="x")
     fig.update_layout(legend_title_text="class", dragmode="select", clickmode="event+select")
     return fig
 
 
-def own_digit_trace(xy: tuple[float, float], name: str = "your digit") -> go.Scatter:
-    """A ★ at an uploaded digit's code μ(x)."""
-    return go.Scatter(
-        x=[xy[0]],
-        y=[xy[1]],
-        mode="markers+text",
-        name=name,
-        text=[name],
-        textposition="top center",
-        marker=dict(size=20, symbol="star", color=STAR_COLOUR, line=dict(width=1.5, color="black")),
-    )
-
-
-def decoded_marker(z: tuple[float, float]) -> go.Scatter:
-    """The decoded z: a black cross with a white outline (no class colour is black)."""
-    return go.Scatter(
-        x=[z[0]],
-        y=[z[1]],
-        mode="markers",
-        name="decoded z",
-        marker=dict(size=18, symbol="x", color=MARKER_COLOUR, line=dict(width=1.5, color="white")),
-        hovertemplate="decoded z = (%{x:.2f}, %{y:.2f})<extra></extra>",
-    )
-
-
-def posterior_bars(
-    mu: np.ndarray, sigma: np.ndarray, kl: np.ndarray, recon: float | None = None
-) -> go.Figure:
-    """Per latent dimension j: mu_j with ±sigma_j error bars, its KL term 1/2(mu²+σ²-logσ²-1),
-    and (with ``recon``) the −ELBO split into reconstruction + KL as a stacked bar.
-
-    Panels on hand-placed axes (cheaper to build than ``make_subplots``).
-    """
+def posterior_bars(mu: np.ndarray, sigma: np.ndarray, kl: np.ndarray) -> go.Figure:
+    """Per latent dimension j: mu_j with ±sigma_j error bars and its KL term
+    1/2(mu²+σ²-logσ²-1), on hand-placed axes (cheaper to build than ``make_subplots``). It
+    depends on the digit only, so changing the number of ε draws leaves it alone (`elbo_bar`)."""
     dims = [f"z{j + 1}" for j in range(len(mu))]
     fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            x=dims,
-            y=mu,
-            error_y=dict(type="data", array=sigma),
-            name="μ ± σ",
-            marker_color=PALETTE[0],
-            xaxis="x",
-            yaxis="y",
-        )
-    )
+    fig.add_trace(go.Bar(x=dims, y=mu, error_y=dict(type="data", array=sigma), name="μ ± σ",
+                         marker_color=PALETTE[0], xaxis="x", yaxis="y"))  # fmt: skip
     fig.add_trace(
         go.Bar(x=dims, y=kl, name="KL_j", marker_color=PALETTE[1], xaxis="x2", yaxis="y2")
     )
-    right = 1.0 if recon is None else 0.78
-    layout = dict(
-        xaxis=dict(domain=[0, right * 0.47]),
-        xaxis2=dict(domain=[right * 0.53, right], anchor="y2"),
-        yaxis=dict(title="q(z|x): μ ± σ"),
-        yaxis2=dict(anchor="x2", title="KL_j"),
-    )
-    if recon is not None:
-        total_kl = float(np.sum(kl))
-        fig.add_trace(
-            go.Bar(
-                x=["−ELBO"],
-                y=[recon],
-                name=f"recon {recon:.1f}",
-                marker_color=PALETTE[0],
-                xaxis="x3",
-                yaxis="y3",
-                text=[f"recon {recon:.1f}"],
-                textposition="inside",
-            )
-        )
-        fig.add_trace(
-            go.Bar(
-                x=["−ELBO"],
-                y=[total_kl],
-                name=f"KL {total_kl:.1f}",
-                marker_color=PALETTE[1],
-                xaxis="x3",
-                yaxis="y3",
-                text=[f"KL {total_kl:.1f}"],
-                textposition="outside",
-            )
-        )
-        layout.update(
-            xaxis3=dict(domain=[0.86, 1], anchor="y3"),
-            yaxis3=dict(anchor="x3", title="nats / image"),
-            barmode="stack",
-        )
-    fig.update_layout(**layout, showlegend=False, height=340)
+    fig.update_layout(xaxis=dict(domain=[0, 0.47]), xaxis2=dict(domain=[0.53, 1], anchor="y2"),
+                      yaxis=dict(title="q(z|x): μ ± σ"), yaxis2=dict(anchor="x2", title="KL_j"),
+                      showlegend=False, height=340)  # fmt: skip
+    return fig
+
+
+def elbo_bar(recon: float, kl: float) -> go.Figure:
+    """−ELBO(x) of one digit as a stacked bar: reconstruction (mean over the ε draws) + KL."""
+    fig = go.Figure()
+    for y, name, colour, pos in ((recon, "recon", PALETTE[0], "inside"),
+                                 (kl, "KL", PALETTE[1], "outside")):  # fmt: skip
+        fig.add_trace(go.Bar(x=["−ELBO"], y=[y], name=f"{name} {y:.1f}", marker_color=colour,
+                             text=[f"{name} {y:.1f}"], textposition=pos))  # fmt: skip
+    fig.update_layout(barmode="stack", yaxis_title="nats / image", showlegend=False, height=340)
     return fig
 
 
@@ -310,18 +223,6 @@ def angle_bars(angles_deg: np.ndarray, limit: float = 5.0) -> go.Figure:
         y=limit, line_dash="dash", line_color=PALETTE[3], annotation_text=f"{limit:g}° bar"
     )
     fig.update_layout(yaxis_title="principal angle [degrees]", height=300)
-    return fig
-
-
-def loss_curve(history: list[dict]) -> go.Figure:
-    """Live training curve: recon and KL (nats/image) per logged step."""
-    fig = go.Figure()
-    steps = [h["step"] for h in history]
-    for k, colour in (("recon", PALETTE[0]), ("kl", PALETTE[1]), ("loss", PALETTE[7])):
-        fig.add_trace(
-            go.Scatter(x=steps, y=[h[k] for h in history], name=k, line=dict(color=colour))
-        )
-    fig.update_layout(xaxis_title="step", yaxis_title="nats / image", height=300)
     return fig
 
 

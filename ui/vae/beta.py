@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 import torch
 
@@ -64,7 +63,7 @@ def view(ctx) -> None:
     name = BETA_MODELS[beta]
     if load(name, dev) is None:
         return
-    ui.figure(go.Figure(beta_figure(name, float(beta), dev)), key="vae_beta_fig")
+    ui.figure(beta_figure(name, float(beta), dev), key="vae_beta_fig")  # the player copies
     traversals(name, dev)
     ui.prose(
         "**What to notice.** Larger β buys a lower rate (fewer nats of KL, fewer active "
