@@ -26,7 +26,7 @@ from core.diffusion.toy2d import (
     toy_points,
     toy_target_names,
 )
-from ui.diffusion.common import cached, step_checks, url_start
+from ui.diffusion.common import cached, step_checks, trajectory_store, url_start
 
 ALGO2 = r"""**Algorithm 2 (training)**
 1. x₀ ~ q  2. t ~ Unif({1..T})  3. ε ~ N(0, I)
@@ -91,14 +91,21 @@ def _frames(trainer: ToyDiffusionTrainer, entry: dict, show_field: bool, n_paths
     return entry["frames"][fkey]
 
 
-def _snapshot_of(trainer: ToyDiffusionTrainer, seed: int, ref: np.ndarray) -> dict:
+def _snapshot_of(trainer: ToyDiffusionTrainer, seed: int, ref: np.ndarray, name: str) -> dict:
     """The live snapshot (DDIM-20 samples and the loss), once per training state: a paused
     view's reruns (a slider below it) reuse it. A fresh copy of the top level each call, since
     ui.live_training writes the step count into the title."""
     c = st.session_state.get("dif2_snap")
     if c is None or c[0] is not trainer or c[1] != trainer.steps_done:
-        live = trainer.sample(N_PREVIEW, seed=seed, S=20).sample.numpy()
-        fig = dfig.live_2d_figure(live, ref, np.asarray(trainer.losses, dtype=np.float32))
+        store, key = trajectory_store(), None
+        if trainer.steps_done == 0:  # untrained: a function of its config, as in _entry
+            key = ("toy2d_snap0", repr(replace(trainer.cfg, lr=0.0)), name, str(trainer.device))
+        fig = store.get(key) if key else None
+        if fig is None:
+            live = trainer.sample(N_PREVIEW, seed=seed, S=20).sample.numpy()
+            fig = dfig.live_2d_figure(live, ref, np.asarray(trainer.losses, dtype=np.float32))
+            if key:
+                store[key] = fig
         c = (trainer, trainer.steps_done, fig)
         st.session_state["dif2_snap"] = c
     return {"data": c[2]["data"], "layout": dict(c[2]["layout"])}
@@ -146,7 +153,7 @@ def _reverse_2d(ctx) -> None:
     ref = pts[:: max(1, len(pts) // 500)]
 
     def snapshot(trainer: ToyDiffusionTrainer):
-        return _snapshot_of(trainer, ctx.seed, ref)
+        return _snapshot_of(trainer, ctx.seed, ref, name)
 
     def render(trainer: ToyDiffusionTrainer, metrics: dict) -> None:
         if metrics:
