@@ -267,7 +267,7 @@ def _call_site_key(depth: int = 2) -> str:
     return f"{site}_{counts[site]}"
 
 
-def figure(fig: go.Figure, *, key: str | None = None, height: int | None = None, **kw):
+def figure(fig: go.Figure | dict, *, key: str | None = None, height: int | None = None, **kw):
     """Show a plotly figure in the shared theme; taller with bigger fonts in presentation mode.
 
     The chart is a ``ui.plot_player`` of one frame: it stays mounted and is updated in place
@@ -282,6 +282,7 @@ def figure(fig: go.Figure, *, key: str | None = None, height: int | None = None,
         return st.plotly_chart(fig, key=key, width="stretch", config={"displaylogo": False}, **kw)
     from ui.scrub import plot_player  # ui.scrub imports this module
 
+    own = fig.get("layout", {}).get("height") if isinstance(fig, dict) else fig.layout.height
     plot_player([fig], [""], key=key or _call_site_key(), controls=False,
-                height=int(height or fig.layout.height or 450))  # fmt: skip
+                height=int(height or own or 450))  # fmt: skip
     return None
