@@ -88,18 +88,19 @@ export default function (component) {
   star.__z = data.own;
   const gd = root.querySelector('.mp-fig');
   gd.style.height = data.height + 'px';
+  // the chart is drawn only when the base figure or the height changed: Plotly.react with the
+  // same traces and an equal layout still redraws every trace (measured in Chromium)
+  const redraw = root.__baseStr !== data.base || root.__height !== data.height;
   if (root.__baseStr !== data.base) {
     root.__base = JSON.parse(data.base);
     root.__baseStr = data.base;
   }
+  root.__height = data.height;
   const base = root.__base;
-  // the same trace objects, an equal layout and a fixed datarevision: Plotly.react finds nothing
-  // to redraw (without datarevision it re-decodes the base64 arrays and redraws every trace)
-  const layout = Object.assign({}, base.layout,
-                               { height: data.height, autosize: true, datarevision: 1 });
+  const layout = Object.assign({}, base.layout, { height: data.height, autosize: true });
   root.__send = setTriggerValue;
-  loadPlotly().then((Plotly) => Plotly.react(gd, base.data, layout,
-                                              { displaylogo: false, responsive: true })
+  loadPlotly().then((Plotly) => (redraw || !gd._fullLayout
+    ? Plotly.react(gd, base.data, layout, { displaylogo: false, responsive: true }) : null)
   ).then(() => {
     place(root, gd);
     if (gd.__mpBound) return;
