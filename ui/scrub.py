@@ -115,6 +115,13 @@ export default function (component) {
   const fig = root.querySelector('.mp-fig'), range = root.querySelector('input'),
         label = root.querySelector('.mp-label'), btn = root.querySelector('button'),
         row = root.querySelector('.mp-row');
+  // a rerun that sends the very same chart (a control elsewhere in the fragment moved):
+  // nothing to draw (plotly would redraw every trace of an equal figure), playback goes on
+  const prev = root.__data;
+  if (prev && prev.base === data.base && prev.active === data.active &&
+      prev.height === data.height && prev.frames.length === data.frames.length &&
+      data.frames.every((f, k) => f === prev.frames[k]) && !data.autoplay) return;
+  root.__data = data;
   const base = JSON.parse(data.base);
   const frames = data.frames.map((f) => JSON.parse(f));
   const n = frames.length;

@@ -81,9 +81,7 @@ _PROBE = """
 
 # Known defects, measured by this test on 2026-12-01 and left open in issue 13: each case is
 # expected to fail until fixed (not strict, so timing cannot fail CI; an XPASS says it is fixed).
-KNOWN = {
-    ("10_Diffusion", True): "a 13.5 px plot text in presentation mode",
-}
+KNOWN: dict[tuple[str, bool], str] = {}
 
 
 def _cases():
