@@ -300,6 +300,31 @@ def _themed(layout_json: str, presentation: bool) -> str:
     return json.dumps(json.loads(lay.to_json())["layout"])
 
 
+def _batch(dicts: list[dict]) -> tuple[str, list[str]]:
+    """The player's JSON: the base layout (and the fast-path facts) and one string per frame."""
+    layout = dict(dicts[0].get("layout", {}))  # a shallow copy: prepare() replaces, not edits
+    data = [list(d.get("data", [])) for d in dicts]
+    images: list[list[dict]] = [[] for _ in dicts]
+    fast = False
+    if len(dicts) > 1:
+        images, fast = prepare_frames(data, layout)
+    frames = [json.dumps({"data": ds, "title": d.get("layout", {}).get("title"),
+                          "images": [im["source"] for im in ims]},
+                         separators=(",", ":"), default=_jsonable)
+              for ds, d, ims in zip(data, dicts, images, strict=True)]  # fmt: skip
+    static, ranges, sig = frame_signature(data, layout) if fast else ([], {}, "")
+    canvas = canvas_traces(data, static) if fast else []
+    base = json.dumps({"layout": layout, "fast": fast, "static": static, "ranges": ranges,
+                       "sig": sig, "canvas": canvas}, separators=(",", ":"),
+                      default=_jsonable)  # fmt: skip
+    return base, frames
+
+
+@functools.lru_cache(maxsize=16)
+def _prepared(raw: str) -> tuple[str, list[str]]:
+    return _batch(json.loads(raw))
+
+
 def _as_dict(fig: go.Figure | dict) -> dict:
     # numpy arrays travel as base64 typed arrays; a dict is already plotly's JSON form
     return fig if isinstance(fig, dict) else json.loads(fig.to_json())
@@ -335,21 +360,10 @@ def plot_player(figs: Sequence[go.Figure | dict], labels: Sequence[str], *, key:
             for f in figs]  # fmt: skip
     height = int(height * (1.35 if presenting() else 1.0))
     dicts = [_as_dict(f) for f in figs]
-    layout = dict(dicts[0].get("layout", {}))  # a shallow copy: prepare() replaces, not edits
-    data = [list(d.get("data", [])) for d in dicts]
-    images: list[list[dict]] = [[] for _ in dicts]
-    fast = False
-    if len(dicts) > 1:
-        images, fast = prepare_frames(data, layout)
-    frames = [json.dumps({"data": ds, "title": d.get("layout", {}).get("title"),
-                          "images": [im["source"] for im in ims]},
-                         separators=(",", ":"), default=_jsonable)
-              for ds, d, ims in zip(data, dicts, images, strict=True)]  # fmt: skip
-    static, ranges, sig = frame_signature(data, layout) if fast else ([], {}, "")
-    canvas = canvas_traces(data, static) if fast else []
-    base = json.dumps({"layout": layout, "fast": fast, "static": static, "ranges": ranges,
-                       "sig": sig, "canvas": canvas}, separators=(",", ":"),
-                      default=_jsonable)  # fmt: skip
+    if len(dicts) > 1 and not autoplay:  # a scrubbed sequence resent by a rerun: prepared once
+        base, frames = _prepared(json.dumps(dicts, separators=(",", ":"), default=_jsonable))
+    else:  # one figure, or a live batch (new every tick)
+        base, frames = _batch(dicts)
     _plot_component(
         key=key,
         data={
