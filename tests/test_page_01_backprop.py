@@ -4,6 +4,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from ui.checks import PASS, WARN
+
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "01_Backpropagation.py")
 
 
@@ -74,7 +76,7 @@ def test_playground_controls_and_training():
         at.button(key="bp_live_step").click().run()
         _ok(at)
     # every check passes on the trained network
-    assert not any("⚠️" in e.label for e in at.expander)
+    assert not any(WARN in e.label for e in at.expander)
     # stop at a target loss: an easy set, Adam, play until the target pauses the run
     at.selectbox(key="bp_data").set_value("two_gaussians").run()
     at.select_slider(key="bp_target").set_value(0.1).run()
@@ -174,7 +176,7 @@ def test_step_through_perceptron_and_universal_views():
         _ok(at)
     at.slider(key="bp_point").set_value(5).run()
     _ok(at)
-    assert at.table and not any("⚠️" in e.label for e in at.expander)
+    assert at.table and not any(WARN in e.label for e in at.expander)
     # deeper network -> more stages; the stored stage is clamped, not an exception
     at.slider(key="bp_layers").set_value(0).run()
     _ok(at)
@@ -197,7 +199,7 @@ def test_step_through_perceptron_and_universal_views():
     live = at.session_state["bp_pc_live"]
     assert live.stepper.steps_done == live.stepper.run.n_updates
     assert "Converged" in _texts(at)
-    assert not any("⚠️" in e.label for e in at.expander)  # within the Novikoff bound
+    assert not any(WARN in e.label for e in at.expander)  # within the Novikoff bound
     at.radio(key="bp_pc_data").set_value("xor").run()
     _ok(at)
     assert "never converges" in _texts(at)
@@ -267,7 +269,7 @@ def test_swapped_upload_starts_a_new_run():
 def _checks_ok(at):
     """Every live-check expander on the view is green (issue 14)."""
     labels = [e.label for e in at.expander if "Math checks" in e.label]
-    assert labels and all(lab.startswith("✅") for lab in labels), labels
+    assert labels and all(lab.startswith(PASS) for lab in labels), labels
 
 
 def test_relu_kinks_never_show_a_red_check():

@@ -10,6 +10,8 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from ui.checks import PASS
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "02_Convolution_and_Upsampling.py")
 
@@ -19,7 +21,7 @@ def _ok(at):
     assert not [e for e in at.error if "went wrong" in e.value], [e.value for e in at.error]
     for ex in at.expander:  # the live math checks all pass
         if "Math checks" in ex.label:
-            assert ex.label.startswith("✅"), [m.value for m in ex.markdown]
+            assert ex.label.startswith(PASS), [m.value for m in ex.markdown]
 
 
 def _part(at, name):

@@ -9,6 +9,8 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from ui.checks import FAIL, PASS
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "06_Autoencoders_and_VAE.py")
 
@@ -107,7 +109,7 @@ def test_reparameterisation_controls_and_kl_check(at):
     at.button(key="vae_rep_resample").click().run()
     _ok(at)
     checks = [e for e in at.expander if "Math checks" in e.label]
-    assert checks and "✅" in checks[0].label, [e.label for e in at.expander]
+    assert checks and PASS in checks[0].label, [e.label for e in at.expander]
     assert any("KL closed form vs Monte-Carlo" in m.value for m in at.markdown)
 
 
@@ -123,7 +125,7 @@ def test_beta_controls(at):
 
 def test_linear_ae_vs_pca_view(at):
     _view(at, "Linear AE vs PCA")
-    assert any("largest principal angle" in m.value and "✅" in m.value for m in at.markdown)
+    assert any("largest principal angle" in m.value and PASS in m.value for m in at.markdown)
 
 
 def test_live_training(at):
@@ -206,8 +208,8 @@ def test_changing_the_global_seed_restarts_the_live_run(at):
 
 def _checks_ok(at):
     blocks = [e for e in at.expander if "Math checks" in e.label]
-    assert blocks and "✅" in blocks[0].label, [e.label for e in at.expander]
-    assert not [m.value for m in at.markdown if m.value.startswith("❌")]
+    assert blocks and PASS in blocks[0].label, [e.label for e in at.expander]
+    assert not [m.value for m in at.markdown if m.value.startswith(FAIL)]
 
 
 @pytest.mark.parametrize("view", ["Latent map", "Interpolation", "Sampling", "Reparameterisation",

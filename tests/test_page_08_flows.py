@@ -4,6 +4,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from ui.checks import FAIL, PASS, WAIT
+
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "08_Normalizing_Flows.py")
 
 
@@ -21,8 +23,8 @@ def _ok(at):
 
 def _checks_pass(at):
     texts = [m.value for m in at.markdown]
-    assert any("✅ **2-D: max |f⁻¹(f(z)) − z|" in t for t in texts), texts
-    assert not [t for t in texts if t.startswith("❌")], [t for t in texts if "❌" in t]
+    assert any(f"{PASS} **2-D: max |f⁻¹(f(z)) − z|" in t for t in texts), texts
+    assert not [t for t in texts if t.startswith(FAIL)], [t for t in texts if FAIL in t]
 
 
 def test_pretrained_views_and_sections():
@@ -44,7 +46,7 @@ def test_pretrained_views_and_sections():
     for name in ("bimodal", "tanh"):
         at.selectbox(key="nf_map").set_value(name).run()
         _ok(at)
-    assert any("✅ **1-D" in m.value for m in at.markdown)
+    assert any(f"{PASS} **1-D" in m.value for m in at.markdown)
     at.radio(key="nf_section").set_value("images").run()
     _ok(at)
     at.slider(key="nf_digit").set_value(7).run()
@@ -79,7 +81,7 @@ def test_live_training_controls_and_divergence():
     # log-det maths were wrong); now the page says why there is nothing to draw
     if any("NaN or infinite" in w.value for w in at.warning):
         assert any("parameters are NaN" in i.value for i in at.info), [i.value for i in at.info]
-        assert not [m.value for m in at.markdown if m.value.startswith("❌")]
+        assert not [m.value for m in at.markdown if m.value.startswith(FAIL)]
     at.select_slider(key="nf_lr").set_value(3e-3).run()
     at.button(key="nf_live_reset").click().run()
     _ok(at)
@@ -183,19 +185,19 @@ def test_every_part_shows_passing_checks():
     integral check is neutral ⏳, not ❌)."""
     at = _app()
     blocks = [e for e in at.expander if "Math checks" in e.label]
-    assert blocks and "✅" in blocks[0].label, [e.label for e in at.expander]
+    assert blocks and PASS in blocks[0].label, [e.label for e in at.expander]
     for part in ("1d", "images"):
         at.radio(key="nf_section").set_value(part).run()
         _ok(at)
         blocks = [e for e in at.expander if "Math checks" in e.label]
-        assert blocks and "✅" in blocks[0].label, (part, [e.label for e in at.expander])
+        assert blocks and PASS in blocks[0].label, (part, [e.label for e in at.expander])
     at.radio(key="nf_section").set_value("2d").run()
     at.radio(key="nf_source").set_value("live").run()
     _ok(at)
     texts = [m.value for m in at.markdown]
-    assert not [t for t in texts if t.startswith("❌")], texts
-    assert any(t.startswith("⏳") and "needs training" in t for t in texts) or any(
-        "✅ **2-D: 1 − ∫ p_X" in t for t in texts
+    assert not [t for t in texts if t.startswith(FAIL)], texts
+    assert any(t.startswith(WAIT) and "needs training" in t for t in texts) or any(
+        f"{PASS} **2-D: 1 − ∫ p_X" in t for t in texts
     )
     blocks = [e for e in at.expander if "Math checks" in e.label]
-    assert blocks and "✅" in blocks[0].label, [e.label for e in at.expander]
+    assert blocks and PASS in blocks[0].label, [e.label for e in at.expander]

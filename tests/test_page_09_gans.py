@@ -5,6 +5,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from ui.checks import FAIL, PASS
+
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "09_GANs.py")
 
 
@@ -16,11 +18,11 @@ def _ok(at):
 def _checks_pass(at, *titles: str) -> None:
     """Every math-check expander on the page shows ✅ (and the named ones are present)."""
     labels = [e.label for e in at.expander if "checks" in e.label.lower()]
-    assert labels and all(lb.startswith("✅") for lb in labels), labels
+    assert labels and all(lb.startswith(PASS) for lb in labels), labels
     for t in titles:
         assert any(t in lb for lb in labels), (t, labels)
-    marks = [m.value for m in at.markdown if m.value.startswith(("✅", "❌"))]
-    assert marks and not [m for m in marks if m.startswith("❌")], marks
+    marks = [m.value for m in at.markdown if m.value.startswith((PASS, FAIL))]
+    assert marks and not [m for m in marks if m.startswith(FAIL)], marks
 
 
 def _new():

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.pretrained import PRETRAINED_DIR
+from ui.checks import FAIL, PASS
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "10_Diffusion.py")
@@ -30,10 +31,10 @@ def _ok(at: AppTest) -> None:
 
 def _checks_pass(at: AppTest, at_least: int = 1) -> list[str]:
     """The view's math checks are shown and every one is ✅ (none ❌)."""
-    checks = [m.value for m in at.markdown if m.value.startswith(("✅ **", "❌ **"))]
+    checks = [m.value for m in at.markdown if m.value.startswith((f"{PASS} **", f"{FAIL} **"))]
     assert len(checks) >= at_least, checks
-    assert all(c.startswith("✅") for c in checks), checks
-    assert all(e.label.startswith("✅") for e in at.expander if "Math checks" in e.label)
+    assert all(c.startswith(PASS) for c in checks), checks
+    assert all(e.label.startswith(PASS) for e in at.expander if "Math checks" in e.label)
     return checks
 
 
@@ -68,7 +69,7 @@ def test_forward_process_controls_and_bad_upload():
     _ok(at)
     assert any("Cannot use" in e.value for e in at.error)
     # every closed-form-vs-chain check passes on the page
-    assert not any("❌" in m.value for m in at.markdown)
+    assert not any(FAIL in m.value for m in at.markdown)
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ui.checks import PASS
+
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "11_Gridworld_RL.py")
 
 
@@ -31,12 +33,12 @@ def test_value_iteration_controls_and_checks():
     assert "v_0 and its greedy policy" not in _texts(at.markdown)  # figures, not text
     assert "one by one" in _texts(at.caption)  # the sweeps play in the browser player
     expander = [e for e in at.expander if "Math checks" in e.label]
-    assert expander and expander[0].label.startswith("✅"), [e.label for e in at.expander]
+    assert expander and expander[0].label.startswith(PASS), [e.label for e in at.expander]
     for env in ("FrozenLake 8×8", "CliffWalking", "Editable gridworld", "FrozenLake random map"):
         at.selectbox(key="rl_env").set_value(env).run()
         _ok(at)
         expander = [e for e in at.expander if "Math checks" in e.label]
-        assert expander and expander[0].label.startswith("✅"), env
+        assert expander and expander[0].label.startswith(PASS), env
     at.number_input(key="rl_map_seed").set_value(7).run()
     at.slider(key="rl_map_size").set_value(5).run()
     at.slider(key="rl_map_p").set_value(0.7).run()
@@ -137,7 +139,7 @@ def test_policy_iteration_and_rollouts():
     at.button(key="rl_new_episode").click().run()
     _ok(at)
     expander = [e for e in at.expander if "Math checks" in e.label]
-    assert expander and expander[0].label.startswith("✅")
+    assert expander and expander[0].label.startswith(PASS)
 
 
 def test_model_free_every_method():
@@ -149,7 +151,7 @@ def test_model_free_every_method():
     at.slider(key="rl_smooth").set_value(5).run()
     _ok(at)
     expander = [e for e in at.expander if "Math checks" in e.label]
-    assert expander and expander[0].label.startswith("✅"), [e.label for e in at.expander]
+    assert expander and expander[0].label.startswith(PASS), [e.label for e in at.expander]
     assert "Bellman optimality" in _texts(at.markdown)
     for method in ("Q-learning", "SARSA", "TD(0) evaluation", "Monte Carlo evaluation"):
         at.selectbox(key="rl_method").set_value(method).run()
@@ -157,7 +159,7 @@ def test_model_free_every_method():
         _ok(at)
         assert "step 10" in _texts(at.caption)
         expander = [e for e in at.expander if "Math checks" in e.label]
-        assert expander and expander[0].label.startswith("✅"), method
+        assert expander and expander[0].label.startswith(PASS), method
     at.radio(key="rl_target").set_value("uniform random policy").run()
     at.button(key="rl_live_step").click().run()
     _ok(at)

@@ -8,6 +8,8 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from ui.checks import FAIL, PASS, WARN
+
 TIMEOUT = 60
 
 
@@ -473,9 +475,9 @@ def test_page_shell_sidebar_and_presentation_mode():
     assert any(c.value.startswith("Device: **cpu") for c in at.sidebar.caption)
     # the checks expander opens itself when a check fails (NaN never passes)
     checks = at.expander[0]
-    assert checks.label.startswith("⚠️")
-    assert any(m.value.startswith("✅ **hand vs autograd**") for m in checks.markdown)
-    assert any(m.value.startswith("❌ **bad**") for m in checks.markdown)
+    assert checks.label.startswith(WARN)
+    assert any(m.value.startswith(f"{PASS} **hand vs autograd**") for m in checks.markdown)
+    assert any(m.value.startswith(f"{FAIL} **bad**") for m in checks.markdown)
     at.sidebar.toggle[0].set_value(True)
     at.sidebar.number_input[0].set_value(42)
     at.run()

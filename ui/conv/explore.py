@@ -15,6 +15,7 @@ from core.conv import arithmetic as ar
 from core.conv import figures as cf
 from core.conv import ops
 from core.theme import PALETTE
+from ui.checks import FAIL, PASS
 from ui.conv.common import (
     Geometry,
     _fit,
@@ -72,7 +73,7 @@ def part_explorer(g: Geometry) -> None:
     st.markdown(
         f"**Output size** (rows, then columns) — actual output shape: "
         f"**{out.shape[0]} × {out.shape[1]}** "
-        f"{'✅ matches the formula' if (ho, wo) == out.shape else '❌ differs'}"
+        f"{PASS + ' matches the formula' if (ho, wo) == out.shape else FAIL + ' differs'}"
     )
     st.latex(ar.conv_output_formula(h, k, stride, pad, dil))
     st.latex(ar.conv_output_formula(w, k, stride, pad, dil))
