@@ -60,7 +60,7 @@ def test_batch_shares_one_colour_range_when_the_trace_sets_none():
 
 def test_uneven_or_annotated_heatmaps_stay_heatmaps():
     uneven = [[_heat(np.ones((2, 3)), x=[0, 1, 3], y=[0, 1])]]
-    texted = [[_heat(np.ones((2, 2)), x=[0, 1], y=[0, 1], text=[["a", "b"], ["c", "d"]])]]
+    texted = [[_heat(np.ones((2, 2)), x=[0, 1], y=[0, 1], texttemplate="%{z}")]]
     for frames in (uneven, texted):
         assert heatmaps_to_images(frames, {}) == [[]]
         assert values(frames[0][0]["z"]).shape in ((2, 3), (2, 2))  # untouched
@@ -138,3 +138,11 @@ def test_moving_marker_clouds_go_to_the_canvas_and_static_ones_do_not():
     assert canvas_traces(frames, static) == [1, 2]  # not the static cloud, not the line
     small = [[{**t, "x": t["x"][:3], "y": t["y"][:3]} for t in f[1:3]] for f in frames]
     assert canvas_traces(small, [False, False]) == []
+
+
+def test_zmid_centres_the_colour_range_like_plotly():
+    z = np.array([[-1.0, 3.0], [0.5, 1.0]])
+    frames = [[_heat(z, x=[0, 1], y=[0, 1], zmid=0.0, colorscale="RdBu")] for _ in range(2)]
+    heatmaps_to_images(frames, {})
+    stub = frames[0][0]  # plotly: zmid = 0 and max |z| = 3 give the range [-3, 3]
+    assert (stub["zmin"], stub["zmax"]) == (-3.0, 3.0)

@@ -101,7 +101,7 @@ def _png(z: np.ndarray, lo: float, hi: float, trace: dict) -> str:
 def _convertible(trace: dict, layout: dict) -> bool:
     if trace.get("type") != "heatmap" or trace.get("visible") is False:
         return False
-    if any(trace.get(k) is not None for k in ("text", "texttemplate", "zmid", "customdata")):
+    if trace.get("texttemplate") is not None:  # numbers drawn in the cells
         return False
     if trace.get("zsmooth") not in (None, False):
         return False
@@ -133,6 +133,10 @@ def heatmaps_to_images(frames: list[list[dict]], layout: dict) -> list[list[dict
         finite = np.concatenate([z[np.isfinite(z)] for z in zs] + [np.zeros(0)])
         lo = first.get("zmin", float(finite.min()) if finite.size else 0.0)
         hi = first.get("zmax", float(finite.max()) if finite.size else 1.0)
+        mid = first.get("zmid")
+        if mid is not None and ("zmin" not in first or "zmax" not in first):
+            r = float(np.abs(finite - mid).max()) if finite.size else 1.0
+            lo, hi = mid - r, mid + r  # plotly's colour range centred on zmid
         for f, z, (cx, cy), imgs in zip(frames, zs, cells, out, strict=True):
             t = f[j]
             dx, dy = cx[1] - cx[0], cy[1] - cy[0]
@@ -143,6 +147,7 @@ def heatmaps_to_images(frames: list[list[dict]], layout: dict) -> list[list[dict
                              layer="below", xanchor="left", yanchor="top"))  # fmt: skip
             # the trace keeps its colour bar: two cells with the extreme values, invisible
             f[j] = {k: v for k, v in t.items() if k not in ("z", "x", "y", "x0", "y0", "dx", "dy")}
+            f[j] = {k: v for k, v in f[j].items() if k not in ("text", "customdata", "zmid")}
             f[j].update(z=[[lo, hi]], x=[float(cx[0]), float(cx[-1])], y=[float(cy[0])],
                         zmin=lo, zmax=hi, opacity=0, hoverinfo="skip")  # fmt: skip
     return out
