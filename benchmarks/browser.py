@@ -8,12 +8,14 @@ AppTest leaves out the websocket, the figure transfer and plotly.js; this does n
 ``MutationObserver`` on the page counts what the browser really changes, and a
 ``requestAnimationFrame`` after the last change stamps when it was painted:
 
-* **slider → paint**: focus a slider in the main area, press ArrowRight (then ArrowLeft, so the
+* **slider → paint**: open the main area's folded expanders (a page's settings; not the math
+  checks), focus a slider in the main area, press ArrowRight (then ArrowLeft, so the
   page returns to where it was), and time from the keydown to the paint after the last DOM change
   once the page is quiet again (script idle, no change for 600 ms). Median and p90 per page.
-* **live view**: press Play, wait 3 s, then count for 6 s the animation frames in which a figure
-  of the page changed (``changed frames/s``), and the training steps shown (``step N`` caption)
-  per second; next to it the same stepper's raw rate in a plain loop (``raw_steps_per_s`` of the
+* **live view**: press Play, wait 1 s, then count for 6 s (or until the run pauses itself) the
+  animation frames in which a figure of the page changed (``changed frames/s``; a canvas layer
+  marks its redraws with an attribute), and the training steps shown (``step N`` caption) per
+  second; next to it the same stepper's raw rate in a plain loop (``raw_steps_per_s`` of the
   page's benchmark module), measured in this same run.
 * **scrub**: drag the first client-side player's slider (``ui.image_player``/``ui.plot_player``,
   else a plotly slider) one step per animation frame, and count the frames in which the figure
@@ -106,9 +108,18 @@ def _pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
 
 
+_UNFOLD = """
+() => document.querySelectorAll('[data-testid=stMain] [data-testid=stExpander] details:not([open])'
+  + ' > summary').forEach((el) => { if (!/Math checks/.test(el.textContent)) el.click(); })
+"""
+
+
 def slider_latency(page, presses: int = 6, max_sliders: int = 3) -> list[float]:
     """ms from keydown to the paint after the last change, for up to ``max_sliders`` sliders."""
     out: list[float] = []
+    # sliders folded into an expander (a page's settings) count too: open them (no rerun)
+    page.evaluate(_UNFOLD)
+    page.wait_for_timeout(300)
     sliders = page.locator("[data-testid=stMain] [data-testid=stSlider] input[type=range]")
     n = min(sliders.count(), max_sliders)
     for i in range(n):
@@ -126,8 +137,9 @@ def slider_latency(page, presses: int = 6, max_sliders: int = 3) -> list[float]:
     return out
 
 
-def live_rate(page, warm_s: float = 3.0, window_s: float = 6.0) -> dict | None:
-    """Press Play; changed figure frames/s and shown steps/s over ``window_s``; then Pause."""
+def live_rate(page, warm_s: float = 1.0, window_s: float = 6.0) -> dict | None:
+    """Press Play; changed figure frames/s and shown steps/s over ``window_s`` (or until the
+    run pauses itself: a short replay such as the perceptron's); then Pause."""
     play = page.locator("[data-testid=stMain] button", has_text=re.compile("Play"))
     if play.count() == 0:
         return None
@@ -140,11 +152,14 @@ def live_rate(page, warm_s: float = 3.0, window_s: float = 6.0) -> dict | None:
         return int(m.group(1).replace(",", "")) if m else None
 
     s0, t0 = steps(), time.perf_counter()
+    pause = page.locator("[data-testid=stMain] button", has_text=re.compile("Pause"))
     page.evaluate("window.__mp.frames = 0; window.__mp.counting = true")
-    page.wait_for_timeout(window_s * 1000)
+    while time.perf_counter() - t0 < window_s:  # ends early when the run pauses itself
+        page.wait_for_timeout(250)
+        if pause.count() == 0:
+            break
     frames = page.evaluate("window.__mp.counting = false; window.__mp.frames")
     s1, dt = steps(), time.perf_counter() - t0
-    pause = page.locator("[data-testid=stMain] button", has_text=re.compile("Pause"))
     try:  # the run may have paused itself meanwhile (step limit, divergence)
         if pause.count():
             pause.first.click(timeout=5_000)
