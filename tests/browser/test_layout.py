@@ -30,7 +30,7 @@ _PLAYERS_DRAWN = """
 
 _VISUAL = ("[data-testid=stMain] .js-plotly-plot, [data-testid=stMain] .mp-player, "
            "[data-testid=stMain] [data-testid=stImage] img, [data-testid=stMain] "
-           "[data-testid=stDataFrame]")  # fmt: skip
+           "[data-testid=stDataFrame], [data-testid=stMain] [data-testid=stTable]")  # fmt: skip
 
 # Everything the page measures about itself, in one evaluation.
 _PROBE = """
@@ -55,7 +55,7 @@ _PROBE = """
     if (cs.textOverflow === 'ellipsis' && over(el)) truncated.push(name(el));
   }
   const visual = main.querySelector('.js-plotly-plot, .mp-player, [data-testid=stImage] img, ' +
-    '[data-testid=stDataFrame]');
+    '[data-testid=stDataFrame], [data-testid=stTable]');
   const plotText = [];
   const texts = main.querySelectorAll('.js-plotly-plot .xtick text, ' +
     '.js-plotly-plot .ytick text, .js-plotly-plot .gtitle, .js-plotly-plot .annotation-text');
