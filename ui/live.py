@@ -14,6 +14,8 @@
   fires once per ``frames_per_tick * frame_ms``, so the view changes ~1000/frame_ms times a
   second whatever a server round trip costs. ``render`` still runs once per tick for the rest
   (metrics, curves, checks): keep it light while playing.
+* A tick fits its interval: the training budget shrinks to ``FIT`` × the timer interval minus
+  the last tick's snapshot and drawing time, since a timer fire during a tick cuts it short.
 * Fair sharing (a classroom on one server, issue 21): the training part of a tick is
   ``tick_budget_s`` divided by the number of sessions of this server process playing at the
   moment (``fair_budget``; never below ``MIN_SHARE`` of it), so ten playing students do not
@@ -44,6 +46,11 @@ _PLAYING: dict[str, float] = {}  # session id -> time of its last playing tick (
 _PLAYING_LOCK = threading.Lock()
 PLAYING_TTL_S = 5.0  # a session that has not ticked for this long no longer counts
 MIN_SHARE = 0.25  # a tick's training budget never falls below this share of its own
+# A fragment's run_every timer that fires while the previous tick still runs interrupts it (its
+# frames are lost: measured by benchmarks/load.py, 168 of 191 ticks cut short under load). So a
+# tick trains for at most FIT of the interval minus what the last tick spent outside training.
+FIT = 0.8
+MIN_TRAIN_S = 0.02
 
 
 def fair_budget(budget_s: float, session: str, now: float | None = None) -> float:
@@ -75,6 +82,7 @@ class LiveState:
     metrics: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0  # wall time spent inside step()
     ticks: int = 0
+    overhead_s: float = 0.0  # the last playing tick's time outside step(): snapshots, drawing
 
 
 def _advance(
@@ -191,7 +199,10 @@ def live_training(
         cur: LiveState = st.session_state[key]
         was_playing = cur.playing
         frames: list[go.Figure] = []
+        t_tick, trained0 = time.perf_counter(), cur.seconds
         budget = fair_budget(tick_budget_s, _session_id()) if cur.playing else tick_budget_s
+        if cur.playing:  # the tick must end before its timer fires again (a fire cuts it short)
+            budget = min(budget, max(MIN_TRAIN_S, FIT * run_every_s - cur.overhead_s))
         if cur.playing and snapshot is not None:
             for _ in range(frames_per_tick):
                 _advance(cur, max_steps_per_tick, budget / frames_per_tick, chunk,
@@ -219,6 +230,8 @@ def live_training(
                             height=figure_height or 450)  # fmt: skip
         with error_boundary("the training view"):
             render(cur.stepper, cur.metrics)
+        if was_playing:
+            cur.overhead_s = time.perf_counter() - t_tick - (cur.seconds - trained0)
         if was_playing and not cur.playing:
             st.rerun(scope="app")  # stop the timer and flip the Play button
 
