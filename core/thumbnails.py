@@ -6,7 +6,7 @@ transparent. They are cheap on purpose (about 0.1 s each on one CPU core, the di
 process about 0.3 s): the UI computes them once per process and caches the PNG bytes.
 
 Colours come from the pages' own palettes (`core.theme`, `core.backprop.figures`,
-`core.vae.figures`, `core.rl_figures`); colour scales are sampled from plotly's named scales
+`core.vae.figures`, `core.rl.figures`); colour scales are sampled from plotly's named scales
 into 256-entry lookup tables, so no plotting library renders anything here.
 
 Pure numpy / torch / PIL: no Streamlit, no file I/O beyond the loaders' own.
@@ -244,9 +244,9 @@ def diffusion_reverse(
 def value_map(env: str = "FrozenLake 8×8", gamma: float = 0.99) -> np.ndarray:
     """§11 value iteration: v* of a gymnasium FrozenLake (slippery) with its greedy policy's
     arrows, coloured as the page's heatmap (holes navy, goal gold)."""
-    from core import gridworlds as G
-    from core import mdp as M
-    from core.rl_figures import _FILL, _VALUE_SCALE
+    from core.rl import gridworlds as G
+    from core.rl import mdp as M
+    from core.rl.figures import _FILL, _VALUE_SCALE
 
     mdp = G.make_env(env, slippery=True)
     vi = M.value_iteration(mdp, gamma, tol=1e-10, max_iter=5000, keep_history=False)

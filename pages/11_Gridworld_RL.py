@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from core import gridworlds as G
+from core.rl import gridworlds as G
 from ui.rl import cliff, model_free, planning, value_iteration
 from ui.rl.common import Setting, build_env, env_controls, gamma_notes, solve, solver_warnings
 

@@ -179,9 +179,9 @@ def _toy_diffusion(device):
 
 
 def _tabular(device):
-    from core import gridworlds as G
-    from core import mdp as M
-    from core import tabular_rl as T
+    from core.rl import gridworlds as G
+    from core.rl import mdp as M
+    from core.rl import tabular as T
 
     cfg = T.TabularConfig(method="Q-learning", n_seeds=4, seed=0)
     lake = G.frozen_lake("4x4", slippery=True)

@@ -4,8 +4,8 @@ value iteration == policy iteration == exact linear solve, and published FrozenL
 import numpy as np
 import pytest
 
-from core import gridworlds as G
-from core import mdp as M
+from core.rl import gridworlds as G
+from core.rl import mdp as M
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -4,9 +4,9 @@ v_pi, Q-learning finds the optimum, and Sutton & Barto Example 6.6 (CliffWalking
 import numpy as np
 import pytest
 
-from core import gridworlds as G
-from core import mdp as M
-from core import tabular_rl as T
+from core.rl import gridworlds as G
+from core.rl import mdp as M
+from core.rl import tabular as T
 
 
 def test_epsilon_greedy():

@@ -56,9 +56,9 @@ BROWSER_SCRUB = ["", "?rl_view=Rollouts"]
 def raw_steps_per_s(query: str = "") -> float:
     """The live view's default learner (Q-learning, 8 seeds, ε 0.1, α 0.1, γ 0.99, the default
     environment) in a plain loop for ~2 s: episodes per seed per second (the page's step)."""
-    from core import gridworlds as G
-    from core import mdp as M
-    from core import tabular_rl as T
+    from core.rl import gridworlds as G
+    from core.rl import mdp as M
+    from core.rl import tabular as T
 
     mdp = G.make_env(next(iter(G.ENVIRONMENTS)), slippery=True, size=8, p=0.8, seed=0)
     v_star = M.value_iteration(mdp, 0.99, tol=1e-10, max_iter=5000).v
@@ -107,9 +107,9 @@ def _pymdptoolbox_vi(mdp, gamma: float, epsilon: float):
 
 
 def extra() -> list[Row]:
-    from core import gridworlds as G
-    from core import mdp as M
-    from core import tabular_rl as T
+    from core.rl import gridworlds as G
+    from core.rl import mdp as M
+    from core.rl import tabular as T
 
     rows: list[Row] = []
     gamma = 0.99

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from core.mdp import ARROWS, DELTAS, MDP
+from core.rl.mdp import ARROWS, DELTAS, MDP
 from core.theme import PALETTE
 
 _VALUE_SCALE = "RdYlGn"

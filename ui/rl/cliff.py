@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from core import tabular_rl as T
 from core.rl import curves as C
 from core.rl import figures as F
+from core.rl import tabular as T
 from ui.rl.common import Setting, grid_chart
 
 

@@ -10,8 +10,8 @@ import numpy as np
 import streamlit as st
 
 import ui
-from core import gridworlds as G
-from core import mdp as M
+from core.rl import gridworlds as G
+from core.rl import mdp as M
 from ui.rl.grid_editor import grid_editor
 
 VI_MAX_ITER = 5000

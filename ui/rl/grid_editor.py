@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from core import gridworlds as G
+from core.rl import gridworlds as G
 
 GRID_KEY, GRID_VER = "rl_grid_cells", "rl_grid_version"
 

@@ -7,10 +7,10 @@ import numpy as np
 import streamlit as st
 
 import ui
-from core import mdp as M
-from core import tabular_rl as T
 from core.rl import curves as C
 from core.rl import figures as F
+from core.rl import mdp as M
+from core.rl import tabular as T
 from ui.rl.common import Setting
 
 STEP_ENV_STEPS = 600_000  # env steps (all seeds) one Step click may run: ~2 s at ~3 us/step

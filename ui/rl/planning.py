@@ -8,8 +8,8 @@ import numpy as np
 import streamlit as st
 
 import ui
-from core import mdp as M
 from core.rl import figures as F
+from core.rl import mdp as M
 from ui.rl.common import Setting, build_env, grid_chart, solve
 
 

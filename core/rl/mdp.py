@@ -16,7 +16,7 @@ Dynamic programming (the model is known):
   consistency equation), and policy iteration (Algorithm 5).
 
 Environments (gymnasium FrozenLake / CliffWalking, the editable gridworld) are built in
-`core.gridworlds`; tabular model-free learning is in `core.tabular_rl`.
+`core.rl.gridworlds`; tabular model-free learning is in `core.rl.tabular`.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.mdp import MDP, sample_step
+from core.rl.mdp import MDP, sample_step
 
 METHODS = ("Q-learning", "SARSA", "TD(0) evaluation", "Monte Carlo evaluation")
 CONTROL = ("Q-learning", "SARSA")
@@ -210,7 +210,7 @@ class TabularLearner:
         """
         if self.steps_done:
             return self.env_steps / (self.steps_done * self.cfg.n_seeds)
-        from core.mdp import policy_matrix, terminating_states
+        from core.rl.mdp import policy_matrix, terminating_states
 
         mdp = self.mdp
         pi = np.full_like(self.target, 1.0 / mdp.n_actions) if self.control else self.target
@@ -242,7 +242,7 @@ def cliff_experiment(
 ) -> dict[str, TabularLearner]:
     """Sutton & Barto Example 6.6: SARSA and Q-learning on CliffWalking with epsilon = 0.1,
     alpha = 0.5, gamma = 1, ``episodes`` episodes, ``n_seeds`` independent runs each."""
-    from core.gridworlds import cliff_walking
+    from core.rl.gridworlds import cliff_walking
 
     mdp = mdp or cliff_walking()
     out = {}

@@ -1,8 +1,8 @@
-"""Gridworld environments as `core.mdp.MDP`s (notes §11): gymnasium's FrozenLake and
+"""Gridworld environments as `core.rl.mdp.MDP`s (notes §11): gymnasium's FrozenLake and
 CliffWalking read through ``env.unwrapped.P``, and an editable gridworld.
 
 Action codes differ: FrozenLake uses 0 left, 1 down, 2 right, 3 up; CliffWalking uses 0 up,
-1 right, 2 down, 3 left. Both are mapped to the canonical order of `core.mdp.ACTIONS`
+1 right, 2 down, 3 left. Both are mapped to the canonical order of `core.rl.mdp.ACTIONS`
 (up, right, down, left) through `FROZEN_LAKE_ACTIONS` / `CLIFF_ACTIONS`.
 
 The editable gridworld is a list of rows of cell codes (see `CELL_CODES`); `parse_grid` checks it
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.data.points_csv import DataError
-from core.mdp import DELTAS, MDP
+from core.rl.mdp import DELTAS, MDP
 
 FROZEN_LAKE_ACTIONS = (3, 2, 1, 0)  # canonical (up, right, down, left) -> gym FrozenLake code
 CLIFF_ACTIONS = (0, 1, 2, 3)  # canonical -> gym CliffWalking code
