@@ -40,6 +40,11 @@ _BASE_CSS = """
   text-overflow: clip !important; }
 [data-testid="stSidebarNavLink"] { height: auto !important; min-height: 2rem; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.2rem; }
+/* the two invisible blocks above the title (this style sheet, the equation fitter) would each
+   add a 1rem gap that pushes the main visual down: take them out of the flow */
+.st-key-mp_fit_equations,
+[data-testid="stElementContainer"]:has(> [data-testid="stMarkdown"] style):not(:has(p)) {
+  display: none; }
 </style>
 """
 
@@ -54,6 +59,7 @@ h1 { font-size: 2.6rem !important; }
   { font-size: 2.6rem !important; line-height: 1.2 !important; }
 [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] p { font-size: 1.1rem !important; }
 [data-testid="stMainBlockContainer"] { max-width: 100%; }
+[data-testid="stMain"] h3 { padding-top: 0.4rem; padding-bottom: 0.4rem; }
 </style>
 """
 

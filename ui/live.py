@@ -149,8 +149,15 @@ def live_training(
     frames_per_tick: int = 8,
     frame_ms: int = 80,
     figure_height: int | None = None,  # the snapshot figure's height in px
+    controls: Any = None,  # a horizontal container for the buttons (e.g. beside a settings popover)
 ) -> Stepper:
-    """Render the controls and the live view; return the current stepper (see module docstring)."""
+    """Render the controls and the live view; return the current stepper (see module docstring).
+
+    ``controls``: where the Play / Step / Reset buttons go; by default a new row. A view passes the
+    row that holds its "Training settings" popover, so settings and buttons share one line and the
+    live figure starts higher (on a 1366x768 projector in presentation mode it started below the
+    first screen).
+    """
     s: LiveState | None = st.session_state.get(key)
     if s is None or s.signature != signature:
         s = LiveState(stepper=make_stepper(), signature=signature)
@@ -169,7 +176,7 @@ def live_training(
 
     # one row of buttons sized to their labels: in equal columns, presentation-size text broke
     # "Reset" mid-word in a half-width view
-    row = st.container(horizontal=True)
+    row = st.container(horizontal=True) if controls is None else controls
     row.button("Pause" if s.playing else "Play", key=f"{key}_play", on_click=play,
                args=(not s.playing,),
                icon=":material/pause:" if s.playing else ":material/play_arrow:",

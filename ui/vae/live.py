@@ -48,7 +48,9 @@ def snapshot_figure(stepper: AETrainer) -> dict:
 @st.fragment
 def view(ctx) -> None:
     st.subheader("Live: watch a 2-D VAE organise its latent space")
-    with st.expander("Training settings", icon=":material/tune:", expanded=False):
+    row = st.container(horizontal=True)  # [Play, Step, Reset] [Training settings]: one line
+    buttons = row.container(horizontal=True, width="content")
+    with row.popover("Training settings", icon=":material/tune:"):
         c = st.columns(3)
         with c[0]:
             beta = ui.url_select_slider("β (live)", "vae_live_beta", BETAS, 1.0)
@@ -93,6 +95,7 @@ def view(ctx) -> None:
         frame_ms=80,
         tick_budget_s=0.45,
         figure_height=520,
+        controls=buttons,
     )
     ui.prose(
         "**What to notice.** At first every digit sits near the origin; within an epoch the "
