@@ -48,6 +48,7 @@ ENTRY_MODULES: tuple[str, ...] = (
     "core.flows.pretrained",
     "core.vae.registry",
     "core.rl.pretrained",
+    "core.autoregressive.pretrained",
 )
 
 
