@@ -47,6 +47,7 @@ ENTRY_MODULES: tuple[str, ...] = (
     "core.conv.unet",
     "core.flows.pretrained",
     "core.vae.registry",
+    "core.rnn.charlm",
     "core.rl.pretrained",
     "core.autoregressive.pretrained",
 )
