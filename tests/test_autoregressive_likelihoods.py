@@ -136,3 +136,15 @@ def test_prompted_sampling_keeps_the_prompt(name):
     assert torch.equal(a, b)
     first = model.order[:start]
     assert torch.equal(a.reshape(16, -1)[:, first], prompt.expand(16, -1)[:, first])
+
+
+def test_nade_fast_trace_equals_the_generic_trace():
+    model = randomise(NADE(NADEConfig(n=10, d=4, shape=(10,), ordering="random")), seed=6)
+    prompt = torch.ones(1, 10, dtype=torch.float64)
+    for start in (0, 4):
+        a, pa = model.sample(3, torch.Generator().manual_seed(1), True, prompt, start)
+        b, pb = ARModel.sample(model, 3, torch.Generator().manual_seed(1), True, prompt, start)
+        assert torch.equal(a, b)
+        for k, _ in enumerate(model.order[start:]):  # the pixels not drawn yet at each step
+            later = model.order[start + k :]
+            assert torch.allclose(pa[:, k, later], pb[:, k, later], atol=1e-12)

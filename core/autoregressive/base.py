@@ -66,7 +66,8 @@ class ARModel(nn.Module):
         u = torch.rand(n, self.n, generator=generator).to(self.device, self.dtype)
         x = torch.zeros(n, self.n, device=self.device, dtype=self.dtype)
         if prompt is not None and start > 0:
-            x[:] = self.bits(prompt.expand(n, *prompt.shape[1:]))  # steps < start keep these
+            kept = self.generation_order()[:start]  # the pixels of steps < start
+            x[:, kept] = self.bits(prompt.expand(n, *prompt.shape[1:]))[:, kept]
         return x, u
 
     @torch.no_grad()

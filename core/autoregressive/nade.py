@@ -93,17 +93,22 @@ class NADE(ARModel):
                prompt: torch.Tensor | None = None, start: int = 0):  # fmt: skip
         """Free running in O(nd) per sample: draw x_k, then a_{k+1} = a_k + W_{:,k} x_k.
 
-        ``trace=True`` also returns the (n, steps, pixels) conditionals of every not-yet-drawn
-        pixel at each step (this costs a full pass per step, as in `ARModel.sample`).
+        ``trace=True`` also returns (n, steps, pixels): at each step k >= start, the outputs
+        sigmoid(V_j h_k + c_j) for every pixel j; for the pixels not drawn yet that is what the
+        generic sampler records (undrawn pixels are 0, so a_j = a_k for every later j), at
+        O(nd) per step instead of a full O(nd) pass per pixel.
         """
-        if trace:
-            return super().sample(n, generator, True, prompt, start)
         W, V, c = self._permuted()
         x, u = self._start(n, generator, prompt, start)
         a = torch.zeros(n, self.cfg.d, device=self.device, dtype=self.dtype)
+        probs = []
         for k, j in enumerate(self.order.tolist()):
             if k >= start:  # before start the prompt's pixel stays
-                p = torch.sigmoid(torch.sigmoid(a + self.b) @ V[k] + c[k])  # (n,)
+                h = torch.sigmoid(a + self.b)  # h_k
+                if trace:
+                    probs.append(self._unpermute(torch.sigmoid(h @ V.T + c)).cpu())  # (n, n_pix)
+                p = torch.sigmoid(h @ V[k] + c[k])  # (n,)
                 x[:, j] = (u[:, j] < p).to(x.dtype)
-            a = a + W[:, k] * x[:, j : j + 1]
-        return x.reshape(n, *self.shape)
+            a = a + W[:, k] * x[:, j : j + 1]  # a_{k+1} = a_k + W_{:,k} x_k
+        out = x.reshape(n, *self.shape)
+        return (out, torch.stack(probs, 1)) if trace else out

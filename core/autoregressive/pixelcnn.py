@@ -174,6 +174,14 @@ def build(cfg: PixelCNNConfig) -> PixelCNN:
     return GatedPixelCNN(cfg) if cfg.gated else PixelCNN(cfg)
 
 
+def frozen_double(model: PixelCNN) -> PixelCNN:
+    """A private float64 copy without parameter gradients (a shared model is never touched)."""
+    m = copy.deepcopy(model).cpu().double().eval()
+    for p in m.parameters():
+        p.requires_grad_(False)
+    return m
+
+
 def input_gradient(model: PixelCNN, r: int, c: int, n_inputs: int = 4, seed: int = 0):
     """|d logit(r, c) / d x| summed over ``n_inputs`` random binary images, (H, W) float64.
 
@@ -182,7 +190,7 @@ def input_gradient(model: PixelCNN, r: int, c: int, n_inputs: int = 4, seed: int
     _, H, W = model.shape
     g = torch.Generator().manual_seed(seed)
     x = (torch.rand(n_inputs, 1, H, W, generator=g) < 0.5).double().requires_grad_(True)
-    m = copy.deepcopy(model).cpu().double()  # a private copy: a shared model is never touched
+    m = model if model.dtype == torch.float64 else frozen_double(model)
     m.logit_map(x)[:, 0, r, c].sum().backward()
     return x.grad.abs().sum((0, 1))  # (H, W)
 

@@ -1,0 +1,117 @@
+"""AppTest of pages/07_Autoregressive_Models.py: every view, its main controls, bad URL values,
+a broken MADE mask that must turn the live checks red."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.pretrained import manifest_path
+from ui.checks import FAIL, PASS
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "pages" / "07_Autoregressive_Models.py")
+
+
+def _ok(at):
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e for e in at.error if "went wrong" in e.value], [e.value for e in at.error]
+
+
+def _checks(at) -> str:
+    return " ".join(m.value for e in at.expander for m in e.markdown)
+
+
+@pytest.fixture(scope="module")
+def at():
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    at.run()
+    _ok(at)
+    return at
+
+
+def _view(at, name):
+    at.radio(key="ar_view").set_value(name).run()
+    _ok(at)
+
+
+def test_ladder_table_and_reproduced_nll(at):
+    _view(at, "Ladder")
+    assert at.table, "the ladder table"
+    text = at.table[0].value.to_string()
+    assert "FVSBN" in text and "307,720" in text  # n(n+1)/2 for n = 784
+    assert PASS in _checks(at) and FAIL not in _checks(at)
+
+
+def test_made_builder_checks_pass_then_fail_when_broken(at):
+    _view(at, "MADE masks")
+    for n, layers, order, deg in ((4, 1, "raster", "deterministic"), (7, 2, "random", "random")):
+        at.slider(key="ar_md_n").set_value(n)
+        at.radio(key="ar_md_layers").set_value(layers)
+        at.radio(key="ar_md_order").set_value(order)
+        at.radio(key="ar_md_deg").set_value(deg).run()
+        _ok(at)
+        assert "strictly lower-triangular" in _checks(at) and FAIL not in _checks(at)
+    for broken in ("output mask uses ≤ instead of <", "first hidden mask all ones"):
+        at.selectbox(key="ar_md_break").set_value(broken).run()
+        _ok(at)
+        assert FAIL in _checks(at), broken
+    at.selectbox(key="ar_md_break").set_value("none").run()
+    at.slider(key="ar_md_k").set_value(1).run()
+    _ok(at)
+    assert FAIL not in _checks(at)
+
+
+def test_blind_spot_view(at):
+    _view(at, "Blind spot")
+    at.slider(key="ar_bs_r").set_value(10)
+    at.slider(key="ar_bs_c").set_value(27).run()
+    _ok(at)
+    text = _checks(at)
+    assert "causality" in text and FAIL not in text, text
+    assert any("have zero gradient" in c.value for c in at.caption)
+
+
+@pytest.mark.skipif(not manifest_path("ar_nade").exists(), reason="ar_nade not trained")
+def test_chain_rule_and_teacher_forcing(at):
+    _view(at, "Chain rule")
+    at.selectbox(key="ar_ch_stride").set_value(28).run()
+    _ok(at)
+    at.slider(key="ar_tf_rows").set_value(20).run()
+    _ok(at)
+    assert any("log p(x) of this sample" in c.value for c in at.caption)
+    assert PASS in _checks(at) and FAIL not in _checks(at)
+
+
+@pytest.mark.skipif(not manifest_path("ar_nade").exists(), reason="ar_nade not trained")
+def test_nade_recursion_view(at):
+    _view(at, "NADE O(nd)")
+    at.select_slider(key="ar_nade_b").set_value(1).run()
+    _ok(at)
+    assert "recursion vs naive" in _checks(at) and FAIL not in _checks(at)
+
+
+@pytest.mark.skipif(not manifest_path("ar_nade").exists(), reason="ar_nade not trained")
+def test_inpainting_with_nade():
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    at.query_params.update(ar_view="Inpainting", ar_in_model="ar_nade", ar_in_rows="20")
+    at.run()
+    _ok(at)
+    assert any("completions below row 20" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"ar_view": "MADE masks", "ar_md_n": "999", "ar_md_width": "-3", "ar_md_k": "nan"},
+        {"ar_view": "Blind spot", "ar_bs_r": "1e9", "ar_bs_c": "abc"},
+        {"ar_view": "Chain rule", "ar_ch_seed": "-1", "ar_ch_stride": "0", "ar_tf_idx": "100000"},
+        {"ar_view": "Inpainting", "ar_in_model": "ar_nope", "ar_in_idx": "-7"},
+        {"ar_view": "NADE O(nd)", "ar_nade_b": "1000000"},
+    ],
+)
+def test_silly_url_values_fall_back(params):
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    at.query_params.update(params)
+    at.run()
+    _ok(at)
