@@ -21,6 +21,35 @@ PLAYER_CSS = """
 .mp-player .mp-label { min-width: 7rem; font-variant-numeric: tabular-nums; }
 """
 
+# A scrubber's position is part of the bookmark (issue 13: "every control a lecturer sets"): the
+# players write ?<key>=<frame> into the address bar as the user drags or stops playback, with no
+# message to the server. Streamlit rewrites the query string whenever a widget writes its own
+# (ui.url_state), from the server's copy that never saw ours, so history.replaceState/pushState
+# are wrapped once to put the players' positions back (same page, player still mounted).
+URL_SYNC_JS = """
+if (!window.__mpUrl) {
+  const pos = {};  // url key -> [frame, player element]
+  const withPos = (url) => {
+    const u = new URL(url == null ? window.location.href : url, window.location.href);
+    if (u.pathname !== window.location.pathname) return url;  // another page: leave it
+    for (const [k, [i, el]] of Object.entries(pos)) {
+      if (el.isConnected) u.searchParams.set(k, String(i)); else delete pos[k];
+    }
+    return u.pathname + u.search + u.hash;
+  };
+  for (const name of ['replaceState', 'pushState']) {
+    const orig = history[name].bind(history);
+    history[name] = (state, title, url) => orig(state, title, withPos(url));
+  }
+  let timer = null;  // browsers refuse more than ~100 history writes in 10 s: at most 5 a second
+  window.__mpUrl = (key, i, el) => {
+    pos[key] = [i, el];
+    if (timer) return;
+    timer = setTimeout(() => { timer = null; history.replaceState(history.state, ''); }, 200);
+  };
+}
+"""
+
 _PLAYER_JS = """
 export default function (component) {
   const { data, parentElement } = component;
@@ -39,7 +68,11 @@ export default function (component) {
   range.max = String(frames.length - 1);
   const show = (i) => { img.src = frames[i]; label.textContent = labels[i]; range.value = i; };
   if (root.__timer) clearInterval(root.__timer);
-  const stop = () => { clearInterval(root.__timer); root.__timer = null; btn.textContent = '▶'; };
+  const remember = () => data.url_key && window.__mpUrl(data.url_key, +range.value, root);
+  const stop = () => {
+    if (root.__timer) remember();
+    clearInterval(root.__timer); root.__timer = null; btn.textContent = '▶';
+  };
   const play = () => {
     if (+range.value >= frames.length - 1) show(0);
     btn.textContent = '❚❚';  // not U+23F8: many fonts lack it
@@ -48,7 +81,7 @@ export default function (component) {
       if (i >= frames.length) { if (data.loop) show(0); else stop(); } else show(i);
     }, data.frame_ms);
   };
-  range.oninput = () => { stop(); show(+range.value); };
+  range.oninput = () => { stop(); show(+range.value); remember(); };
   btn.onclick = () => (root.__timer ? stop() : play());
   show(Math.min(Math.max(data.active, 0), frames.length - 1));
   if (data.autoplay) play();
@@ -56,7 +89,7 @@ export default function (component) {
 """
 
 _player_component = st.components.v2.component(
-    "mp_image_player", css=PLAYER_CSS, js=_PLAYER_JS, isolate_styles=False
+    "mp_image_player", css=PLAYER_CSS, js=URL_SYNC_JS + _PLAYER_JS, isolate_styles=False
 )
 
 
@@ -76,6 +109,29 @@ def png_data_url(image) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+_SEEN = "_mp_player_url_seen"
+
+
+def bookmarked_frame(key: str, n: int, active: int, scrubbable: bool) -> tuple[int, str | None]:
+    """The frame to show first and the URL key the browser writes the position to.
+
+    A scrubbable player (several frames, controls, no autoplay) is bookmarkable as ``?<key>=i``:
+    on the session's first run of that player a valid ``i`` from the URL replaces ``active``
+    (clamped to the frames; a silly value is ignored); afterwards the caller's ``active`` rules
+    again, since the server's copy of the URL never sees the browser's later writes.
+    """
+    if not scrubbable:
+        return active, None
+    seen: set = st.session_state.setdefault(_SEEN, set())
+    if key not in seen:
+        seen.add(key)
+        try:
+            return min(max(int(str(st.query_params.get(key, "")).strip()), 0), n - 1), key
+        except ValueError:
+            pass
+    return active, key
+
+
 def image_player(frames: Sequence[str], labels: Sequence[str], *, key: str, active: int = 0,
                  frame_ms: int = 50, autoplay: bool = False, loop: bool = False,
                  max_width: int | None = None) -> None:  # fmt: skip
@@ -88,6 +144,7 @@ def image_player(frames: Sequence[str], labels: Sequence[str], *, key: str, acti
         raise ValueError("image_player needs at least one frame")
     if len(labels) != len(frames):
         raise ValueError(f"{len(labels)} labels for {len(frames)} frames")
+    active, url_key = bookmarked_frame(key, len(frames), active, len(frames) > 1 and not autoplay)
     _player_component(
         key=key,
         data={
@@ -98,5 +155,6 @@ def image_player(frames: Sequence[str], labels: Sequence[str], *, key: str, acti
             "autoplay": bool(autoplay),
             "loop": bool(loop),
             "max_width": max_width,
+            "url_key": url_key,
         },  # fmt: skip
     )

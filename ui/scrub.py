@@ -65,7 +65,7 @@ from ui.frames import jsonable as _jsonable
 from ui.frames import prepare as prepare_frames
 from ui.frames import signature as frame_signature
 from ui.image_player import PLAYER_CSS as _PLAYER_CSS
-from ui.image_player import image_player, png_data_url
+from ui.image_player import URL_SYNC_JS, bookmarked_frame, image_player, png_data_url
 from ui.layout import presenting
 
 # ---------------------------------------------------------------- plot sequences
@@ -265,7 +265,11 @@ export default function (component) {
       const log = window.__mpDraws || (window.__mpDraws = { react: [], fast: [] });
       return done.then(() => { (fast ? log.fast : log.react).push(performance.now() - t0); });
     };
-    const stop = () => { clearInterval(root.__timer); root.__timer = null; btn.textContent = '▶'; };
+    const remember = () => data.url_key && window.__mpUrl(data.url_key, root.__i, root);
+    const stop = () => {
+      if (root.__timer) remember();
+      clearInterval(root.__timer); root.__timer = null; btn.textContent = '▶';
+    };
     const play = (loop) => {
       if (root.__i >= n - 1) show(0);
       btn.textContent = '❚❚';  // not U+23F8: many fonts lack it
@@ -278,7 +282,7 @@ export default function (component) {
         show(i >= n ? 0 : i).then(() => { busy = false; });
       }, data.frame_ms);
     };
-    range.oninput = () => { stop(); show(+range.value); };
+    range.oninput = () => { stop(); show(+range.value); remember(); };
     btn.onclick = () => (root.__timer ? stop() : play(data.loop));
     show(data.autoplay ? 0 : Math.min(Math.max(data.active, 0), n - 1));
     if (data.autoplay && n > 1) play(false);
@@ -288,7 +292,7 @@ export default function (component) {
 
 
 _plot_component = st.components.v2.component(  # the same player styles as image_player
-    "mp_plot_player", css=_PLAYER_CSS, js=_PLOT_JS, isolate_styles=False
+    "mp_plot_player", css=_PLAYER_CSS, js=URL_SYNC_JS + _PLOT_JS, isolate_styles=False
 )
 
 
@@ -360,6 +364,8 @@ def plot_player(figs: Sequence[go.Figure | dict], labels: Sequence[str], *, key:
             for f in figs]  # fmt: skip
     height = int(height * (1.35 if presenting() else 1.0))
     dicts = [_as_dict(f) for f in figs]
+    active, url_key = bookmarked_frame(key, len(dicts), active,
+                                       len(dicts) > 1 and controls and not autoplay)  # fmt: skip
     if len(dicts) > 1 and not autoplay:  # a scrubbed sequence resent by a rerun: prepared once
         base, frames = _prepared(json.dumps(dicts, separators=(",", ":"), default=_jsonable))
     else:  # one figure, or a live batch (new every tick)
@@ -376,6 +382,7 @@ def plot_player(figs: Sequence[go.Figure | dict], labels: Sequence[str], *, key:
             "loop": bool(loop),
             "controls": bool(controls),
             "height": int(height),
+            "url_key": url_key,
         },  # fmt: skip
     )
 
