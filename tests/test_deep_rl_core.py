@@ -84,7 +84,7 @@ def test_epsilon_schedule_and_target_switches():
     assert DQNTrainer(DQNConfig(**small, target=False)).q_target is not None
     off = DQNTrainer(DQNConfig(**small, target=False))
     assert off.q_target is off.q  # no target network: θ̄ = θ
-    for bad in (dict(buffer_size=0), dict(target_period=0), dict(lr=0.0), dict(lr=5.0)):
+    for bad in (dict(buffer_size=0), dict(target_period=0), dict(lr=0.0), dict(lr=50.0)):
         with pytest.raises(ValueError):
             DQNConfig(**bad).validate()
 

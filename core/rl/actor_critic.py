@@ -38,8 +38,8 @@ class ACConfig:
     sign: str = "td"  # "td" (+δ, right) or "notes" (−δ)
 
     def validate(self) -> None:
-        if not (0.0 < self.lr <= 1.0 and 0.0 < self.lr_critic <= 1.0):
-            raise ValueError(f"the learning rate must be in (0, 1], got {self.lr:g}")
+        if not (0.0 < self.lr <= 10.0 and 0.0 < self.lr_critic <= 10.0):
+            raise ValueError(f"the learning rate must be in (0, 10], got {self.lr:g}")
         if self.sign not in SIGNS:
             raise ValueError(f"unknown sign: {self.sign!r}; choose from {', '.join(SIGNS)}")
 
@@ -134,10 +134,9 @@ class ActorCriticTrainer:
                 self.s, _ = self.env.reset()
             if len(self.buf) >= self.cfg.n_steps:
                 self._update()
-        last10 = self.returns[-10:]
-        return {
-            "episodes": float(len(self.returns)),
-            "return": self.returns[-1] if self.returns else float("nan"),
-            "return_mean10": float(np.mean(last10)) if last10 else float("nan"),
-            **self.last,
-        }
+        m = {"episodes": float(len(self.returns))}  # only finite numbers, as in DQNTrainer
+        if self.returns:
+            m["return"] = self.returns[-1]
+            m["return_mean10"] = float(np.mean(self.returns[-10:]))
+        m.update({k: v for k, v in self.last.items() if np.isfinite(v)})
+        return m

@@ -52,8 +52,8 @@ class DQNConfig:
             raise ValueError("the replay buffer needs room for at least 1 transition")
         if self.target_period < 1:
             raise ValueError("the target period must be at least 1 step")
-        if not (0.0 < self.lr <= 1.0):
-            raise ValueError(f"the learning rate must be in (0, 1], got {self.lr:g}")
+        if not (0.0 < self.lr <= 10.0):
+            raise ValueError(f"the learning rate must be in (0, 10], got {self.lr:g}")
         if self.batch_size < 1 or self.train_every < 1:
             raise ValueError("batch size and train_every must be at least 1")
 
@@ -187,14 +187,14 @@ class DQNTrainer:
         return self.metrics()
 
     def metrics(self) -> dict[str, float]:
-        last10 = self.returns[-10:]
-        return {
-            "episodes": float(len(self.returns)),
-            "return": self.returns[-1] if self.returns else float("nan"),
-            "return_mean10": float(np.mean(last10)) if last10 else float("nan"),
-            "eps": linear_epsilon(self.steps_done, self.cfg),
-            **self.last,
-        }
+        """Only finite numbers (a NaN would read as divergence): the return fields appear after
+        the first episode, loss / q_mean / batch_corr after the first update."""
+        m = {"episodes": float(len(self.returns)), "eps": linear_epsilon(self.steps_done, self.cfg)}
+        if self.returns:
+            m["return"] = self.returns[-1]
+            m["return_mean10"] = float(np.mean(self.returns[-10:]))
+        m.update({k: v for k, v in self.last.items() if np.isfinite(v)})
+        return m
 
     def greedy_policy(self) -> C.Policy:
         return C.greedy(C.mlp_numpy(self.q.net))

@@ -69,13 +69,36 @@ def run_actor_critic(cfg: ACConfig, seed: int, steps: int) -> dict:
     return _thin(tr.return_steps, tr.returns)
 
 
+def merge(paths: list[Path], out: Path) -> int:
+    """One file from several runs of this command (e.g. seeds run in parallel processes)."""
+    base = json.loads(paths[0].read_text())
+    for p in paths[1:]:
+        more = json.loads(p.read_text())
+        for group in ("curves", "tricks"):
+            for name, runs in more[group].items():
+                base[group].setdefault(name, {}).update(runs)
+        base["seconds"].update(more["seconds"])
+    base["seeds"] = sorted({int(s) for runs in base["curves"].values() for s in runs})
+    out.write_text(json.dumps(base) + "\n")
+    print(f"merged {len(paths)} files into {out}: seeds {base['seeds']}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="tiny budgets (smoke check)")
     ap.add_argument("--out", default=str(OUT))
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="runs' seeds")
+    ap.add_argument(
+        "--merge", nargs="+", metavar="JSON", help="merge these result files into --out"
+    )
     args = ap.parse_args(argv)
+    if args.merge:
+        return merge([Path(p) for p in args.merge], Path(args.out))
     torch.set_num_threads(1)
-    steps, trick_steps, seeds = (3_000, 3_000, (0,)) if args.quick else (100_000, 60_000, (0, 1, 2))
+    steps, trick_steps, seeds = (
+        (3_000, 3_000, (0,)) if args.quick else (100_000, 60_000, tuple(args.seeds))
+    )
     dqn_cfg = dataclasses.replace(DQN_100K, learning_starts=1_000) if args.quick else DQN_100K
     out: dict = {
         "command": "python -m core.rl.experiments",
@@ -114,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
                 lambda s: run_actor_critic(ACConfig(sign="notes"), s, steps),
             )
         )
-        if seed == seeds[0]:
+        if seed == 0:
             for name, kw in (
                 ("DQN", {}),
                 ("no target network", {"target": False}),

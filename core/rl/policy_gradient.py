@@ -298,11 +298,13 @@ def variance_table(
         for rtg in (False, True)
     }
     direction = np.mean([g.mean(0) for g in gs.values()], 0)
-    ref = None
+    u = direction / max(np.linalg.norm(direction), 1e-300)
+    ref = gs[("none", False)]
     rows = []
     for (b, rtg), g in gs.items():
         st = gradient_stats(g, direction)
-        ref = ref or st.total_variance
+        d = (g - ref) @ u  # (N,) per trajectory: this estimate minus no baseline, along u
+        se = d.std(ddof=1) / np.sqrt(len(d))
         rows.append(
             {
                 "baseline": b,
@@ -310,7 +312,8 @@ def variance_table(
                 "projection": st.projection,
                 "projection_se": st.projection_se,
                 "total_variance": st.total_variance,
-                "variance_ratio": st.total_variance / ref,
+                "variance_ratio": st.total_variance / gradient_stats(ref, direction).total_variance,
+                "shift_z": float(d.mean() / se) if se > 0 else 0.0,  # mean vs none, in s.e.
             }
         )
     return rows

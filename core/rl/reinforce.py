@@ -28,8 +28,8 @@ class ReinforceConfig:
     value_steps: int = 20  # Adam steps on V_φ per batch (learned-V baseline)
 
     def validate(self) -> None:
-        if not (0.0 < self.lr <= 1.0):
-            raise ValueError(f"the learning rate must be in (0, 1], got {self.lr:g}")
+        if not (0.0 < self.lr <= 10.0):
+            raise ValueError(f"the learning rate must be in (0, 10], got {self.lr:g}")
         if self.baseline not in PG.BASELINES:
             raise ValueError(f"unknown baseline: {self.baseline!r}")
         if self.batch_episodes < 2:
