@@ -82,3 +82,24 @@ def test_bad_url_inputs_do_not_break_the_page(query):
     at = _app(**query)
     at.run()
     _ok(at)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"gen_view": "Same seed, every family"},
+        {"gen_view": "Sample a model", "gen_model": "vae_2d", "gen_n": "20", "gen_seed": "4"},
+    ],
+)
+def test_live_checks_run_and_pass(query):
+    """Each view shows its math checks (re-derived live), and every one passes."""
+    at = _app(**query)
+    at.run()
+    if "gen_n" in query:
+        at.button(key="gen_sample").click().run()
+    _ok(at)
+    lines = [m.value for m in at.markdown if "(tolerance" in m.value]
+    assert len(lines) >= (1 if query.get("gen_view") == "Same seed, every family" else 3), lines
+    assert all("check_circle" in v for v in lines), lines
+    assert all("check_circle" in e.label for e in at.expander if "checks" in e.label)
