@@ -82,3 +82,6 @@ def test_figures_are_pure_and_cheap():
     assert cf.latex_matrix(np.array([[1, -2]])) == r"\begin{bmatrix}1 & -2\end{bmatrix}"
     fm = cf.feature_maps({"a": np.random.rand(4, 7, 7), "b": np.random.rand(3, 14, 14)}, n=3)
     assert len(fm.layout.annotations) == 2
+    # true relative scale: the 7x7 row is half as tall as the 14x14 row (not stretched to it)
+    a, b = (ann["y"] for ann in fm.layout.annotations)  # each row's vertical centre, px
+    assert (a, b) == (7, 14 + 3 + 14)  # rows 14 and 28 px tall (one scale: x2), pad 3

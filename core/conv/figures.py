@@ -277,13 +277,17 @@ def filters(w: np.ndarray, ncol: int = 8, title: str = "") -> go.Figure:
 
 
 def feature_maps(maps: dict[str, np.ndarray], n: int = 8, size: int = 28) -> go.Figure:
-    """One row per layer: its first ``n`` channels of a (C, H, W) map, each min-max scaled and
-    shown at ``size`` px (nearest); everything is tiled into ONE image (fast to send)."""
+    """One row per layer: its first ``n`` channels of a (C, H, W) map, each min-max scaled;
+    everything is tiled into ONE image (fast to send).
+
+    Maps are drawn at TRUE RELATIVE SCALE: one pixel scale for all rows (the largest map shown
+    at ``size`` px, nearest), so a 7x7 map after two poolings is a quarter of the 28x28 input's
+    width, as it is, instead of being stretched to the same tile size."""
     rows, pad = [], 3
-    for name in maps:
-        m = np.asarray(maps[name], np.float32)[:n]
+    arrays = [np.asarray(maps[name], np.float32)[:n] for name in maps]
+    rep = max(1, size // max(a.shape[1] for a in arrays))  # one scale for every row
+    for m in arrays:
         c, h, w = m.shape
-        rep = max(1, size // h)
         tile = np.ones((h * rep, c * (w * rep + pad) - pad), np.float32)
         for q in range(c):
             a = m[q]
