@@ -47,8 +47,9 @@ ENTRY_MODULES: tuple[str, ...] = (
     "core.conv.unet",
     "core.flows.pretrained",
     "core.vae.registry",
-    "core.rnn.charlm",
+    "core.transformer.char_lm",
     "core.rl.pretrained",
+    "core.rnn.charlm",
     "core.autoregressive.pretrained",
 )
 
