@@ -240,3 +240,15 @@ def test_lockstep_evaluation_matches_gymnasium_episodes():
         assert ret == total
     ep = C.record_episode(policy, seed=1)
     assert ep["return"] == ours[1] and len(ep["states"]) == len(ep["actions"]) + 1
+
+
+def test_pendulum_rollout_keeps_the_unclipped_gaussian_action():
+    from core.rl.gaussian import rollout_pendulum
+
+    g = PG.GaussianPolicy(obs_dim=3, hidden=4, log_sigma=1.5)  # σ ≈ 4.5: many |a| > 2
+    trajs = rollout_pendulum(g, 2, seed=0, horizon=30)
+    assert [len(t["r"]) for t in trajs] == [30, 30]
+    a = np.concatenate([t["a"] for t in trajs])
+    assert np.abs(a).max() > 2.0  # what π scored, not the clipped torque
+    assert all((t["r"] <= 0).all() for t in trajs)  # Pendulum's reward is a cost
+    assert trajs[0]["s"].shape == (30, 3)

@@ -14,6 +14,7 @@ import torch
 import ui
 from core.rl import deep_figures as F
 from core.rl import policy_gradient as PG
+from core.rl.gaussian import rollout_pendulum
 
 NS = [50, 100, 200, 400]
 
@@ -36,6 +37,19 @@ def table(seed: int, n: int, gamma: float) -> tuple[list[dict], float, float]:
     return rows, gap, float(np.mean([len(t["r"]) for t in trajs]))
 
 
+@st.cache_data(show_spinner="Sampling Pendulum episodes from N(μ_θ(s), σ²)…", max_entries=8)
+def gaussian_table(seed: int, gamma: float) -> tuple[list[dict], float, float]:
+    torch.manual_seed(seed)
+    policy = PG.GaussianPolicy(obs_dim=3, hidden=32, log_sigma=0.0)
+    trajs = rollout_pendulum(policy, 40, seed=seed * 100_003)
+    value_trajs = rollout_pendulum(policy, 20, seed=seed * 100_003 + 50_000)
+    rows = PG.variance_table(policy, trajs, value_trajs, gamma, seed)
+    a = PG.weights(trajs, gamma, "notes", False)
+    b = PG.weights(trajs, gamma, "none", True)
+    gap = max(float(np.abs(x - y).max()) for x, y in zip(a, b, strict=True))
+    return rows, gap, float(np.mean([len(t["r"]) for t in trajs]))
+
+
 @st.fragment
 def view(ctx) -> None:
     st.latex(
@@ -49,36 +63,13 @@ def view(ctx) -> None:
         gamma = float(ui.url_select_slider("γ", "drl_pg_gamma", [0.9, 0.95, 0.99, 1.0], 0.99))
     with ui.error_boundary("the variance table"):
         rows, gap, length = table(ctx.seed, n, gamma)
-        names = {**PG.BASELINE_NAMES, "mean": "mean return (l.o.o.)"}
-        shown = [
-            {
-                "baseline": PG.BASELINE_NAMES[r["baseline"]],
-                "reward-to-go": "on" if r["reward_to_go"] else "off",
-                "mean ĝ · u ± s.e.": f"{r['projection']:.2f} ± {r['projection_se']:.2f}",
-                "shift vs none (s.e.)": f"{r['shift_z']:+.1f}",
-                "tr Cov(ĝ)": f"{r['total_variance']:.3g}",
-                "variance ÷ none": f"{r['variance_ratio']:.3f}",
-            }
-            for r in rows
-        ]
-        ui.figure(F.variance_figure(rows, names), height=360, key="drl_pg_var")
-        st.table(shown)
-        best = min(rows, key=lambda r: r["variance_ratio"])
-        st.caption(
-            f"{n} episodes of the untrained policy (seed {ctx.seed}, mean length {length:.0f} "
-            "steps); u is the unit vector along the pooled mean gradient; 'shift' is the mean "
-            "difference from no baseline along u in its own standard errors (per-trajectory "
-            f"differences). Lowest variance: {PG.BASELINE_NAMES[best['baseline']]}"
-            f"{' with reward-to-go' if best['reward_to_go'] else ''}, "
-            f"{1 / best['variance_ratio']:.0f}× below no baseline."
+        show_table(
+            rows,
+            gap,
+            f"{n} episodes of the untrained policy (seed {ctx.seed}, mean "
+            f"length {length:.0f} steps)",
+            "drl_pg_var",
         )
-        worst_shift = max(abs(r["shift_z"]) for r in rows)
-        ui.show_checks([
-            ui.Check("notes' b_t with the whole return vs reward-to-go: max |Δ weight|", gap,
-                     1e-9, "identical estimators"),
-            ui.Check("largest shift of a baseline's mean from no baseline, in s.e. (≤ 4)",
-                     worst_shift, 4.0, "unbiased: the mean stays"),
-        ])  # fmt: skip
     ui.prose(
         "**What to notice.** Every bar on the left has the same length within its error bar: "
         "subtracting a baseline that does not depend on a_t never moves the mean, because "
@@ -87,3 +78,54 @@ def view(ctx) -> None:
         "a learned V(s_t) on top of it is the lowest. The notes' b_t *with* reward-to-go "
         "subtracts the past twice: still unbiased, but noisier."
     )
+    st.subheader("Continuous actions: the Gaussian policy on Pendulum-v1")
+    st.latex(
+        r"\pi_\theta(a|s)=\mathcal N(a;\mu_\theta(s),\sigma_\theta^2),\quad"
+        r"\nabla_\mu\log\pi=\frac{a-\mu}{\sigma^2},\quad"
+        r"\frac{\partial\log\pi}{\partial\log\sigma}=\frac{(a-\mu)^2}{\sigma^2}-1"
+    )
+    if ui.url_checkbox("measure it (40 Pendulum episodes of 200 steps, a few seconds)",
+                       "drl_pg_gauss", False):  # fmt: skip
+        with ui.error_boundary("the Gaussian policy's table"):
+            rows, gap, length = gaussian_table(ctx.seed, gamma)
+            what = (f"40 Pendulum-v1 episodes of an untrained Gaussian policy (σ = 1, seed "
+                    f"{ctx.seed}, {length:.0f} steps each)")  # fmt: skip
+            show_table(rows, gap, what, "drl_pg_gauss_var")
+        ui.prose(
+            "The same estimator, the same lesson with a continuous torque: the score of the "
+            "Gaussian replaces the softmax's, and the baselines keep the mean while cutting the "
+            "variance."
+        )
+
+
+def show_table(rows: list[dict], gap: float, what: str, key: str) -> None:
+    """The variance figure and table, the lowest-variance estimator and the live checks."""
+    names = {**PG.BASELINE_NAMES, "mean": "mean return (l.o.o.)"}
+    shown = [
+        {
+            "baseline": PG.BASELINE_NAMES[r["baseline"]],
+            "reward-to-go": "on" if r["reward_to_go"] else "off",
+            "mean ĝ · u ± s.e.": f"{r['projection']:.2f} ± {r['projection_se']:.2f}",
+            "shift vs none (s.e.)": f"{r['shift_z']:+.1f}",
+            "tr Cov(ĝ)": f"{r['total_variance']:.3g}",
+            "variance ÷ none": f"{r['variance_ratio']:.3f}",
+        }
+        for r in rows
+    ]
+    ui.figure(F.variance_figure(rows, names), height=360, key=key)
+    st.table(shown)
+    best = min(rows, key=lambda r: r["variance_ratio"])
+    st.caption(
+        f"{what}; u is the unit vector along the pooled mean gradient; 'shift' is the mean "
+        "difference from no baseline along u in its own standard errors (per-trajectory "
+        f"differences). Lowest variance: {PG.BASELINE_NAMES[best['baseline']]}"
+        f"{' with reward-to-go' if best['reward_to_go'] else ''}, "
+        f"{1 / best['variance_ratio']:.0f}× below no baseline."
+    )
+    worst_shift = max(abs(r["shift_z"]) for r in rows)
+    ui.show_checks([
+        ui.Check("notes' b_t with the whole return vs reward-to-go: max |Δ weight|", gap,
+                 1e-9, "identical estimators"),
+        ui.Check("largest shift of a baseline's mean from no baseline, in s.e. (≤ 4)",
+                 worst_shift, 4.0, "unbiased: the mean stays"),
+    ])  # fmt: skip
