@@ -523,9 +523,9 @@ class Session:
         status = await asyncio.wait_for(self.finished.get(), timeout)
         return time.monotonic() - t0, status
 
-    async def open_page(self) -> float:
+    async def open_page(self, query: str = "") -> float:
         cs = self._client_state(page_name=self.page["path"])
-        cs.query_string = ""
+        cs.query_string = query.lstrip("?")
         dt, status = await self.rerun(cs, OPEN_TIMEOUT_S)
         if status is None:
             raise ConnectionError("websocket closed during the first run")

@@ -11,7 +11,9 @@ server as ``./dev.sh run`` (the project's .streamlit/config.toml) on a free loop
 ``server.cookieSecret``. nginx (Debian's package) runs in the foreground with
 deploy/nginx.conf.template rendered into a temporary prefix. On Ctrl-C, SIGTERM, or when any
 process exits, everything is stopped. ``--render`` only prints the config, for replicas on other
-machines.
+machines. After start, each replica's caches are warmed in the background (``deploy.warm``: every
+page's declared views opened once), so the first students do not pay for them; ``--no-warm``
+skips it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -207,6 +210,18 @@ def replicas_with_nginx(
         yield Deployment(base, ports, procs)
 
 
+def _warm_all(ports: list[int]) -> None:
+    """``deploy.warm`` on every replica in turn (the server answers meanwhile)."""
+    import asyncio
+
+    from deploy.warm import warm
+
+    for p in ports:
+        r = asyncio.run(warm(f"http://127.0.0.1:{p}", log=lambda _line: None))
+        print(f"serve: replica :{p} warmed ({r['views']} views in {r['seconds']:.0f} s, "
+              f"{len(r['errors'])} errors)", flush=True)  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m deploy.replicas", description=__doc__.split("\n")[0].strip('"')
@@ -225,6 +240,11 @@ def main(argv: list[str] | None = None) -> int:
         help="nginx's address (default loopback; 0.0.0.0 serves the room's network)",
     )
     ap.add_argument("--logs", default=str(ROOT / "artifacts" / "serve"), help="log folder")
+    ap.add_argument(
+        "--no-warm",
+        action="store_true",
+        help="do not warm each replica's caches after start (python -m deploy.warm)",
+    )
     ap.add_argument("--render", action="store_true", help="print the nginx config and exit")
     ap.add_argument("--upstreams", default="", help="with --render: HOST:PORT,HOST:PORT,...")
     ap.add_argument("--listen", default="80", help="with --render: nginx's listen address")
@@ -251,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"nginx at {d.base}; logs in {args.logs}; Ctrl-C stops",
                 flush=True,
             )
+            if not args.no_warm:  # each replica has its own caches: warm each, in the background
+                threading.Thread(target=_warm_all, args=(d.ports,), daemon=True).start()
             while not d.dead():
                 time.sleep(1)
             print(f"serve: error: exited: {'; '.join(d.dead())}", file=sys.stderr)

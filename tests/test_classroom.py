@@ -81,3 +81,18 @@ def test_tabs_stick_to_their_replica(deployment):
     served = {next(iter(stats.upstreams[t.sid])) for t in tabs}
     assert served == replicas, f"{len(tabs)} tabs all landed on {served}"
     assert stats.total_reruns >= len(tabs) * MOVES
+
+
+def test_warm_opens_each_declared_view_of_a_page_on_a_replica(deployment):
+    """deploy.warm (run on every replica by `./dev.sh serve N`): the page's default view and each
+    of its declared views run once on that replica, without an error; a non-loopback URL is a
+    clear exit 2."""
+    from deploy.warm import declared_views, main, warm
+
+    views = declared_views("Generative_Models")
+    assert views[0] == "" and "?gen_view=Sample+a+model" in views
+    lines: list[str] = []
+    r = asyncio.run(warm(f"http://127.0.0.1:{deployment.ports[0]}", "Generative_Models",
+                         log=lines.append))  # fmt: skip
+    assert r["errors"] == [] and r["views"] == len(views) == len(lines)
+    assert main(["http://example.com"]) == 2
