@@ -73,6 +73,8 @@ CHAPTERS: tuple[Chapter, ...] = (
         "An Elman RNN unrolled step by step, backpropagation through time, vanishing and "
         "exploding gradients you can bound, LSTM gates and gradient clipping.",
         "04_Recurrent_Networks.py",
+        "rnn",
+        "The LSTM's forget, input, write and output gates over time, one row per unit.",
     ),
     Chapter(
         "§5",
@@ -181,13 +183,21 @@ def _build(key: str) -> np.ndarray:
         "diffusion": lambda: T.diffusion_reverse(_model("diffusion_unet_mnist")),
         "rl": T.value_map,
         "generative": _families,
+        "rnn": _rnn_gates,
     }
     if key not in builders:
         raise ValueError(f"unknown thumbnail: {key!r}; choose from {', '.join(builders)}")
     return builders[key]()
 
 
-THUMBNAILS = ("backprop", "conv", "generative", "vae", "flows", "gan", "diffusion", "rl")
+THUMBNAILS = ("backprop", "conv", "generative", "vae", "flows", "gan", "diffusion", "rl", "rnn")
+
+
+def _rnn_gates() -> np.ndarray:
+    """§4: the LSTM gates f, i, g, o over time (the page's "Leaky unit & LSTM" view)."""
+    from core.rnn.thumbnail import lstm_gates
+
+    return lstm_gates()
 
 
 def _families() -> np.ndarray:
