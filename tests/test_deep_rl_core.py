@@ -92,9 +92,10 @@ def test_epsilon_schedule_and_target_switches():
 def test_replay_sampling_is_uniform_over_the_last_n_and_never_from_the_future():
     buf = ReplayBuffer(100, 1, seed=0)
     for t in range(1000):
-        buf.add([t], 0, 0.0, [t + 1], False)
+        buf.add([t + 1], 0, 0.0, [t + 2], False)  # s = t + 1: an empty slot would hold s = 0
         if t % 97 == 0:  # sampled along the way: only what was already added
-            assert int(buf.sample(64)["t"].max()) <= t
+            b = buf.sample(64)
+            assert int(b["t"].max()) <= t and float(b["s"].min()) >= 1
     t = buf.sample(200_000)["t"].numpy()
     assert t.min() == 900 and t.max() == 999  # only the last n = 100 transitions
     counts = np.bincount(t - 900, minlength=100)
@@ -140,7 +141,16 @@ def _bandit(K=3, offset=10.0, noise=1.0, N=4000, seed=0):
 def test_score_function_gradient_is_unbiased_and_a_baseline_lowers_its_variance(baseline):
     pi, trajs, exact, J = _bandit()
     value_fn = (lambda s: np.full(len(s), J)) if baseline == "value" else None  # V(s0) = J
-    g = PG.gradient_estimates(pi, trajs, 0.99, baseline, True, value_fn)  # (N, P)
+    if baseline == "mean":  # batches of 2: a mean that included the trajectory itself would
+        # halve the gradient, (r_i − (r_i + r_j)/2) = (r_i − r_j)/2; leave-one-out does not
+        sc = PG.step_scores(
+            pi, np.concatenate([t["s"] for t in trajs]), np.concatenate([t["a"] for t in trajs])
+        )  # one step per trajectory
+        g = np.concatenate([PG.gradient_estimates(pi, trajs[i : i + 2], 0.99, "mean", True,
+                                                  scores=sc[i : i + 2])
+                            for i in range(0, len(trajs), 2)])  # fmt: skip
+    else:
+        g = PG.gradient_estimates(pi, trajs, 0.99, baseline, True, value_fn)  # (N, P)
     se = g.std(0, ddof=1) / np.sqrt(len(g))
     z = (g.mean(0) - exact) / np.maximum(se, 1e-12)
     assert np.abs(z).max() < 4.5, np.abs(z).max()  # unbiased within its standard error
