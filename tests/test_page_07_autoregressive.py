@@ -72,6 +72,27 @@ def test_blind_spot_view(at):
     assert any("have zero gradient" in c.value for c in at.caption)
 
 
+def test_wavenet_editor_checks_and_bad_dilations(at):
+    _view(at, "WaveNet")
+    assert "receptive field" in _checks(at) and FAIL not in _checks(at)
+    at.text_input(key="ar_wn_d").set_value("1, 2, 4, 8, 16").run()
+    at.slider(key="ar_wn_k").set_value(3).run()
+    _ok(at)
+    assert FAIL not in _checks(at)
+    at.radio(key="ar_wn_pad").set_value("same (both sides)").run()
+    _ok(at)
+    assert FAIL in _checks(at)  # symmetric padding lets later inputs in
+    at.radio(key="ar_wn_pad").set_value("causal (left)")
+    at.text_input(key="ar_wn_d").set_value("1, 8").run()
+    assert any("holes" in w.value for w in at.warning)
+    for bad in ("", "one, two", "0, 1", "1000"):
+        at.text_input(key="ar_wn_d").set_value(bad).run()
+        _ok(at)
+        assert at.error, bad
+    at.text_input(key="ar_wn_d").set_value("1, 2, 4, 8").run()
+    _ok(at)
+
+
 @pytest.mark.skipif(not manifest_path("ar_nade").exists(), reason="ar_nade not trained")
 def test_chain_rule_and_teacher_forcing(at):
     _view(at, "Chain rule")

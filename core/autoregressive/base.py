@@ -98,6 +98,6 @@ def nats_to_bits_per_dim(nats: float, n: int) -> float:
 
 
 @torch.no_grad()
-def mean_nll(model: ARModel, x: torch.Tensor, batch: int = 500) -> float:
+def mean_nll(model: ARModel, x: torch.Tensor, batch: int = 50) -> float:
     """Mean -log p(x) over the rows of x (nats per image)."""
     return float(torch.cat([-model.log_prob(xb) for xb in x.split(batch)]).mean())

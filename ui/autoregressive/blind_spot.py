@@ -119,7 +119,7 @@ def view(ctx) -> None:
                 "after (r, c)",
                 out[n]["delta"],
                 0.0,
-                "4 random images",
+                "2 random images",
             )  # fmt: skip
             for n in NAMES
         ]

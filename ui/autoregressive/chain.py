@@ -11,7 +11,12 @@ from core.autoregressive import chain
 from core.autoregressive import figures as F
 from ui.autoregressive.common import digit_index, heldout, load, manifest, missing
 
-MODELS = {"NADE, raster order": "ar_nade", "NADE, random order": "ar_nade_random"}
+MODELS = {
+    "NADE, raster order": "ar_nade",
+    "NADE, random order": "ar_nade_random",
+    "FVSBN, raster order": "ar_fvsbn",
+    "FVSBN, random order": "ar_fvsbn_random",
+}
 STRIDES = [4, 8, 16, 28]
 
 
@@ -45,7 +50,7 @@ def view(ctx) -> None:
     )
     c = st.columns([2, 1, 1])
     with c[0]:
-        label = ui.url_radio("Ordering", "ar_ch_model", list(MODELS), horizontal=True)
+        label = ui.url_selectbox("Model and ordering", "ar_ch_model", list(MODELS))
     with c[1]:
         stride = int(ui.url_selectbox("A frame every … pixels", "ar_ch_stride", STRIDES, 8))
     with c[2]:
@@ -121,11 +126,13 @@ def free_running(ctx, name: str) -> None:
 
 @st.cache_data(max_entries=64)
 def check_sum(name: str, idx: int, device: str) -> float:
-    """Σ_i log p(x_i | x_<i) with each factor from the explicit O(nd) recursion (NADE's loop)."""
+    """Σ_i log p(x_i | x_<i), each factor taken one at a time (NADE: from the explicit O(nd)
+    recursion; other models: their conditionals), against log_prob's one-pass total."""
     x, _ = heldout()
     model = load(name, device)
     with torch.no_grad():
         xb = model.bits(x[idx : idx + 1])
-        logits = model.logits_recursive(xb)
+        recursive = getattr(model, "logits_recursive", model.logits)
+        logits = recursive(xb)
         p = torch.sigmoid(logits)[0]
         return float(torch.where(xb[0] == 1, p, 1 - p).log().sum())
