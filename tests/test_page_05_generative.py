@@ -2,13 +2,16 @@
 inputs from the URL, and the recorded table matches the registry."""
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.diffusion.mnist import QUICK_STEPS
 from core.generative.measure import TABLE
-from core.generative.registry import MODELS
+from core.generative.registry import BY_NAME, MODELS
+from core.generative.steps import FILE as STEPS_FILE
 from core.pretrained import PRETRAINED_DIR
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "05_Generative_Models.py")
@@ -38,6 +41,23 @@ def test_recorded_table_covers_every_model():
     assert gan["nats"] is None and "no density" in gan["nll_kind"]
 
 
+def test_recorded_unet_bound_and_quick_steps():
+    """The U-Net's L_vlb is in the table (a bound on -ln P of 8-bit digits: positive, its parts
+    add up, bits/dim consistent, a standard error); the steps table holds the old S = 50 and
+    the quick S, and the registry's text states the quick S."""
+    t = json.loads((PRETRAINED_DIR / TABLE).read_text())
+    u = next(r for r in t["rows"] if r["name"] == "diffusion_unet_mnist")
+    assert "L_vlb" in u["nll_kind"] and u["nats"] > 0 and 0 < u["nats_se"] < 0.2 * u["nats"]
+    assert u["bpd"] == pytest.approx(u["nats"] / (784 * math.log(2)))
+    assert sum(u["vlb_parts"].values()) == pytest.approx(u["nats"], rel=1e-9)
+    assert 0 < u["nats_mc_se"] <= u["nats_se"]
+    s = json.loads((PRETRAINED_DIR / STEPS_FILE).read_text())
+    by_s = {r["S"]: r for r in s["rows"]}
+    assert {50, QUICK_STEPS} <= set(by_s) and s["quick_steps"] == QUICK_STEPS
+    assert by_s[QUICK_STEPS]["cpu_seconds_64"] < by_s[50]["cpu_seconds_64"]
+    assert f"DDIM with {QUICK_STEPS} steps" in BY_NAME["diffusion_unet_mnist"].summary
+
+
 def test_every_view_renders():
     at = _app()
     at.run()
@@ -47,6 +67,8 @@ def test_every_view_renders():
     for v in VIEWS[1:]:
         at.radio(key="gen_view").set_value(v).run()
         _ok(at)
+        if v == "Quality vs sampling time":
+            assert at.table, "the U-Net's quality vs DDIM steps table"
 
 
 def test_sample_click_gives_grid_and_downloads():

@@ -29,6 +29,11 @@ from core.pretrained import PretrainedSpec, TrainResult
 from core.training import run_stepper
 
 NAME = "diffusion_unet_mnist"
+# DDIM steps of quick sampling (the CLI's `sample` and the §5 page; the §10 page keeps
+# cfg.ddim_steps = 50): 64 guided samples in ~2.5 s of one CPU thread instead of ~20 s. Measured
+# on 200 samples (`python -m core.generative.steps`): S = 50 -> 6 costs judged accuracy
+# 0.99 -> 0.965, precision 0.765 -> 0.685 and recall 0.76 -> 0.62; the Fréchet distance is level.
+QUICK_STEPS = 6
 
 
 @dataclass(frozen=True)
@@ -287,9 +292,10 @@ def train(cfg: MnistDiffusionConfig, seed: int) -> TrainResult:
 
 
 def sample_for_cli(model: UNet, n: int, seed: int) -> torch.Tensor:
+    """Quick sampling: DDIM with QUICK_STEPS steps at the registered guidance."""
     cfg = MnistDiffusionConfig()
     x, _ = sample_digits(
-        model, n, seed=seed, labels=_balanced_labels(n), S=cfg.ddim_steps, rho=cfg.guidance, cfg=cfg
+        model, n, seed=seed, labels=_balanced_labels(n), S=QUICK_STEPS, rho=cfg.guidance, cfg=cfg
     )
     return x
 

@@ -78,9 +78,10 @@ class VLB:
 def strata(T: int, K: int | None, spacing: str = "log") -> list[tuple[int, int]]:
     """K contiguous strata [lo, hi] covering t = 2..T exactly once.
 
-    "log": edges spaced geometrically in t, so the few small t that carry most of the bound
-    (their KL terms are 10-100x the large-t ones for a trained model) get strata of their own
-    and the estimator's variance drops; "uniform": sizes differ by at most 1.
+    "log": edges spaced geometrically in t, so the few small t that carry much of the bound
+    (their KL terms are 10-100x the mid-t ones for a trained model) get strata of their own,
+    and t = T gets one too (K >= 3); the estimator's variance drops. "uniform": sizes differ
+    by at most 1.
     """
     n = T - 1
     if n < 1:
@@ -89,10 +90,16 @@ def strata(T: int, K: int | None, spacing: str = "log") -> list[tuple[int, int]]
     if spacing == "uniform":
         edges = [2 + (n * k) // K for k in range(K + 1)]  # 2 = e_0 < e_1 < ... < e_K = T + 1
     elif spacing == "log":
+        # t = T alone when K >= 3: a cosine schedule clips beta_T at 0.999, so alpha_T ~ 1e-3
+        # amplifies the eps error of that one step ~1000x (its term is ~half the bound)
+        k_log = K - 1 if K >= 3 else K
+        top = T if K >= 3 else T + 1  # the log-spaced strata cover 2..top-1
         edges = [2]
-        for k in range(1, K + 1):  # e_k ~ 2 ((T + 1) / 2)^(k / K), strictly increasing
-            e = round(2 * ((T + 1) / 2) ** (k / K))
-            edges.append(min(max(e, edges[-1] + 1), T + 1 - (K - k)))
+        for k in range(1, k_log + 1):  # e_k ~ 2 (top / 2)^(k / k_log), strictly increasing
+            e = round(2 * (top / 2) ** (k / k_log))
+            edges.append(min(max(e, edges[-1] + 1), top - (k_log - k)))
+        if top == T:
+            edges.append(T + 1)
     else:
         raise ValueError(f"unknown spacing: {spacing!r}; choose from log, uniform")
     return [(edges[k], edges[k + 1] - 1) for k in range(K)]

@@ -10,6 +10,7 @@ from safetensors import SafetensorError
 from safetensors.numpy import load_file
 
 from core.generative.measure import SAMPLES, TABLE
+from core.generative.steps import FILE as STEPS_FILE
 from core.pretrained import PRETRAINED_DIR
 
 
@@ -19,6 +20,15 @@ def table() -> dict | None:
     path = PRETRAINED_DIR / TABLE
     try:
         return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+
+
+@st.cache_data(show_spinner=False)
+def steps_table() -> dict | None:
+    """The U-Net's quality vs DDIM steps (``python -m core.generative.steps``), or None."""
+    try:
+        return json.loads((PRETRAINED_DIR / STEPS_FILE).read_text())
     except (OSError, json.JSONDecodeError, UnicodeDecodeError):
         return None
 
