@@ -108,6 +108,8 @@ CHAPTERS: tuple[Chapter, ...] = (
         "Self-attention as a soft dictionary lookup, the causal mask M and a small "
         "character-level model of Python's own documentation.",
         "07_Transformers.py",
+        "transformer",
+        "Attention maps of the tiny GPT's first two layers, every head, on a line of Python.",
     ),
     Chapter(
         "§8",
@@ -184,13 +186,22 @@ def _build(key: str) -> np.ndarray:
         "rl": T.value_map,
         "generative": _families,
         "rnn": _rnn_gates,
+        "transformer": _attention_thumb,
     }
     if key not in builders:
         raise ValueError(f"unknown thumbnail: {key!r}; choose from {', '.join(builders)}")
     return builders[key]()
 
 
-THUMBNAILS = ("backprop", "conv", "generative", "vae", "flows", "gan", "diffusion", "rl", "rnn")
+THUMBNAILS = ("backprop", "conv", "generative", "vae", "flows", "gan", "diffusion", "rl", "rnn",
+              "transformer")  # fmt: skip
+
+
+def _attention_thumb() -> np.ndarray:
+    """§7.7: the tiny GPT's attention maps (layers 1-2 × every head) on a line of Python."""
+    from core.transformer.thumbnail import attention_grid
+
+    return attention_grid(_model("gpt_char"))
 
 
 def _rnn_gates() -> np.ndarray:

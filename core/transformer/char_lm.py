@@ -14,8 +14,9 @@ Registered models (``python -m core.pretrained train NAME``):
 
 - ``gpt_char``: the ~200k-parameter GPT (4 layers, 4 heads, d = 64, context 128);
 - ``gpt_ablation_learned`` / ``gpt_ablation_nopos`` / ``gpt_ablation_leak``: the same network
-  for fewer steps with learned positions, with no positions, and with no causal mask (the leak
-  demo; scored both as trained, future visible, and on prefixes only, as in generation).
+  for fewer steps (400: what the shared 2-core machine allowed) with learned positions, with no
+  positions, and with no causal mask (the leak demo; scored both as trained, future visible,
+  and on prefixes only, as in generation).
 """
 
 from __future__ import annotations
@@ -202,7 +203,7 @@ ABLATIONS = {
 }
 DESCRIPTIONS = {
     "gpt_char": "tiny GPT (4 layers x 4 heads, d=64, context 128) on the shared char corpus",
-    "gpt_ablation_learned": "positional ablation: the tiny GPT, learned positions, short run",
+    "gpt_ablation_learned": "ablation reference: the tiny GPT, learned positions, short run",
     "gpt_ablation_nopos": "positional ablation: the tiny GPT with no positions, short run",
     "gpt_ablation_leak": "leak demo: the tiny GPT trained with the causal mask off, short run",
 }

@@ -108,7 +108,6 @@ def heatmap_grid(
                 "xanchor": "center",
                 "yanchor": "bottom",
                 "showarrow": False,
-                "font": {"size": 13},
             }
         )
         if not np.isfinite(z).all():  # mark the NaN cells: a heatmap leaves them blank
