@@ -169,7 +169,7 @@ def test_recall_task_batches_and_lag_validation():
 
 
 def test_memory_trainers_learn_a_short_lag():
-    r = memory.train_to("lstm", memory.MemoryConfig(lag=2), seed=0, steps=150)
+    r = memory.train_to("lstm", memory.MemoryConfig(lag=2, eval_size=64), seed=0, steps=150)
     assert r["accuracy"] > 0.9
     pair = memory.PairTrainer(memory.MemoryConfig(lag=3), seed=0)
     m = pair.step(2)

@@ -26,6 +26,17 @@ def _l(a) -> list:
     return [None if not np.isfinite(v) else float(v) for v in np.asarray(a, dtype=float).ravel()]
 
 
+def _log_dtick(*arrays) -> int:
+    """Whole decades between log-axis ticks (about 8 ticks): plotly's automatic log ticks add
+    minor-digit labels (2, 3, ... 9) at 75 % font size, under the projector's 18 px."""
+    v = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays])
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size == 0:
+        return 1
+    decades = np.log10(v.max()) - np.log10(v.min())
+    return int(max(1, np.ceil(decades / 8)))
+
+
 def _fig(data: list, **layout) -> dict:
     base = {"margin": {"l": 55, "r": 20, "t": 45, "b": 45}, "height": 380}
     return {"data": data, "layout": {**base, **layout}}
@@ -95,7 +106,12 @@ def bptt_terms_figure(term_norm, jac_norm, k: int | None = None) -> dict:
         data,
         title={"text": "Each term of the BPTT sum, by k"},
         xaxis={"title": {"text": "k"}, "dtick": 1},
-        yaxis={"title": {"text": "norm"}, "type": "log"},
+        yaxis={
+            "title": {"text": "norm"},
+            "type": "log",
+            "dtick": _log_dtick(term_norm, jac_norm),
+            "exponentformat": "power",
+        },
         legend={"orientation": "h", "y": -0.25},
         height=340,
     )
@@ -161,7 +177,12 @@ def norm_vs_lag(lags, series: dict[str, tuple[np.ndarray, str, str]], title: str
         data,
         title={"text": title},
         xaxis={"title": {"text": "lag t − k"}},
-        yaxis={"title": {"text": "‖∂h⁽ᵗ⁾/∂h⁽ᵏ⁾‖₂"}, "type": "log", "exponentformat": "power"},
+        yaxis={
+            "title": {"text": "‖∂h⁽ᵗ⁾/∂h⁽ᵏ⁾‖₂"},
+            "type": "log",
+            "exponentformat": "power",
+            "dtick": _log_dtick(*[np.maximum(v, 1e-300) for v, _, _ in series.values()]),
+        },
         legend={"orientation": "h", "y": -0.25},
         height=420,
     )
@@ -270,7 +291,7 @@ def success_curve(curve: dict, chosen_lag: int | None = None) -> dict:
     return _fig(
         data,
         title={"text": "Recall accuracy vs lag (held-out, best over training)"},
-        xaxis={"title": {"text": "lag T"}, "type": "log"},
+        xaxis={"title": {"text": "lag T"}, "type": "log", "tickvals": lags},
         yaxis={"title": {"text": "accuracy"}, "range": [0, 1.05]},
         shapes=shapes,
         legend={"orientation": "h", "y": -0.25},

@@ -45,7 +45,7 @@ def frames(T: int, t: int, act: str, scale: float, seed: int) -> list[dict]:
         a = rf.matrix_heatmap(r["terms"][k - 1], "")
         b = rf.matrix_heatmap(r["terms"][k - 1 :].sum(0), "")
         for tr, ax in ((a["data"][0], "2"), (b["data"][0], "3")):
-            tr.update(xaxis=f"x{ax}", yaxis=f"y{ax}", zmin=-lim, zmax=lim, showscale=ax == "3")
+            tr.update(xaxis=f"x{ax}", yaxis=f"y{ax}", zmin=-lim, zmax=lim, showscale=False)
         g["data"] += [a["data"][0], b["data"][0]]
         g["layout"].update(
             height=560,
@@ -84,7 +84,8 @@ def view(ctx) -> None:
     ui.plot_player(figs, [f"k = {k}" for k in range(t, 0, -1)], key="rnn_bptt_player")
     st.caption(
         "Scrub k from t down to 1 (as BPTT walks back): orange is the path ℓ⁽ᵗ⁾ → ŷ⁽ᵗ⁾ → h⁽ᵗ⁾ → "
-        "… → h⁽ᵏ⁾ of term k, left its matrix (δ⁽ᵏ⁾ ⊙ σ'(a⁽ᵏ⁾)) h⁽ᵏ⁻¹⁾ᵀ, right the running sum."
+        "… → h⁽ᵏ⁾ of term k, left its matrix (δ⁽ᵏ⁾ ⊙ σ'(a⁽ᵏ⁾)) h⁽ᵏ⁻¹⁾ᵀ, right the running "
+        "sum (one shared colour range, red +, blue −)."
     )
     ui.figure(rf.bptt_terms_figure(r["term_norm"], r["jac_norm"]), key="rnn_bptt_norms")
     ui.prose(

@@ -74,9 +74,7 @@ def view(ctx) -> None:
         delta_color="inverse",
     )
     m[1].metric("bits per character", f"{met['bits_per_char']:.3f}")
-    m[2].metric(
-        "perplexity", f"{met['perplexity']:.2f}", f"of V = {len(charlm.VOCAB)}", delta_color="off"
-    )
+    m[2].metric(f"perplexity (of V = {len(charlm.VOCAB)})", f"{met['perplexity']:.2f}")
     m[3].metric("untrained baseline ln V", f"{met['ln_V']:.3f} nats/char")  # fmt: skip
     st.caption(
         f"{manifest['parameters']:,} parameters · {manifest['steps']:,} steps · held-out text: "

@@ -80,13 +80,16 @@ def view(ctx) -> None:
 
 
 def summary(curve: dict) -> str:
-    """From the shipped curve: per model, how many seeds reach the success bar at each lag."""
+    """From the shipped curve: per model and lag, the seeds that reach the success bar and the
+    steps they needed."""
     parts = []
     for m, label in (("elman", "Elman RNN"), ("lstm", "LSTM")):
-        acc = curve["accuracy"][m]
-        per_lag = ", ".join(
-            f"T = {lag}: {sum(a >= curve['success'] for a in acc[str(lag)])}/{len(acc[str(lag)])}"
-            for lag in curve["lags"]
-        )
-        parts.append(f"{label} {per_lag}")
+        acc, when = curve["accuracy"][m], curve.get("solved_at", {}).get(m, {})
+        cells = []
+        for lag in curve["lags"]:
+            ok = sum(a >= curve["success"] for a in acc[str(lag)])
+            steps = sorted(s for s in when.get(str(lag), []) if s is not None)
+            took = f" ({steps[0]}–{steps[-1]} steps)" if steps else ""
+            cells.append(f"T = {lag}: {ok}/{len(acc[str(lag)])}{took}")
+        parts.append(f"**{label}** " + ", ".join(cells))
     return f"seeds reaching {100 * curve['success']:.0f} % — " + "; ".join(parts) + "."
