@@ -19,6 +19,7 @@ differ: `log_prob_average_logits` returns that number for the page to show next 
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 
 import torch
@@ -26,6 +27,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.autoregressive.base import ARModel, bernoulli_log_prob
+
+# Scoring an ensemble switches the shared model's masks: one scorer at a time per process (a
+# pretrained model is shared by every session of a server).
+MASK_LOCK = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -175,10 +180,11 @@ class MADE(ARModel):
         k = self.cfg.num_masks if k is None else k
         x = self.bits(x)
         per_mask = []
-        for i in range(k):
-            self.use_mask(i)
-            per_mask.append(bernoulli_log_prob(self.logits(x), x))
-        self.use_mask(0)
+        with MASK_LOCK:
+            for i in range(k):
+                self.use_mask(i)
+                per_mask.append(bernoulli_log_prob(self.logits(x), x))
+            self.use_mask(0)
         return torch.logsumexp(torch.stack(per_mask), 0) - math.log(k)
 
     @torch.no_grad()
@@ -190,8 +196,9 @@ class MADE(ARModel):
         k = self.cfg.num_masks if k is None else k
         x = self.bits(x)
         logits = []
-        for i in range(k):
-            self.use_mask(i)
-            logits.append(self.logits(x))
-        self.use_mask(0)
+        with MASK_LOCK:
+            for i in range(k):
+                self.use_mask(i)
+                logits.append(self.logits(x))
+            self.use_mask(0)
         return bernoulli_log_prob(torch.stack(logits).mean(0), x)

@@ -12,7 +12,7 @@ import torch
 
 import ui
 from core.autoregressive import figures as F
-from core.autoregressive.made import MADE, MADEConfig, connectivity, input_degrees
+from core.autoregressive.made import MADE, MASK_LOCK, MADEConfig, connectivity, input_degrees
 from ui.autoregressive.common import heldout, load, manifest, missing
 
 BREAKS = {
@@ -64,10 +64,11 @@ def ensemble(k: int, device: str) -> dict:
         right = float(-model.log_prob_ensemble(x, k).mean())
         wrong = float(-model.log_prob_average_logits(x, k).mean())
         single = []
-        for i in range(k):
-            model.use_mask(i)
-            single.append(float(-model.log_prob(x).mean()))
-        model.use_mask(0)
+        with MASK_LOCK:  # the shared model's masks are switched: one session at a time
+            for i in range(k):
+                model.use_mask(i)
+                single.append(float(-model.log_prob(x).mean()))
+            model.use_mask(0)
     return {"right": right, "wrong": wrong, "single": single}
 
 
