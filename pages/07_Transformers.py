@@ -26,12 +26,12 @@ ctx = ui.page(
     ),
 )
 VIEWS = {
-    "Attention step by step": stepthrough.view,
+    "Step through": stepthrough.view,
     "Generate": generate.view,
-    "Causal mask": mask.view,
+    "Mask": mask.view,
     "Why √d": scaling.view,
     "Positions": positions.view,
-    "Attention vs recurrence": recurrence.view,
+    "Attention vs RNN": recurrence.view,
     "Live training": live.view,
 }
 ui.prose(

@@ -36,14 +36,14 @@ def _view(at, name):
 
 
 def test_step_through_checks_pass_and_strict_mask_shows_nan(at):
-    _view(at, "Attention step by step")
+    _view(at, "Step through")
     checks = _checks(at)
     assert checks.count(PASS) >= 2 and FAIL not in checks, checks
-    at.radio(key="tf_st_mask").set_value("strict").run()
+    at.selectbox(key="tf_st_mask").set_value("strict").run()
     _ok(at)
     assert any("NaN" in w.value for w in at.warning), [w.value for w in at.warning]
     assert FAIL not in _checks(at)  # NaN rows agree with SDPA's
-    at.radio(key="tf_st_mask").set_value("strict+start").run()
+    at.selectbox(key="tf_st_mask").set_value("strict+start").run()
     at.selectbox(key="tf_st_layer").set_value(4).run()
     _ok(at)
     assert not any("NaN" in w.value for w in at.warning)
@@ -79,7 +79,7 @@ def test_generate_bad_inputs(at):
 
 
 def test_mask_view(at):
-    _view(at, "Causal mask")
+    _view(at, "Mask")
     checks = _checks(at)
     assert checks.count(PASS) >= 4 and FAIL not in checks, checks
 
@@ -100,7 +100,7 @@ def test_positions_view(at):
 
 
 def test_recurrence_view(at):
-    _view(at, "Attention vs recurrence")
+    _view(at, "Attention vs RNN")
     at.select_slider(key="tf_rec_n").set_value(32).run()
     _ok(at)
     assert any("farthest away (distance 31)" in c.value for c in at.caption)

@@ -16,17 +16,17 @@ def _in_view(view, key, kind, values):
 INTERACTIONS = [
     Interaction(
         "step-through: layer",
-        _in_view("Attention step by step", "tf_st_layer", "selectbox", [2, 3]),
+        _in_view("Step through", "tf_st_layer", "selectbox", [2, 3]),
     ),
     Interaction(
         "step-through: mask",
-        _in_view("Attention step by step", "tf_st_mask", "radio", ["strict", "causal"]),
+        _in_view("Step through", "tf_st_mask", "selectbox", ["strict", "causal"]),
     ),
     Interaction("generate: temperature", _in_view("Generate", "tf_gen_T", "slider", [0.7, 0.9])),
     Interaction("why √d: d", _in_view("Why √d", "tf_sd_d", "select_slider", [32, 128])),
     Interaction(
         "recurrence: n of the gradient path",
-        _in_view("Attention vs recurrence", "tf_rec_n", "select_slider", [64, 128]),
+        _in_view("Attention vs RNN", "tf_rec_n", "select_slider", [64, 128]),
     ),
 ]
 
@@ -96,10 +96,10 @@ targets each. Rebuild with `python -m core.pretrained train gpt_char`.
 
 # ---------------------------------------------------------------- browser (benchmarks/browser.py)
 BROWSER_VIEWS = [
-    "?tf_view=Attention+step+by+step",
+    "?tf_view=Step+through",
     "?tf_view=Generate",
     "?tf_view=Why+%E2%88%9Ad",
-    "?tf_view=Attention+vs+recurrence",
+    "?tf_view=Attention+vs+RNN",
 ]
 BROWSER_LIVE = ["?tf_view=Live+training"]
 BROWSER_SCRUB: list[str] = []

@@ -143,7 +143,7 @@ def compute(text: str, layer: int, head: int, mask: str, device: str) -> dict:
 
 @st.fragment
 def view(ctx) -> None:
-    st.subheader("Self-attention, step by step, on your text")
+    st.subheader("Self-attention on your text")
     c = st.columns([3, 1, 1, 3])
     with c[0]:
         raw = st.text_input(
@@ -158,24 +158,16 @@ def view(ctx) -> None:
     with c[2]:
         head = int(ui.url_selectbox("Head", "tf_st_head", list(range(1, H + 1)), 1))
     with c[3]:
-        mask = ui.url_radio(
-            "Mask M",
-            "tf_st_mask",
-            list(MASK_LABELS),
-            "causal",
-            format_func=MASK_LABELS.get,
-            horizontal=True,
+        mask = ui.url_selectbox(
+            "Mask M", "tf_st_mask", list(MASK_LABELS), "causal", format_func=MASK_LABELS.get
         )
     text = clean_prompt(raw, max_len=MAX_LEN)
     if text is None:
         return
     r = compute(text, layer - 1, head - 1, mask, str(ctx.device))
     fig_in, fig_qkv, fig_att, fig_y = r["figs"]
-    st.markdown("**1. Input and weights**")
     ui.figure(fig_in, key="tf_st_in")
-    st.markdown("**2. Queries, keys, values**")
     ui.figure(fig_qkv, key="tf_st_qkv")
-    st.markdown("**3. Scores, mask, softmax**")
     ui.figure(fig_att, key="tf_st_att")
     if r["nan_rows"]:
         st.warning(
@@ -183,7 +175,6 @@ def view(ctx) -> None:
             f"({r['nan_rows']} NaN row, computed, marked ×); every later layer would inherit "
             "it. Fix it by including the diagonal (causal) or by prepending a start token ⟨s⟩."
         )
-    st.markdown("**4. Output**")
     ui.figure(fig_y, key="tf_st_y")
     ui.show_checks(
         [
