@@ -67,5 +67,26 @@ def apply_theme(fig: go.Figure, presentation: bool = False) -> go.Figure:
             t.colorbar.tickfont.size = small
         if t.type in ("heatmap", "scatter", "bar"):
             if t.texttemplate or t.text is not None:
-                t.textfont.size = max(t.textfont.size or 0, small)
+                t.textfont.size = _at_least(t.textfont.size, small)
     return fig
+
+
+def _at_least(size, small: int):
+    """A text size (one number, None, or one per point) raised to at least ``small`` px."""
+    if isinstance(size, (list, tuple)):
+        return [max(v or 0, small) for v in size]
+    return max(size or 0, small)
+
+
+def present_trace_text(fig: dict) -> dict:
+    """A figure in plotly's JSON form with every trace text >= 18 px: what `apply_theme` does to
+    a go.Figure's traces, for the dict frames the players send unvalidated (a copy; the cells'
+    values, labels and arrows of the gridworld figures were 9-17 px on a projector)."""
+    small, data = PRESENT_FONT - 2, []
+    for t in fig.get("data", []):
+        if t.get("text") is not None or t.get("texttemplate"):
+            font = dict(t.get("textfont") or {})
+            font["size"] = _at_least(font.get("size"), small)
+            t = {**t, "textfont": font}
+        data.append(t)
+    return {**fig, "data": data}

@@ -146,3 +146,24 @@ def test_zmid_centres_the_colour_range_like_plotly():
     heatmaps_to_images(frames, {})
     stub = frames[0][0]  # plotly: zmid = 0 and max |z| = 3 give the range [-3, 3]
     assert (stub["zmin"], stub["zmax"]) == (-3.0, 3.0)
+
+
+def test_presentation_raises_every_trace_text_of_dict_and_figure_frames():
+    """Projector: cell values, labels and arrows drawn as trace text reach 18 px, whether the
+    frame is a plotly-JSON dict (per-point sizes too) or a go.Figure; other traces untouched."""
+    import plotly.graph_objects as go
+
+    from core.theme import PRESENT_FONT, apply_theme, present_trace_text
+
+    small = PRESENT_FONT - 2
+    fig = {"data": [{"type": "scatter", "text": ["S", "G"], "textfont": {"size": [11, 9]}},
+                    {"type": "heatmap", "z": [[1]], "texttemplate": "%{z}",
+                     "textfont": {"size": 17}},
+                    {"type": "scatter", "x": [0]}], "layout": {}}  # fmt: skip
+    out = present_trace_text(fig)
+    assert out["data"][0]["textfont"]["size"] == [small, small]
+    assert out["data"][1]["textfont"]["size"] == small
+    assert "textfont" not in out["data"][2] and fig["data"][0]["textfont"]["size"] == [11, 9]
+    g = apply_theme(go.Figure(go.Scatter(x=[0, 1], y=[0, 1], text=["a", "b"],
+                                         textfont={"size": [11, 30]})), True)  # fmt: skip
+    assert list(g.data[0].textfont.size) == [small, 30]

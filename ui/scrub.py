@@ -59,7 +59,7 @@ import plotly
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.theme import apply_theme
+from core.theme import apply_theme, present_trace_text
 from ui.frames import canvas_traces
 from ui.frames import jsonable as _jsonable
 from ui.frames import prepare as prepare_frames
@@ -355,6 +355,8 @@ def plot_player(figs: Sequence[go.Figure | dict], labels: Sequence[str], *, key:
         raise ValueError("plot_player needs at least one frame")
     if len(labels) != len(figs):
         raise ValueError(f"{len(labels)} labels for {len(figs)} frames")
+    if presenting():  # trace texts of dict frames too (apply_theme does a go.Figure's below)
+        figs = [present_trace_text(f) if isinstance(f, dict) else f for f in figs]
     if isinstance(figs[0], dict):  # theme the layout the chart keeps; frames pass through
         raw = json.dumps(figs[0].get("layout", {}), sort_keys=True, default=_jsonable)
         figs = [{"data": figs[0].get("data", []), "layout": json.loads(_themed(raw, presenting()))},

@@ -164,6 +164,7 @@ def _grid_axes(
                 yref="paper",
                 xanchor="center",
                 yanchor="bottom",
+                yshift=10,  # clear of the top y tick label, which sits half above the panel
                 showarrow=False,
             )
         )

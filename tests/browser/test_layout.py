@@ -58,7 +58,8 @@ _PROBE = """
     '[data-testid=stDataFrame], [data-testid=stTable]');
   const plotText = [];
   const texts = main.querySelectorAll('.js-plotly-plot .xtick text, ' +
-    '.js-plotly-plot .ytick text, .js-plotly-plot .gtitle, .js-plotly-plot .annotation-text');
+    '.js-plotly-plot .ytick text, .js-plotly-plot .gtitle, .js-plotly-plot .annotation-text, ' +
+    '.js-plotly-plot .textpoint text');  // trace text too: cell values, labels, arrows
   for (const t of texts) {
     plotText.push(parseFloat(getComputedStyle(t).fontSize));
   }

@@ -194,7 +194,7 @@ def _reverse_2d(ctx) -> None:
     t0 = url_start("dif2_step", T, 0, T)  # the player opens at x_T unless the URL says
     with s3:
         if trainer.steps_done == 0:
-            st.info("Untrained: ▶ Play or Step trains ε̂; then the trajectory follows the data.")
+            st.info("Untrained: Play or Step trains ε̂; then the trajectory follows the data.")
         else:
             st.caption(
                 f"Trajectory of the model after {trainer.steps_done:,} training steps; it is "

@@ -240,7 +240,7 @@ def _live(ctx, x_train, x_test, box, data_tag, best, x_show):
                 "nats per point" + (f" · best achievable ln 32 = {best:.3f}" if best else "")
             )
         elif not stepper.history.steps:
-            st.caption("Press ▶ Play or ⏭ Step to fit the flow by maximum likelihood.")
+            st.caption("Press Play or Step to fit the flow by maximum likelihood.")
 
     with ui.error_boundary("live training"):
         trainer = ui.live_training(

@@ -156,9 +156,9 @@ def view(s: Setting) -> None:
     per_step = max(1, min(per_click, int(STEP_ENV_STEPS // batch)))
     if per_step < per_click:
         st.info(
-            f"Episodes here last about {batch / n_seeds:,.0f} steps, so ⏭ Step runs "
+            f"Episodes here last about {batch / n_seeds:,.0f} steps, so Step runs "
             f"{per_step:,} episode(s) per seed instead of {per_click:,} to stay responsive; "
-            "▶ Play keeps going."
+            "Play keeps going."
         )
     ui.live_training(
         "rl_live",
