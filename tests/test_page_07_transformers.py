@@ -104,6 +104,9 @@ def test_recurrence_view(at):
     at.select_slider(key="tf_rec_n").set_value(32).run()
     _ok(at)
     assert any("farthest away (distance 31)" in c.value for c in at.caption)
+    at.button(key="tf_rec_time_go").click().run()
+    _ok(at)
+    assert any("From n = 256 to 1024" in c.value for c in at.caption)
 
 
 def test_live_view_steps(at):
