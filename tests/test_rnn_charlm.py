@@ -83,3 +83,22 @@ def test_pretrained_model_reproduces_its_manifest():
     assert r["nats_per_char"] == pytest.approx(manifest["metrics"]["nats_per_char"], abs=1e-4)
     assert r["nats_per_char"] < math.log(len(VOCAB)) - 2  # it learned something real
     assert manifest["parameters"] == 200_640
+
+
+def test_sampler_draws_from_softmax_at_the_temperature():
+    """Gumbel-max sampling: the first character's frequencies over 3,000 seeds match
+    softmax(logits / T) (a sampler that ignored T, or drew argmax, fails by far more)."""
+    torch.manual_seed(1)
+    model = charlm.CharLSTM(charlm.CharLSTMConfig())
+    with torch.no_grad():
+        for p in model.head.parameters():
+            p.mul_(40)  # a peaked, non-uniform next-character distribution
+    cell = charlm.FastCell(model)
+    T = 0.7
+    first = [charlm.sample(cell, "ab", 1, T, seed=s) for s in range(3000)]
+    p = charlm.softmax(first[0]["logits"][0].astype(np.float64), T)
+    counts = np.bincount([VOCAB.index(f["text"]) for f in first], minlength=len(VOCAB))
+    top = np.argsort(-p)[:3]
+    assert p[top[0]] < 0.9  # not degenerate
+    for i in top:
+        assert abs(counts[i] / 3000 - p[i]) < 4 * np.sqrt(p[i] * (1 - p[i]) / 3000) + 1e-3
