@@ -79,6 +79,10 @@ def merge(paths: list[Path], out: Path) -> int:
                 base[group].setdefault(name, {}).update(runs)
         base["seconds"].update(more["seconds"])
     base["seeds"] = sorted({int(s) for runs in base["curves"].values() for s in runs})
+    base["command"] = (
+        "one process per seed, in parallel: python -m core.rl.experiments --seeds S --out F_S "
+        "(seed 0 also runs the tricks), then python -m core.rl.experiments --merge F_0 F_1 F_2"
+    )
     out.write_text(json.dumps(base) + "\n")
     print(f"merged {len(paths)} files into {out}: seeds {base['seeds']}")
     return 0
