@@ -90,8 +90,9 @@ def view(ctx) -> None:
 def samples(ctx, names: list[str]) -> None:
     c = st.columns([2, 3])
     with c[0]:
+        default = "ar_pixelcnn" if "ar_pixelcnn" in names else names[-1]  # the best NLL
         name = ui.url_selectbox(
-            "Samples of", "ar_lad_model", names, names[-1], format_func=lambda n: LABELS[n]
+            "Samples of", "ar_lad_model", names, default, format_func=lambda n: LABELS[n]
         )
         m = manifest(name)
         st.caption(
