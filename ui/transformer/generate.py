@@ -133,7 +133,7 @@ def view(ctx) -> None:
             "Prompt", value="The return statement ", key="tf_gen_prompt", max_chars=400
         )
     with c[1]:
-        n_new = int(ui.url_slider("characters", "tf_gen_n", 10, 300, 120, step=10))
+        n_new = int(ui.url_slider("characters", "tf_gen_n", 10, 300, 80, step=10))
     with c[2]:
         temperature = float(ui.url_slider("temperature T", "tf_gen_T", 0.0, 2.0, 0.8, step=0.05))
     with c[3]:
