@@ -203,7 +203,7 @@ ABLATIONS = {
 }
 DESCRIPTIONS = {
     "gpt_char": "tiny GPT (4 layers x 4 heads, d=64, context 128) on the shared char corpus",
-    "gpt_ablation_learned": "ablation reference: the tiny GPT, learned positions, short run",
+    "gpt_ablation_learned": "positional ablation: the tiny GPT, learned positions, short run",
     "gpt_ablation_nopos": "positional ablation: the tiny GPT with no positions, short run",
     "gpt_ablation_leak": "leak demo: the tiny GPT trained with the causal mask off, short run",
 }
