@@ -94,11 +94,30 @@ def _plan(name: str, model: torch.nn.Module) -> list[str]:
     plan = ["sample(16, seed 0)"] if P.get_spec(name).sample is not None else []
     if isinstance(model, Flow):
         plan += ["log_prob(points)", "sample(256)"]
+    elif not plan and _vocab(model):  # char LSTM, GPTs, WaveNet: next-token logits
+        plan.append("forward(tokens)")
     elif hasattr(model, "embed"):  # the autoencoders: the code of real digits
         plan.append("embed(digits)")
+    elif not plan and _first(model, torch.nn.Conv2d) is None:  # the DQN: a batch of states
+        plan.append("forward(vectors)")
     elif not plan:  # judge CNN, conv U-Nets: a forward pass on real digits
         plan.append("forward(digits)")
     return plan
+
+
+def _first(model: torch.nn.Module, kind: type):
+    return next((m for m in model.modules() if isinstance(m, kind)), None)
+
+
+def _vocab(model: torch.nn.Module) -> int:
+    """The token vocabulary of a sequence model (its first embedding table), else 0."""
+    e = _first(model, torch.nn.Embedding)
+    return e.num_embeddings if e is not None else 0
+
+
+def _head(out):
+    """A model's main output: sequence models also return their state or cache."""
+    return out[0] if isinstance(out, (tuple, list)) else out
 
 
 def _probe(name: str, model: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -110,6 +129,20 @@ def _probe(name: str, model: torch.nn.Module) -> dict[str, torch.Tensor]:
         "sample(256)": lambda: model.sample(256, generator=torch.Generator().manual_seed(0)),
         "embed(digits)": lambda: model.embed(_digits().to(dev)),
         "forward(digits)": lambda: model(_digits().to(dev)),
+        "forward(tokens)": lambda: _head(
+            model(
+                torch.randint(
+                    0, _vocab(model), (2, 32), generator=torch.Generator().manual_seed(0)
+                ).to(dev)
+            )
+        ),
+        "forward(vectors)": lambda: model(
+            torch.randn(
+                8,
+                _first(model, torch.nn.Linear).in_features,
+                generator=torch.Generator().manual_seed(0),
+            ).to(dev)
+        ),
     }
     with torch.inference_mode():
         return {what: run[what]().cpu() for what in _plan(name, model)}
@@ -189,9 +222,18 @@ def _tabular(device):
     return T.TabularLearner(lake, cfg, v_ref=v_star, device=device)
 
 
+def _char_gpt(device):
+    from core.transformer.char_lm import CharLMStepper
+    from ui.transformer.live import live_config
+
+    return CharLMStepper(live_config(3e-3, 1), seed=0, device=device)
+
+
 # The stepper classes the pages hand to ui.live_training, each with a small factory taking the
-# device the page would pass. PerceptronReplay (§1) replays a finished numpy run and takes no
-# device, so it has nothing to check here.
+# device the page would pass. NO_DEVICE steppers take no device, so there is nothing to check:
+# PerceptronReplay (§1) replays a finished numpy run; the §11.3 DQN and actor-critic trainers and
+# the §4 recall-task pair interleave tiny networks (a few thousand weights) with one-sample
+# environment or sequence steps, where a GPU's launch latency only slows them down.
 STEPPERS = {
     "BackpropTrainer": _backprop,
     "AETrainer": _autoencoder,
@@ -199,20 +241,24 @@ STEPPERS = {
     "GANTrainer": _gan,
     "ToyDiffusionTrainer": _toy_diffusion,
     "TabularLearner": _tabular,
+    "CharLMStepper": _char_gpt,
 }
-NO_DEVICE = {"PerceptronReplay"}
+NO_DEVICE = {"PerceptronReplay", "DQNTrainer", "ActorCriticTrainer", "PairTrainer"}
 
 
 def test_every_live_stepper_is_checked():
     """Runs on the CPU in the default run too: each page that calls ui.live_training uses a
     stepper class listed here, so a new live page cannot escape the GPU check unnoticed."""
-    known = set(STEPPERS) | NO_DEVICE
-    for page in sorted((ROOT / "pages").glob("*.py")):
-        text = page.read_text()
-        if "ui.live_training(" not in text:
+    known, seen = set(STEPPERS) | NO_DEVICE, 0
+    views = [*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*/*.py")]  # views live in ui/
+    for view in sorted(views):
+        text = view.read_text()
+        if "live_training(" not in text:
             continue
+        seen += 1
         used = {c for c in known if re.search(rf"\b{c}\b", text)}
-        assert used, f"{page.name} drives ui.live_training with a stepper not in STEPPERS"
+        assert used, f"{view.relative_to(ROOT)} drives ui.live_training with an unlisted stepper"
+    assert seen >= 10, f"only {seen} live views found: is the scan still looking where they are?"
 
 
 def _state(stepper) -> dict[str, torch.Tensor]:
