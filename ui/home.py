@@ -101,6 +101,9 @@ CHAPTERS: tuple[Chapter, ...] = (
         "FVSBN, NADE and MADE with exact chain-rule likelihoods, PixelCNN's masked "
         "convolutions and WaveNet's dilated stacks.",
         "07_Autoregressive_Models.py",
+        "autoregressive",
+        "Binarised digits drawn pixel by pixel by the pretrained PixelCNN (the samples that "
+        "shipped with its manifest).",
     ),
     Chapter(
         "§7.7",
@@ -187,6 +190,7 @@ def _build(key: str) -> np.ndarray:
         "generative": _families,
         "rnn": _rnn_gates,
         "transformer": _attention_thumb,
+        "autoregressive": _pixelcnn_samples,
     }
     if key not in builders:
         raise ValueError(f"unknown thumbnail: {key!r}; choose from {', '.join(builders)}")
@@ -194,7 +198,19 @@ def _build(key: str) -> np.ndarray:
 
 
 THUMBNAILS = ("backprop", "conv", "generative", "vae", "flows", "gan", "diffusion", "rl", "rnn",
-              "transformer")  # fmt: skip
+              "transformer", "autoregressive")  # fmt: skip
+
+
+def _pixelcnn_samples(rows: int = 4, cols: int = 6) -> np.ndarray:
+    """§7: the PixelCNN's samples as they shipped in its manifest (packed bits: no sampling,
+    which takes the model ~80 s for 16 on one core)."""
+    from core import thumbnails as T
+    from core.autoregressive.pretrained import hex_bits
+    from core.pretrained import read_manifest
+
+    m = read_manifest("ar_pixelcnn")
+    x = hex_bits(m["samples_hex"], int(m["samples_n"]))[: rows * cols, 0]  # (n, 28, 28) {0, 1}
+    return T.fit(T.ink_grid(x, cols))
 
 
 def _attention_thumb() -> np.ndarray:
