@@ -89,11 +89,15 @@ def view(ctx) -> None:
         st.caption(f"step {tr.steps_done:,} · {m['episodes']:.0f} episodes · last-10 mean "
                    f"**{m['return_mean10']:.0f}** · mean |δ| {m.get('delta_abs', 0):.2f} · "
                    f"entropy {m.get('entropy', float('nan')):.2f} nats")  # fmt: skip
+
+    def snapshot(tr: ActorCriticTrainer) -> dict:  # a frame: the returns so far (a small dict)
         fig = F.series_figure({"episode return": (tr.return_steps[-400:], tr.returns[-400:])},
                               f"returns with factor {SIGNS[sign]}", "return")  # fmt: skip
-        ui.figure(fig, height=300, key="drl_ac_live_returns")
+        fig["layout"]["yaxis"]["range"] = [0, 510]
+        return fig
 
     ui.live_training("drl_ac_live", lambda: ActorCriticTrainer(cfg, seed=ctx.seed),
                      signature=(cfg, ctx.seed), render=render, steps_per_click=2_000,
-                     chunk=200, max_steps=MAX_STEPS, tick_budget_s=0.3, run_every_s=0.5,
+                     chunk=100, max_steps=MAX_STEPS, snapshot=snapshot, frames_per_tick=8,
+                     frame_ms=80, tick_budget_s=0.4, figure_height=300,
                      controls=buttons)  # fmt: skip
