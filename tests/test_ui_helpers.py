@@ -557,3 +557,26 @@ def test_live_training_budget_is_shared_by_the_playing_sessions():
     # the others stopped (closed tabs, paused): after the time-out "a" has the budget again
     assert live.fair_budget(0.4, "a", now=101.0 + live.PLAYING_TTL_S + 1) == pytest.approx(0.4)
     live._PLAYING.clear()
+
+
+def unkeyed_figures_script():
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    import ui
+
+    for k in range(2):  # the same call site twice in one run: keys _1 and _2
+        ui.figure(go.Figure(go.Scatter(x=[0, 1], y=[k, 1 - k])))
+    st.text(repr(sorted(st.session_state["_fig_sites"][1].items())))
+
+
+def test_unkeyed_figures_get_stable_call_site_keys():
+    """ui.figure without key= numbers its call site within the run (it crashed with an
+    AttributeError on Streamlit 1.67), and a rerun starts the count again, so the charts keep
+    their keys and stay mounted."""
+    at = AppTest.from_function(unkeyed_figures_script, default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    first = at.text[-1].value
+    at.run()
+    assert not at.exception and at.text[-1].value == first
+    assert "2)" in first and "3)" not in first  # counted twice, not carried over

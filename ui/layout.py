@@ -264,9 +264,11 @@ def _call_site_key(depth: int = 2) -> str:
     frame = sys._getframe(depth)
     site = f"fig_{Path(frame.f_code.co_filename).stem}_{frame.f_lineno}"
     ctx = get_script_run_ctx()
-    run = id(ctx.widget_ids_this_run) if ctx is not None else 0  # a new set every run
+    # ScriptRunContext.reset() gives every script or fragment run a new `cursors` dict; holding
+    # it (not its id, which a later dict may reuse) tells this run from the last one
+    run = ctx.cursors if ctx is not None else None
     token, counts = st.session_state.get("_fig_sites", (None, {}))
-    if token != run:
+    if token is not run:
         counts = {}
         st.session_state["_fig_sites"] = (run, counts)
     counts[site] = counts.get(site, 0) + 1
