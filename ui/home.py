@@ -152,6 +152,9 @@ CHAPTERS: tuple[Chapter, ...] = (
         "Deep Q-learning with a replay buffer and a target network, then policy gradients "
         "and actor–critic on CartPole.",
         "12_Deep_RL.py",
+        "deep_rl",
+        "The pretrained DQN's value V(s) = max_a Q(s, a) over the pole's angle θ (across) and "
+        "angular velocity θ̇ (down), cart at rest.",
     ),
 )
 
@@ -191,6 +194,7 @@ def _build(key: str) -> np.ndarray:
         "rnn": _rnn_gates,
         "transformer": _attention_thumb,
         "autoregressive": _pixelcnn_samples,
+        "deep_rl": _dqn_values,
     }
     if key not in builders:
         raise ValueError(f"unknown thumbnail: {key!r}; choose from {', '.join(builders)}")
@@ -198,7 +202,22 @@ def _build(key: str) -> np.ndarray:
 
 
 THUMBNAILS = ("backprop", "conv", "generative", "vae", "flows", "gan", "diffusion", "rl", "rnn",
-              "transformer", "autoregressive")  # fmt: skip
+              "transformer", "autoregressive", "deep_rl")  # fmt: skip
+
+
+def _dqn_values(n: int = 121) -> np.ndarray:
+    """§11.3: the pretrained DQN's V = max_a Q over a (θ, θ̇) slice (the DQN view's heatmap)."""
+    import torch
+
+    from core import thumbnails as T
+    from core.rl.cartpole import q_slice
+
+    net = _model("rl_dqn_cartpole")
+    with torch.inference_mode():
+        sl = q_slice(lambda s: net(torch.from_numpy(s)).numpy(), n=n)
+    v = sl["V"][::-1]  # rows: θ̇ from high to low, as the page draws it
+    lo, hi = np.percentile(v, [2, 98])
+    return T.fit(T.colourise(v, T.lut("Viridis"), float(lo), float(hi)), smooth=False)
 
 
 def _pixelcnn_samples(rows: int = 4, cols: int = 6) -> np.ndarray:
