@@ -186,7 +186,9 @@ def input_gradient(model: PixelCNN, r: int, c: int, n_inputs: int = 4, seed: int
     """|d logit(r, c) / d x| summed over ``n_inputs`` random binary images, (H, W) float64.
 
     Zero exactly where no path of the network connects the input pixel to output (r, c): the
-    receptive field, blind spot included. Float64 so that tiny true gradients are not rounded."""
+    receptive field, blind spot included. Float64 so that tiny true gradients are not rounded.
+    A ReLU that is off at (r, c) for every input and channel also gives zeros (a narrow random
+    net can have one); the trained models and 8+ channels do not show it."""
     _, H, W = model.shape
     g = torch.Generator().manual_seed(seed)
     x = (torch.rand(n_inputs, 1, H, W, generator=g) < 0.5).double().requires_grad_(True)
