@@ -32,7 +32,7 @@ ctx = ui.page(
 st.session_state["gan_full_run"] = True  # the live view redraws the panels only when False
 
 s = settings.controls(ctx)
-live.view(ctx, s)  # Play / Step / Reset, the live field, metrics and the trainer's checks
+live.view(ctx)  # Play / Step / Reset, the live field, metrics and the trainer's checks
 ui.prose(
     f"**Recommended remedy: `{settings.RECOMMENDED}`** — the non-saturating loss, the R1 "
     "gradient penalty on real data (γ = 0.01, notes §9.2) and samples from an average of G's "

@@ -27,6 +27,13 @@ def _checks_pass(at):
     assert not [t for t in texts if t.startswith(FAIL)], [t for t in texts if FAIL in t]
 
 
+def _apply(at):
+    """Apply the changed live settings: the panel offers Apply whenever they differ from the run."""
+    at.button(key="nf_settings_apply").click().run()
+    _ok(at)
+    assert "nf_settings_apply" not in [b.key for b in at.button]
+
+
 def test_pretrained_views_and_sections():
     at = _app()
     _ok(at)
@@ -66,6 +73,7 @@ def test_live_training_controls_and_divergence():
     assert any("x_B is copied through every step" in w.value for w in at.warning)
     at.selectbox(key="nf_perm").set_value("random").run()
     at.selectbox(key="nf_kind").set_value("glow").run()
+    _apply(at)
     at.button(key="nf_live_step").click().run()
     _ok(at)
     assert any(c.value.startswith("step 50") for c in at.caption), [c.value for c in at.caption]
@@ -74,6 +82,7 @@ def test_live_training_controls_and_divergence():
     _checks_pass(at)
     # a huge learning rate diverges: the run pauses and says why
     at.select_slider(key="nf_lr").set_value(10.0).run()
+    _apply(at)
     at.button(key="nf_live_step").click().run()
     _ok(at)
     assert any("diverged" in w.value.lower() for w in at.warning), [w.value for w in at.warning]
@@ -83,7 +92,7 @@ def test_live_training_controls_and_divergence():
         assert any("parameters are NaN" in i.value for i in at.info), [i.value for i in at.info]
         assert not [m.value for m in at.markdown if m.value.startswith(FAIL)]
     at.select_slider(key="nf_lr").set_value(3e-3).run()
-    at.button(key="nf_live_reset").click().run()
+    _apply(at)
     _ok(at)
     at.radio(key="nf_view").set_value("logdet").run()  # the views are back after Reset
     _ok(at)
@@ -201,3 +210,38 @@ def test_every_part_shows_passing_checks():
     )
     blocks = [e for e in at.expander if "Math checks" in e.label]
     assert blocks and PASS in blocks[0].label, [e.label for e in at.expander]
+
+
+def test_live_settings_wait_for_apply():
+    """A settings step keeps the live run (no trainer, warping frames or checks rebuilt) and
+    says what differs; Apply starts a new run with them; a bookmark applies at once."""
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params["nf_source"] = "live"
+    at.run()
+    at.button(key="nf_live_step").click().run()
+    run = at.session_state["nf_live"].stepper
+    at.slider(key="nf_steps").set_value(4).run()
+    _ok(at)
+    assert at.session_state["nf_live"].stepper is run and run.steps_done == 50
+    note = " ".join(i.value for i in at.info)
+    assert "Not applied yet" in note and "n_steps: 6 → 4" in note, note
+    at.slider(key="nf_steps").set_value(6).run()  # back to the run's own: nothing pending
+    assert "nf_settings_apply" not in [b.key for b in at.button]
+    at.select_slider(key="nf_lr").set_value(1e-3).run()
+    _apply(at)
+    new = at.session_state["nf_live"].stepper
+    assert new is not run and new.steps_done == 0 and new.train_config.lr == 1e-3
+    assert at.query_params["nf_lr"] == "0.001"
+    at.select_slider(key="nf_hidden").set_value(16).run()  # Reset also starts from the panel
+    at.button(key="nf_live_reset").click().run()
+    _ok(at)
+    assert at.session_state["nf_live"].stepper.config.hidden == 16
+    assert "nf_settings_apply" not in [b.key for b in at.button]
+
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params["nf_source"] = "live"
+    at.query_params["nf_steps"] = "3"
+    at.run()
+    _ok(at)
+    assert at.session_state["nf_live"].stepper.flow.n_steps == 3
+    assert "nf_settings_apply" not in [b.key for b in at.button]

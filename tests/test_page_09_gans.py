@@ -25,6 +25,13 @@ def _checks_pass(at, *titles: str) -> None:
     assert marks and not [m for m in marks if m.startswith(FAIL)], marks
 
 
+def _apply(at):
+    """Apply the changed settings: the panel offers Apply whenever they differ from the run."""
+    at.button(key="gan_settings_apply").click().run()
+    _ok(at)
+    assert "gan_settings_apply" not in [b.key for b in at.button]  # applied: nothing pending
+
+
 def _new():
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.run()
@@ -49,6 +56,7 @@ def test_controls_step_buttons_timeline_and_panels():
     at.select_slider(key="gan_g_ema_r1").set_value(0.9)
     at.run()
     _ok(at)
+    _apply(at)
     at.button(key="gan_live_step").click().run()
     _ok(at)
     assert "step 25" in " ".join(c.value for c in at.caption)
@@ -75,11 +83,13 @@ def test_controls_step_buttons_timeline_and_panels():
                 else at.select_slider(key=knob)
             )
             w.set_value(value)
+        at.run()
+        _apply(at)
         at.button(key="gan_live_step").click().run()
         _ok(at)
     for data in ("grid25", "moons"):
         at.selectbox(key="gan_data").set_value(data).run()
-        _ok(at)
+        _apply(at)
     for k in (
         "gan_show_heat",
         "gan_show_real",
@@ -143,6 +153,7 @@ def test_valid_csv_trains():
     rows = "x1,x2\n" + "\n".join(f"{(i % 10) * 0.3},{(i // 10) * 0.3}" for i in range(80))
     at.file_uploader(key="gan_csv").set_value(("ok.csv", rows.encode(), "text/csv"))
     at.run()
+    _apply(at)
     at.button(key="gan_live_step").click().run()
     _ok(at)
     assert not any("at least" in e.value for e in at.error)
@@ -157,6 +168,7 @@ def test_divergence_pauses_with_a_message():
     at.select_slider(key="gan_lr_d").set_value(3.0)
     at.run()
     assert any("very large" in w.value for w in at.warning)
+    _apply(at)
     at.button(key="gan_live_step").click().run()
     _ok(at)
     assert any("diverged" in w.value for w in at.warning), [w.value for w in at.warning]
@@ -172,6 +184,7 @@ def test_identical_csv_points_do_not_crash():
     at.file_uploader(key="gan_csv").set_value(("same.csv", rows.encode(), "text/csv"))
     at.run()
     _ok(at)
+    _apply(at)
     at.button(key="gan_live_step").click().run()
     _ok(at)
     at.radio(key="gan_panel").set_value("Theory (§9.1)").run()
@@ -213,6 +226,7 @@ def test_checks_pass_and_touch_the_trainer():
         at.select_slider(key="gan_d_width").set_value(16)
         at.select_slider(key="gan_batch").set_value(32)
         at.run()
+        _apply(at)
         at.button(key="gan_live_step").click().run()
         _ok(at)
         _checks_pass(at, "Trainer checks")
@@ -228,3 +242,34 @@ def test_view_toggles_live_in_the_url():
     assert at.checkbox(key="gan_show_arrows").value is False
     at.checkbox(key="gan_show_real").set_value(False).run()
     assert at.query_params["gan_show_real"] == "0"
+
+
+def test_settings_wait_for_apply():
+    """A settings change keeps the run shown (no trainer rebuilt on a slider step) and says what
+    differs; Apply starts a new run with them; a bookmark's settings apply at once."""
+    at = _new()
+    at.button(key="gan_live_step").click().run()
+    run = at.session_state["gan_live"].stepper
+    at.select_slider(key="gan_lr_g").set_value(3e-4).run()
+    _ok(at)
+    assert at.session_state["gan_live"].stepper is run and run.steps_done == 25
+    note = " ".join(i.value for i in at.info)
+    assert "Not applied yet" in note and "lr_g: 0.001 → 0.0003" in note, note
+    at.select_slider(key="gan_lr_g").set_value(1e-3).run()  # back to the run's own: no note
+    assert "gan_settings_apply" not in [b.key for b in at.button]
+    at.select_slider(key="gan_d_width").set_value(32).run()
+    _apply(at)
+    new = at.session_state["gan_live"].stepper
+    assert new is not run and new.steps_done == 0 and new.cfg.model.d_width == 32
+    assert at.query_params["gan_d_width"] == "32"
+    at.select_slider(key="gan_batch").set_value(64).run()  # Reset also starts from the panel
+    at.button(key="gan_live_reset").click().run()
+    _ok(at)
+    assert at.session_state["gan_live"].stepper.cfg.batch_size == 64
+
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params["gan_lr_g"] = "0.0003"
+    at.run()
+    _ok(at)
+    assert at.session_state["gan_live"].stepper.cfg.lr_g == 3e-4
+    assert "gan_settings_apply" not in [b.key for b in at.button]

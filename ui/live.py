@@ -244,3 +244,83 @@ def live_training(
 
     tick()
     return st.session_state[key].stepper
+
+
+# ------------------------------------------------------------ settings that wait for Apply
+# A live view's settings (architecture, learning rate, data) rebuild its stepper, and with it
+# every figure and check of the view: ~0.5-0.8 s input→paint in Chromium per slider step
+# (issue 12). So the settings panel is its own ``st.fragment``: a change reruns only the panel,
+# which says what differs from the run shown and offers Apply; the view keeps drawing the
+# applied settings. In the view's code:
+#
+#     @st.fragment
+#     def settings_panel():
+#         cfg = Config(lr=ui.url_select_slider(...), ...)       # the widgets, in the URL
+#         deferred_settings("xx_settings", cfg, cfg)            # note + Apply when it differs
+#
+#     settings_panel()
+#     cfg = applied_settings("xx_settings")                     # what the stepper is built from
+#
+# A session's first run (a bookmark) applies the chosen settings at once, as does
+# ``apply_now=True`` (e.g. a new global seed); the view's Reset calls ``apply_settings`` first,
+# so Reset, like Apply, starts a new run from what the panel shows.
+
+
+def setting_changes(old: Any, new: Any) -> list[str]:
+    """``field: old → new`` for each field that differs between two dataclass configs (nested
+    dataclasses dotted), or one ``old → new`` for other values."""
+    from dataclasses import asdict, is_dataclass
+
+    if not (is_dataclass(old) and is_dataclass(new)):
+        return [] if old == new else [f"{old} → {new}"]
+
+    def flat(d: dict, pre: str = "") -> dict:
+        out: dict = {}
+        for k, v in d.items():
+            out.update(flat(v, f"{pre}{k}.") if isinstance(v, dict) else {pre + k: v})
+        return out
+
+    a, b = flat(asdict(old)), flat(asdict(new))
+    return [f"{k}: {a.get(k)} → {v}" for k, v in b.items() if a.get(k) != v]
+
+
+def deferred_settings(
+    key: str,
+    value: Any,
+    signature: Hashable,
+    describe: Callable[[Any, Any], list[str]] = setting_changes,
+) -> None:
+    """Inside the settings panel's fragment: record the chosen ``value`` (compared by its
+    ``signature``) and, when it differs from the applied one, list ``describe(applied, value)``
+    and an Apply button that applies it and reruns the page."""
+    st.session_state[key + "_chosen"] = (signature, value)
+    applied = st.session_state.get(key + "_applied")
+    if applied is None or applied[0] == signature:
+        return
+
+    diff = describe(applied[1], value) or ["the settings"]
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.info(
+            "**Not applied yet:** " + "; ".join(diff) + ". The run shown keeps its own "
+            "settings (Play and Step continue it); **Apply** or Reset starts a new run with these.",
+            icon=":material/pending:",
+        )
+        if st.button("Apply", key=key + "_apply", type="primary", icon=":material/check:",
+                     on_click=apply_settings, args=(key,)):  # fmt: skip
+            st.rerun(scope="app")  # the view and whatever depends on the run draw the new one
+
+
+def apply_settings(key: str) -> None:
+    """Apply the chosen settings now: the Apply button, and a view's Reset (a new run starts
+    from what the panel shows; call it before the panel so the panel has nothing pending)."""
+    if key + "_chosen" in st.session_state:
+        st.session_state[key + "_applied"] = st.session_state[key + "_chosen"]
+
+
+def applied_settings(key: str, *, apply_now: bool = False) -> Any:
+    """The applied settings' value; the chosen one on the session's first run or with
+    ``apply_now`` (call after the panel's fragment, which records the chosen ones)."""
+    chosen = st.session_state[key + "_chosen"]
+    if apply_now or key + "_applied" not in st.session_state:
+        st.session_state[key + "_applied"] = chosen
+    return st.session_state[key + "_applied"][1]

@@ -19,12 +19,14 @@ from core.flows.pretrained import TARGETS, pretrained_name, standardise_points, 
 from core.flows.trainer import BEST_NLL, FlowTrainer, TrainConfig
 from ui.flows import checks as C
 from ui.flows import warping
+from ui.live import applied_settings, apply_settings, deferred_settings, setting_changes
 
 UPLOAD = "upload"
 LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0]
 DIVERGED_NLL = 50.0  # nats per point: far worse than the untrained base Gaussian on any target
 LIVE_POINTS = 500  # points per live frame
 LIVE_CHUNK = 2  # steps per step() call: a frame's slice of training is ~50 ms
+SETTINGS = "nf_settings"  # session_state: chosen / applied (FlowConfig, TrainConfig); Apply
 LIVE_EVAL_EVERY = 25  # held-out NLL (10,000 points, ~7 training steps' work) every 50 steps
 
 
@@ -197,8 +199,11 @@ def view(ctx) -> None:
     )
 
 
-def _live(ctx, x_train, x_test, box, data_tag, best, x_show):
-    """Settings (collapsed), the live-training fragment, and the flow it trains."""
+@st.fragment
+def _settings_panel(seed: int) -> None:
+    """The flow and optimiser settings in their own fragment: a change reruns only this panel,
+    which offers Apply (``ui.live.deferred_settings``; rebuilding the trainer, the warping
+    frames and the checks on every slider step cost ~0.8 s input→paint in Chromium)."""
     with st.expander("Flow and training settings", icon=":material/tune:", expanded=False):
         c1_, c2_, c3_ = st.columns(3)
         with c1_:
@@ -219,8 +224,22 @@ def _live(ctx, x_train, x_test, box, data_tag, best, x_show):
             "can only learn p(x_A | x_B) and keeps x_B Gaussian."
         )
     cfg = FlowConfig(kind=kind, n_steps=int(n_steps), hidden=int(hidden), permutation=perm,
-                     seed=ctx.seed)  # fmt: skip
-    tcfg = live_train_config(float(lr))
+                     seed=seed)  # fmt: skip
+    chosen = (cfg, live_train_config(float(lr)))
+    deferred_settings(SETTINGS, chosen, chosen, lambda a, b: [
+        *setting_changes(a[0], b[0]), *setting_changes(a[1], b[1])])  # fmt: skip
+
+
+def _live(ctx, x_train, x_test, box, data_tag, best, x_show):
+    """Settings (collapsed), the live-training fragment, and the flow it trains."""
+    if st.session_state.get("nf_live_reset"):  # Reset starts over from the settings shown
+        apply_settings(SETTINGS)
+    _settings_panel(ctx.seed)
+    chosen = st.session_state[SETTINGS + "_chosen"][1]
+    applied = st.session_state.get(SETTINGS + "_applied", (None, None))[1]
+    new_seed = applied is not None and applied[0].seed != chosen[0].seed  # applies at once
+    cfg, tcfg = applied_settings(SETTINGS, apply_now=new_seed)
+    kind = cfg.kind
 
     def make():
         return FlowTrainer(cfg, x_train, x_test, tcfg, device=ctx.device, seed=ctx.seed)

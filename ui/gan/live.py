@@ -24,7 +24,8 @@ from core.gan import figures as gfig
 from core.gan import step_checks, views
 from core.gan.metrics import mode_spec
 from core.gan.trainer import GANTrainer
-from ui.gan.settings import Settings
+from ui.gan.settings import KEY, Settings
+from ui.live import apply_settings
 
 # (key, label, default): what the field figure draws; mirrored in the URL
 TOGGLES = (
@@ -144,14 +145,19 @@ def _slow(kind: str) -> None:
         )
 
 
-def view(ctx, s: Settings) -> None:
-    """The live field with Play / Step / Reset, slow-motion buttons and toggles (a fragment)."""
+def current() -> Settings:
+    """The applied settings; Reset applies the chosen ones first (a new run from the panel)."""
+    if st.session_state.get("gan_live_reset"):
+        apply_settings(KEY)
+    return st.session_state[KEY + "_applied"][1]
 
-    def make_trainer() -> GANTrainer:
-        return GANTrainer(s.cfg, ctx.device, points=s.points)
+
+def view(ctx) -> None:
+    """The live field with Play / Step / Reset, slow-motion buttons and toggles (a fragment)."""
 
     @st.fragment
     def body() -> None:
+        s = current()  # Reset (a rerun of this fragment only) starts over from the panel's
         left, right = st.columns([3, 2], gap="medium")
         with right:
             st.markdown("**Show**")
@@ -186,7 +192,7 @@ def view(ctx, s: Settings) -> None:
         with left:
             trainer = ui.live_training(
                 "gan_live",
-                make_trainer,
+                lambda: GANTrainer(s.cfg, ctx.device, points=s.points),
                 signature=s.signature,
                 render=render,
                 steps_per_click=25,

@@ -2,6 +2,12 @@
 
 Collapsed by default so Play and the live field are in the first screen; every control is
 mirrored in the URL (``ui.url_*``), so a configured demo is a bookmark.
+
+The panel is its own ``st.fragment`` and a change does not rebuild the run (issue 12): moving a
+control reruns only the panel, which lists what differs from the run shown and offers **Apply**
+(a new run with these settings, then one full rerun). Rebuilding the trainer, its checks and
+both fields on every slider step cost ~550 ms input→paint in Chromium; a panel rerun is a
+few ms of server work. A bookmark's settings, and a new global seed, apply at once.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import ui
 from core.gan.models import MLPConfig
 from core.gan.objectives import OBJECTIVES, get_objective
 from core.gan.trainer import CUSTOM, OPTIMIZERS, GANConfig
+from ui.live import applied_settings, deferred_settings, setting_changes
 
 DATASETS = {
     "ring8": "ring of 8 Gaussians (σ 0.01)",
@@ -30,6 +37,7 @@ LRS = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0]
 MIN_POINTS = 50
 RECOMMENDED = "r1"
 SNAPSHOT_EVERY = 25  # generator steps between timeline snapshots (modes, KL, JS computed there)
+KEY = "gan_settings"  # session_state: the chosen and applied settings; the Apply button
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,30 @@ class Settings:
 
 
 def controls(ctx) -> Settings:
-    """Render the settings expander and the warnings; return the chosen `Settings`."""
+    """Render the settings panel (a fragment); return the *applied* `Settings`, which the live
+    view and the panels use. The first run of a session (a bookmark) and a new global seed or
+    device apply the chosen settings at once; otherwise they wait for Apply."""
+    panel(ctx)
+    applied: Settings | None = st.session_state.get(KEY + "_applied", (None, None))[1]
+    chosen: Settings = st.session_state[KEY + "_chosen"][1]
+    new_run = applied is None or applied.signature[2] != chosen.signature[2]  # the device
+    return applied_settings(KEY, apply_now=new_run or applied.cfg.seed != chosen.cfg.seed)
+
+
+def _changes(old: Settings, new: Settings) -> list[str]:
+    diff = setting_changes(old.cfg, new.cfg)
+    return diff + (["the uploaded points"] if old.signature[1] != new.signature[1] else [])
+
+
+@st.fragment
+def panel(ctx) -> None:
+    """The settings expander and its warnings; a change reruns only this (see module doc)."""
+    s = _chosen(ctx)
+    deferred_settings(KEY, s, s.signature, _changes)
+
+
+def _chosen(ctx) -> Settings:
+    """The settings widgets and warnings; the `Settings` they describe."""
     with st.expander("Data, objective and networks", icon=":material/tune:", expanded=False):
         c1, c2, c3 = st.columns(3)
         with c1:
