@@ -47,24 +47,27 @@ def unrolled_graph(T: int, t: int, k: int | None = None) -> dict:
     """The unrolled Elman RNN (notes Fig. 13): x⁽ˢ⁾ → h⁽ˢ⁾ → ŷ⁽ˢ⁾ → ℓ⁽ˢ⁾, h⁽ˢ⁻¹⁾ → h⁽ˢ⁾.
 
     Highlights the path of term k of ∂ℓ⁽ᵗ⁾/∂W_h: ℓ⁽ᵗ⁾ → ŷ⁽ᵗ⁾ → h⁽ᵗ⁾ → ... → h⁽ᵏ⁾ (and the
-    W_h edge into h⁽ᵏ⁾ that holds h⁽ᵏ⁻¹⁾ fixed).
+    W_h edge into h⁽ᵏ⁾ that holds h⁽ᵏ⁻¹⁾ fixed). Traces: every edge (grey), the path's edges,
+    the nodes, the path's nodes, the labels: only the two path traces depend on k, so a player
+    scrubbing k moves two small traces and leaves the rest (and every label) alone.
     """
     rows = {"x": 0, "h": 1, "y": 2, "l": 3}
-    ex, ey, hx, hy = [], [], [], []  # normal and highlighted edges, None-separated
+    ex, ey, hx, hy = [], [], [], []  # all edges, highlighted edges, None-separated
     for s in range(1, T + 1):
         edges = [((s, 0), (s, 1)), ((s, 1), (s, 2)), ((s, 2), (s, 3))]
         edges.append(((s - 1, 1), (s, 1)))
         for a, b in edges:
-            on = k is not None and (
+            ex += [a[0], b[0], None]
+            ey += [a[1], b[1], None]
+            if k is not None and (
                 (s == t and a[1] >= 1 and b[1] >= 1 and a[0] == s == b[0])
                 or (a[1] == b[1] == 1 and k < b[0] <= t)
                 or (a[1] == b[1] == 1 and b[0] == k)
-            )
-            xs, ys = (hx, hy) if on else (ex, ey)
-            xs += [a[0], b[0], None]
-            ys += [a[1], b[1], None]
+            ):
+                hx += [a[0], b[0], None]
+                hy += [a[1], b[1], None]
     names = {"x": "x", "h": "h", "y": "ŷ", "l": "ℓ"}
-    nx, ny, text, colour = [], [], [], []
+    nx, ny, text, colour, px, py = [], [], [], [], [], []
     for s in range(0, T + 1):
         for r, row in rows.items():
             if s == 0 and r != "h":
@@ -72,16 +75,22 @@ def unrolled_graph(T: int, t: int, k: int | None = None) -> dict:
             nx.append(s)
             ny.append(row)
             text.append(f"{names[r]}{sup(s)}")
-            hot = k is not None and ((r == "h" and k <= s <= t) or (s == t and r in "yl"))
-            colour.append(ORANGE if hot else ("#dddddd" if r == "l" and s != t else "#cfe3f3"))
+            colour.append("#dddddd" if r == "l" and s != t else "#cfe3f3")
+            if k is not None and ((r == "h" and k <= s <= t) or (s == t and r in "yl")):
+                px.append(s)
+                py.append(row)
+    node = {"type": "scatter", "mode": "markers", "hoverinfo": "skip", "showlegend": False}
     data = [
         {"type": "scatter", "x": ex, "y": ey, "mode": "lines", "hoverinfo": "skip",
          "line": {"color": GREY, "width": 1.5}, "showlegend": False},
-        {"type": "scatter", "x": hx, "y": hy, "mode": "lines", "hoverinfo": "skip",
-         "line": {"color": ORANGE, "width": 5}, "showlegend": False},
-        {"type": "scatter", "x": nx, "y": ny, "mode": "markers+text", "text": text,
-         "textfont": {"size": 18}, "hoverinfo": "skip", "showlegend": False,
+        {"type": "scatter", "x": hx or [None], "y": hy or [None], "mode": "lines",
+         "hoverinfo": "skip", "line": {"color": ORANGE, "width": 5}, "showlegend": False},
+        {**node, "x": nx, "y": ny,
          "marker": {"size": 38, "color": colour, "line": {"color": "#555", "width": 1}}},
+        {**node, "x": px or [None], "y": py or [None],
+         "marker": {"size": 38, "color": ORANGE, "line": {"color": "#555", "width": 1}}},
+        {"type": "scatter", "x": nx, "y": ny, "mode": "text", "text": text,
+         "textfont": {"size": 18}, "hoverinfo": "skip", "showlegend": False},
     ]  # fmt: skip
     title = f"Unrolled RNN · term k = {k} of ∂ℓ{sup(t)}/∂W_h" if k else "Unrolled RNN"
     return _fig(
@@ -91,6 +100,53 @@ def unrolled_graph(T: int, t: int, k: int | None = None) -> dict:
         xaxis={"visible": False, "range": [-0.6, T + 0.6]},
         yaxis={"visible": False, "range": [-0.6, 3.6]},
     )
+
+
+def _matrix_cells(M: np.ndarray, lim: float, xa: str, ya: str) -> dict:
+    """A d×d matrix as a heatmap trace with row i drawn at y = d − 1 − i (row 0 on top) on a
+    plain, fixed axis: no reversed axis, so a player can colour it on the server as an image
+    (``ui.frames``); the y tick labels name the rows."""
+    z = np.asarray(M, dtype=float)[::-1]  # (d, d), flipped: row 0 at the top
+    return {"type": "heatmap", "z": z.round(6).tolist(), "colorscale": "RdBu",
+            "reversescale": True, "zmin": -lim, "zmax": lim, "showscale": False,
+            "xaxis": xa, "yaxis": ya, "hovertemplate": "z = %{z:.3g}<extra></extra>"}  # fmt: skip
+
+
+def bptt_frames(terms: np.ndarray, auto_t: np.ndarray, T: int, t: int) -> list[dict]:
+    """The BPTT step-through, one frame per k = t, t−1, …, 1 (backward in time, as BPTT walks):
+    the unrolled graph with term k's path, term k = (δ⁽ᵏ⁾ ⊙ σ'(a⁽ᵏ⁾)) h⁽ᵏ⁻¹⁾ᵀ, and the running
+    sum Σ_{j ≥ k} term j (at k = 1 it is ∂ℓ⁽ᵗ⁾/∂W_h, notes §4.1).
+
+    ``terms`` (t, d, d), ``auto_t`` (d, d) autograd's ∂ℓ⁽ᵗ⁾/∂W_h (it sets the shared colour
+    range). Every frame has the same traces and layout (fixed ranges, static axis titles; k is in
+    the frame's title), so the browser only moves the graph's highlighted path and swaps the two
+    heatmap images: the fast path of ``ui.frames``.
+    """
+    terms = np.asarray(terms, dtype=float)
+    d = terms.shape[1]
+    lim = float(max(np.abs(terms).max(), np.abs(auto_t).max())) or 1.0
+    ticks = {"tickvals": list(range(d)), "ticktext": [str(d - 1 - i) for i in range(d)]}
+    cell = {"range": [-0.5, d - 0.5], "autorange": False, "dtick": 1, "showgrid": False,
+            "zeroline": False}  # fmt: skip
+    layout = dict(
+        height=560,
+        margin={"l": 55, "r": 20, "t": 45, "b": 45},
+        xaxis={"visible": False, "range": [-0.6, T + 0.6], "domain": [0, 1]},
+        yaxis={"visible": False, "range": [-0.6, 3.6], "domain": [0.5, 1]},
+        xaxis2={**cell, "domain": [0.05, 0.45], "anchor": "y2",
+                "title": {"text": "term k: column j"}},
+        yaxis2={**cell, **ticks, "domain": [0, 0.38], "anchor": "x2", "title": {"text": "row i"}},
+        xaxis3={**cell, "domain": [0.55, 0.95], "anchor": "y3",
+                "title": {"text": f"Σ of terms k..{t} (k = 1: ∂ℓ{sup(t)}/∂W_h)"}},
+        yaxis3={**cell, **ticks, "domain": [0, 0.38], "anchor": "x3"},
+    )  # fmt: skip
+    out = []
+    for k in range(t, 0, -1):
+        g = unrolled_graph(T, t, k)
+        data = g["data"] + [_matrix_cells(terms[k - 1], lim, "x2", "y2"),
+                            _matrix_cells(terms[k - 1 :].sum(0), lim, "x3", "y3")]  # fmt: skip
+        out.append({"data": data, "layout": {**layout, "title": g["layout"]["title"]}})
+    return out
 
 
 def bptt_terms_figure(term_norm, jac_norm, k: int | None = None) -> dict:

@@ -6,7 +6,6 @@ The terms for every k are computed once (cached by the small inputs) and scrubbe
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 import ui
@@ -36,30 +35,9 @@ def terms(T: int, t: int, act: str, scale: float, seed: int) -> dict:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def frames(T: int, t: int, act: str, scale: float, seed: int) -> list[dict]:
-    """One frame per k: graph with term k's path | term k | running sum Σ_{j ≥ k} (side by side)."""
+    """One frame per k (``core.rnn.figures.bptt_frames``): graph | term k | running sum."""
     r = terms(T, t, act, scale, seed)
-    lim = float(max(np.abs(r["terms"]).max(), np.abs(r["auto_t"]).max())) or 1.0
-    out = []
-    for k in range(t, 0, -1):  # backward in time, as BPTT walks
-        g = rf.unrolled_graph(T, t, k)
-        a = rf.matrix_heatmap(r["terms"][k - 1], "")
-        b = rf.matrix_heatmap(r["terms"][k - 1 :].sum(0), "")
-        for tr, ax in ((a["data"][0], "2"), (b["data"][0], "3")):
-            tr.update(xaxis=f"x{ax}", yaxis=f"y{ax}", zmin=-lim, zmax=lim, showscale=False)
-        g["data"] += [a["data"][0], b["data"][0]]
-        g["layout"].update(
-            height=560,
-            xaxis={"visible": False, "range": [-0.6, T + 0.6], "domain": [0, 1]},
-            yaxis={"visible": False, "range": [-0.6, 3.6], "domain": [0.5, 1]},
-            xaxis2={"domain": [0.05, 0.45], "anchor": "y2", "dtick": 1,
-                    "title": {"text": f"term k = {k}"}},
-            yaxis2={"domain": [0, 0.38], "autorange": "reversed", "dtick": 1},
-            xaxis3={"domain": [0.55, 0.95], "anchor": "y3", "dtick": 1,
-                    "title": {"text": f"Σ of terms k..{t} (k = 1: = ∂ℓ⁽{t}⁾/∂W_h)"}},
-            yaxis3={"domain": [0, 0.38], "autorange": "reversed", "dtick": 1},
-        )  # fmt: skip
-        out.append(g)
-    return out
+    return rf.bptt_frames(r["terms"], r["auto_t"], T, t)
 
 
 @st.fragment
