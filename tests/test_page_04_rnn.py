@@ -100,6 +100,28 @@ def test_char_lstm_bad_prompts_and_temperature_zero(at):
     _ok(at)
 
 
+def test_lstmvis_span_search(at):
+    _view(at, "Char-level LSTM")
+    if not at.text_input:
+        return
+    at.text_input(key="rnn_lm_prompt").set_value("The value of the ").run()
+    _ok(at)
+    at.slider(key="rnn_lv_thr").set_value(0.1)
+    at.slider(key="rnn_lv_span").set_value((4, 8)).run()  # "value"
+    _ok(at)
+    html = " ".join(h.proto.body for h in at.get("html"))
+    assert "cells kept" in html and "<mark" in html
+    at.selectbox(key="rnn_lv_state").set_value("c").run()
+    _ok(at)
+    # a whole sentence at a high threshold: no cell stays on, said plainly
+    at.slider(key="rnn_lv_thr").set_value(0.95)
+    at.slider(key="rnn_lv_span").set_value((0, 16)).run()
+    _ok(at)
+    assert any("No cell stays above" in i.value for i in at.info)
+    at.text_input(key="rnn_lm_prompt").set_value("").run()  # a shorter text: span clamped
+    _ok(at)
+
+
 def test_memory_view_rejects_silly_lags(at):
     _view(at, "Long-range memory")
     for bad in (0, 10_000):

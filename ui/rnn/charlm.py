@@ -11,6 +11,7 @@ import streamlit as st
 
 import ui
 from core.rnn import charlm
+from ui.rnn import lstmvis
 
 MAX_PROMPT = 400
 GATES = {"c": "cell c", "h": "output h", "f": "forget gate f", "i": "input gate i",
@@ -135,6 +136,7 @@ def inspect(prompt: str, s: dict, temp: float) -> None:
     st.table({"next character": [repr(ch) for ch, _ in best],
               "probability": [f"{p:.3f}" for _, p in best]})  # fmt: skip
     st.caption(f"It drew {s['text'][j]!r}.")
+    lstmvis.view(text, tr)
     checks_block(tr)
 
 
