@@ -27,6 +27,7 @@ Each page's benchmark module (``benchmarks/pages/<stem>.py``) may declare what t
     BROWSER_VIEWS = ["?bp_view=...", ...]     # deep-link queries whose sliders are timed
     BROWSER_LIVE = ["?...", ...]              # views with a Play button
     BROWSER_SCRUB = ["?...", ...]             # views with a client-side scrubber
+    BROWSER_READY = {"?...": ["css", ...]}    # what a view shows once drawn (waited for)
     def raw_steps_per_s(query: str) -> float  # the live stepper's rate in a plain loop
 
 Results print as a table and go to ``artifacts/benchmarks/browser.{json,md}`` (untracked), or
@@ -56,8 +57,15 @@ QUIET_MS = 600
 _INSTRUMENT = """
 () => {
   if (window.__mp) return;
-  const mp = window.__mp = {t0: 0, lastPaint: 0, lastMut: 0, frames: 0, pending: false,
-                            counting: false, excludeSlider: false};
+  const mp = window.__mp = {t0: 0, lastPaint: 0, lastMut: 0, lastBusy: 0, frames: 0,
+                            pending: false, counting: false, excludeSlider: false};
+  // a long task (>= 50 ms of main-thread work) ends: the page is still rendering, even if the
+  // DOM has not changed yet (React renders before it commits)
+  try {
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => {
+      mp.lastBusy = Math.max(mp.lastBusy, e.startTime + e.duration); })
+    ).observe({type: 'longtask', buffered: true});
+  } catch (e) { /* no Long Tasks API: DOM quiet alone */ }
   const inFigure = (n) => {
     const el = n.nodeType === 1 ? n : n.parentElement;
     if (!el) return false;
@@ -84,21 +92,50 @@ def _url_path(stem: str) -> str:
     return page_icon_and_name(ROOT / "pages" / f"{stem}.py")[1]
 
 
+_INFLIGHT: dict[int, set] = {}  # id(page) -> HTTP requests not yet answered
+
+
+def _track_requests(page) -> None:
+    """Keep the set of the page's unanswered HTTP requests (the websocket is not one)."""
+    busy = _INFLIGHT.setdefault(id(page), set())
+    page.on("request", lambda r: busy.add(r))
+    page.on("requestfinished", lambda r: busy.discard(r))
+    page.on("requestfailed", lambda r: busy.discard(r))
+
+
 def _settle(page, timeout_s: float = 60.0) -> None:
-    """Wait until the script is idle and nothing in the page changed for QUIET_MS."""
+    """Wait until the script is idle, no HTTP request is pending and, for QUIET_MS, nothing
+    in the page changed and the main thread ran no long task.
+
+    The DOM alone is not enough: on a loaded machine the script reads ``notRunning`` while the
+    browser still waits for a lazily loaded element chunk (measured: 5 s for one served by the
+    busy server) or renders the deltas in long tasks that commit the DOM seconds later. So the
+    §4 char-LSTM view had no slider 3.7 s after "idle" and the live view no Play button: both
+    were measured as absent."""
     deadline = time.monotonic() + timeout_s
+    pending = _INFLIGHT.get(id(page), set())
     while time.monotonic() < deadline:
         page.wait_for_selector(IDLE, timeout=timeout_s * 1000)
-        quiet = page.evaluate("performance.now() - window.__mp.lastMut")
+        if pending:
+            page.wait_for_timeout(100)
+            continue
+        quiet = page.evaluate(
+            "performance.now() - Math.max(window.__mp.lastMut, window.__mp.lastBusy)"
+        )
         if quiet >= QUIET_MS:
             return
         page.wait_for_timeout(max(50, QUIET_MS - quiet))
 
 
-def _open(page, base: str, stem: str, query: str) -> None:
+def _open(page, base: str, stem: str, query: str, ready: list[str] | None = None) -> None:
+    """Load a view and wait until it is drawn: the script idle, then each ``ready`` selector
+    (what the view must show before it is measured, from the page module's BROWSER_READY),
+    then quiet (``_settle``)."""
     page.goto(f"{base}/{_url_path(stem)}{query}", wait_until="domcontentloaded", timeout=60_000)
     page.wait_for_selector(IDLE, timeout=240_000)
     page.evaluate(_INSTRUMENT)
+    for sel in ready or []:
+        page.locator(sel).first.wait_for(state="attached", timeout=120_000)
     page.wait_for_timeout(300)
     _settle(page)
 
@@ -141,7 +178,9 @@ def live_rate(page, warm_s: float = 1.0, window_s: float = 6.0) -> dict | None:
     """Press Play; changed figure frames/s and shown steps/s over ``window_s`` (or until the
     run pauses itself: a short replay such as the perceptron's); then Pause."""
     play = page.locator("[data-testid=stMain] button", has_text=re.compile("Play"))
-    if play.count() == 0:
+    try:  # a view still rendering on a loaded machine: give it time before calling it absent
+        play.first.wait_for(state="visible", timeout=30_000)
+    except Exception:  # noqa: BLE001 - playwright's timeout: the view has no Play button
         return None
     play.first.click()
     page.wait_for_timeout(warm_s * 1000)
@@ -244,6 +283,7 @@ def _spec(stem: str) -> dict:
         "live": getattr(mod, "BROWSER_LIVE", []),
         "scrub": getattr(mod, "BROWSER_SCRUB", []),
         "raw": getattr(mod, "raw_steps_per_s", None),
+        "ready": getattr(mod, "BROWSER_READY", {}),
     }
 
 
@@ -251,25 +291,27 @@ def bench_page(browser, base: str, stem: str) -> dict:
     spec = _spec(stem)
     ctx = browser.new_context(viewport={"width": 1366, "height": 900})
     page = ctx.new_page()
+    _track_requests(page)
     ws_sent = [0]
     page.on("websocket", lambda ws: ws.on("framesent", lambda _p: ws_sent.__setitem__(
         0, ws_sent[0] + 1)))  # fmt: skip
     res: dict = {"page": stem, "sliders": {}, "live": {}, "scrub": {}}
     try:
         for q in spec["views"]:
-            _open(page, base, stem, q)
+            _open(page, base, stem, q, spec["ready"].get(q))
             res["sliders"][q] = slider_latency(page)
         for q in spec["live"]:
-            _open(page, base, stem, q)
+            _open(page, base, stem, q, spec["ready"].get(q))
             r = live_rate(page)
             if r is not None and spec["raw"] is not None:
                 r["raw_steps_per_s"] = float(spec["raw"](q))
             res["live"][q] = r
         for q in spec["scrub"]:
-            _open(page, base, stem, q)
+            _open(page, base, stem, q, spec["ready"].get(q))
             res["scrub"][q] = scrub_rate(page, ws_sent)
     finally:
         ctx.close()
+        _INFLIGHT.pop(id(page), None)
     lat = [x for v in res["sliders"].values() for x in v]
     if lat:
         res["slider_ms"] = {"n": len(lat), "median": statistics.median(lat), "p90": _pct(lat, 0.9)}

@@ -109,6 +109,18 @@ BROWSER_VIEWS = [
 ]
 BROWSER_LIVE = ["?rnn_view=Long-range+memory"]
 BROWSER_SCRUB = ["?rnn_view=BPTT+step-through"]
+_SLIDER = "[data-testid=stMain] [data-testid=stSlider] input[type=range]"
+_PLAYER = "[data-testid=stMain] .mp-player .js-plotly-plot"
+# what each view shows once drawn (the benchmark waits for it: on a loaded machine a view was
+# still rendering when the script read idle, and its sliders or Play button were missed)
+BROWSER_READY = {
+    "?rnn_view=BPTT+step-through": [_SLIDER, _PLAYER],
+    "?rnn_view=Spectrum+lab": [_SLIDER],
+    "?rnn_view=Leaky+unit+%26+LSTM": [_SLIDER],
+    "?rnn_view=Gradient+clipping": [_SLIDER],
+    "?rnn_view=Char-level+LSTM": [_SLIDER, "[data-testid=stMain] [data-testid=stTable]"],
+    "?rnn_view=Long-range+memory": ["[data-testid=stMain] button:has-text('Play')", _PLAYER],
+}
 
 
 def raw_steps_per_s(query: str) -> float:
