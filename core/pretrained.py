@@ -43,6 +43,7 @@ PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 ENTRY_MODULES: tuple[str, ...] = (
     "core.judge",
     "core.gan.mnist",
+    "core.gan.timeline",
     "core.diffusion.specs",
     "core.conv.unet",
     "core.flows.pretrained",

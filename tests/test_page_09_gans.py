@@ -273,3 +273,15 @@ def test_settings_wait_for_apply():
     _ok(at)
     assert at.session_state["gan_live"].stepper.cfg.lr_g == 3e-4
     assert "gan_settings_apply" not in [b.key for b in at.button]
+
+
+def test_recorded_timeline_before_training():
+    """Before the run has a second snapshot the Timeline panel plays the shipped recording (so a
+    first visit has a timeline to scrub); after one Step ×25 it shows the user's own run."""
+    at = _new()
+    caps = " ".join(c.value for c in at.caption)
+    assert "recorded run" in caps and "2,000 generator steps" in caps and "8/8 modes" in caps
+    at.button(key="gan_live_step").click().run()
+    _ok(at)
+    caps = " ".join(c.value for c in at.caption)
+    assert "2 snapshots" in caps and "recorded run" not in caps

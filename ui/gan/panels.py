@@ -3,7 +3,9 @@
 
 The timeline is scrubbed in the browser: the field of every timeline snapshot (every 25
 generator steps, thinned to at most 60 frames) is computed once per run and cached per step,
-then ``ui.plot_player`` plays and scrubs it with no server round trip.
+then ``ui.plot_player`` plays and scrubs it with no server round trip. Before the run has a
+second snapshot, the panel plays a recorded run of the default settings (``core.gan.timeline``,
+shipped in ``pretrained/``): there is something to scrub from the first visit.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from core.gan import views
 from core.gan.metrics import PERFECT_HQ_FRACTION
 from core.gan.objectives import OBJECTIVES
 from core.gan.theory import LOG4, dstar_grid
+from core.gan.timeline import TIMELINE_NAME, TimelineConfig, frames_of
 from core.gan.trainer import GANConfig, GANTrainer
 from ui.gan.live import FIELD_HEIGHT, field_figure, shown
 from ui.gan.settings import RECOMMENDED, Settings
@@ -41,8 +44,56 @@ def _run_cache(trainer: GANTrainer) -> dict:
     return cache
 
 
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _recording_context(sha: str) -> GANTrainer:
+    """A trainer of the recording's config: its data, loss and fixed noise for the fields
+    (shared read-only; never stepped)."""
+    return GANTrainer(TimelineConfig().gan, "cpu")
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _recorded_frames(sha: str, show: tuple[bool, ...], _run, steps: tuple[int, ...]) -> list:
+    ctx = _recording_context(sha)
+    flags = dict(zip(shown(), show, strict=True))
+    return [field_figure(G, D, ctx, flags, f"generator step {s:,} (recorded)")
+            for s, (G, D) in zip(steps, frames_of(_run), strict=True)]  # fmt: skip
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _recorded_curves(sha: str, _tl: dict) -> dict:
+    curves = {CURVE_NAMES[k]: _tl[k] for k in CURVE_NAMES}
+    return gfig.timeline_figure(_tl["steps"], np.array(_tl["counts"]), curves).to_plotly_json()
+
+
+def recorded_timeline_panel() -> None:
+    """The shipped recording of the default settings, until the user's run has a timeline."""
+    got = ui.pretrained(TIMELINE_NAME, "cpu")
+    if got is None:
+        return
+    run, manifest = got
+    sha, steps = manifest["sha256"], tuple(manifest["config"]["frame_steps"])
+    figs = _recorded_frames(sha, tuple(shown().values()), run, steps)
+    m = manifest["metrics"]
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        st.caption(
+            f"Your run has no timeline yet (press Step ×25 or Play above). Meanwhile, a "
+            f"**recorded run** of the default settings (ring of 8, r1, seed 0): "
+            f"{manifest['steps']:,} generator steps, ending with {m['modes']:.0f}/8 modes and "
+            f"{m['hq_pct']:.1f}% high-quality samples (▶ or drag: played in your browser)."
+        )
+        ui.plot_player(figs, [f"generator step {s:,} (recorded)" for s in steps],
+                       key="gan_tl_player", active=len(figs) - 1, frame_ms=250,
+                       height=FIELD_HEIGHT)  # fmt: skip
+    with right:
+        ui.figure(_recorded_curves(sha, manifest["timeline"]), key="gan_timeline_fig")
+
+
 def timeline_panel(trainer: GANTrainer) -> None:
     snaps = trainer.snapshots
+    if len(snaps) < 2:  # nothing to scrub yet: the shipped recording
+        recorded_timeline_panel()
+        return
     cache = _run_cache(trainer)
     show = shown()
     picks = list(range(len(snaps)))
