@@ -45,10 +45,16 @@ def build(n: int, layers: int, width: int, ordering: str, degrees: str, seed: in
         allx = torch.tensor(list(itertools.product([0.0, 1.0], repeat=n)), dtype=torch.float64)
         total = float(torch.logsumexp(model.log_prob(allx), 0).exp())
     C = connectivity([m.float() for m in masks]).numpy()
+    names = [f"M^W({i + 1})" for i in range(layers)] + ["M^V"]
+    panels = [{"z": m.numpy(), "title": t, "zmax": 1.0} for m, t in zip(masks, names, strict=True)]
+    jac = [
+        {"z": C[np.ix_(order, order)], "title": "connectivity M^V·M^W (ordered)"},
+        {"z": J.numpy()[np.ix_(order, order)], "title": "|∂x̂/∂x| by autograd (ordered)",
+         "zmax": None},
+    ]  # fmt: skip
     return {
-        "masks": [m.numpy() for m in masks],
-        "C": C[np.ix_(order, order)],
-        "J": J.numpy()[np.ix_(order, order)],
+        "fig_masks": F.heatmap_panels(panels, height=260),  # plotly JSON, cached with the inputs
+        "fig_jac": F.heatmap_panels(jac, height=340),
         "forbidden": float(J.numpy()[~allowed].max()),
         "total": total,
         "order": order.tolist(),
@@ -87,8 +93,14 @@ def tiny_sums(k: int) -> tuple[float, float]:
     return a, b
 
 
-@st.fragment
 def view(ctx) -> None:
+    """Two sibling fragments: a builder control reruns the builder only (not the ensemble)."""
+    builder(ctx)
+    mask_ensemble(ctx)
+
+
+@st.fragment
+def builder(ctx) -> None:
     st.subheader("MADE: build the masks, then let autograd check them")
     ui.prose(
         "Give each input its place in the ordering m⁰ and each hidden unit a degree m. A hidden "
@@ -115,19 +127,8 @@ def view(ctx) -> None:
         f"ordering (pixel drawn at each step): {r['order']}; hidden degrees: "
         + "; ".join(str(h) for h in r["hidden_degrees"])
     )
-    names = [f"M^W({i + 1})" for i in range(layers)] + ["M^V"]
-    panels = [{"z": m, "title": t, "zmax": 1.0} for m, t in zip(r["masks"], names, strict=True)]
-    ui.figure(F.heatmap_panels(panels, height=260), key="ar_md_masks")
-    ui.figure(
-        F.heatmap_panels(
-            [
-                {"z": r["C"], "title": "connectivity M^V·M^W (ordered)"},
-                {"z": r["J"], "title": "|∂x̂/∂x| by autograd (ordered)", "zmax": None},
-            ],
-            height=340,
-        ),
-        key="ar_md_jac",
-    )
+    ui.figure(r["fig_masks"], key="ar_md_masks")
+    ui.figure(r["fig_jac"], key="ar_md_jac")
     ui.show_checks(
         [
             ui.Check(
@@ -146,7 +147,6 @@ def view(ctx) -> None:
         title="Autoregressive property, checked live",
         expanded=True,
     )
-    mask_ensemble(ctx)
 
 
 @st.fragment
