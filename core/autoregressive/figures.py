@@ -136,3 +136,110 @@ def ladder_chart(rows: list[dict], published: dict[str, float]) -> dict:
             "annotations": notes,
         },
     }
+
+
+def _line(x, y, name: str, color: str, yaxis: str = "y", **kw) -> dict:
+    return {"type": "scatter", "mode": "lines", "x": list(map(int, x)),
+            "y": np.round(np.asarray(y, dtype=float), 4).tolist(), "name": name,
+            "yaxis": yaxis, "line": {"color": color, **kw.pop("line", {})}, **kw}  # fmt: skip
+
+
+def vrnn_terms(x, recon, kl, recon_mean, kl_mean, rnn) -> dict:
+    """§7.6: three stacked panels over t: the signal x_t; recon_t = log p(x_t | z_t, h^(t-1))
+    beside the plain RNN's log p(x_t | x_<t); kl_t = KL(q || prior). Dotted: held-out means."""
+    t = np.arange(len(x))
+    data = [
+        _line(t, x, "signal x_t", "#444", "y3"),
+        _line(t, recon, "VRNN recon_t", "#3b6fd8", "y2"),
+        _line(t, recon_mean, "recon_t, held-out mean", "#3b6fd8", "y2", line={"dash": "dot"}),
+        _line(t, rnn, "plain RNN log p(x_t | x_<t)", "#999", "y2", line={"width": 1}),
+        _line(t, kl, "VRNN kl_t", "#d62728"),
+        _line(t, kl_mean, "kl_t, held-out mean", "#d62728", line={"dash": "dot"}),
+    ]
+    return {
+        "data": data,
+        "layout": {
+            "height": 480,
+            "margin": {"l": 60, "r": 10, "t": 30, "b": 40},
+            "legend": {"orientation": "h", "y": 1.08},
+            "xaxis": {"title": {"text": "t (step)"}, "anchor": "y"},
+            "yaxis": {"domain": [0, 0.3], "title": {"text": "KL (nats)"}, "rangemode": "tozero"},
+            "yaxis2": {"domain": [0.36, 0.68], "title": {"text": "log-density (nats)"}},
+            "yaxis3": {"domain": [0.74, 1], "title": {"text": "x_t"}},
+        },
+    }
+
+
+def vrnn_rollouts(x, n_prompt: int, samples, rnn) -> dict:
+    """The held-out signal (grey), the VRNN's samples and the plain RNN's deterministic
+    rollout after the shaded prompt."""
+    T = len(x)
+    t = np.arange(T)
+    after = t[n_prompt:]
+    colours = ["#3b6fd8", "#2ca02c", "#9467bd", "#17becf"]
+    data = [_line(t, x, "held-out signal", "#bbb", line={"width": 4})]
+    for i, s in enumerate(samples):
+        data.append(_line(after, s[n_prompt:], f"VRNN sample {i + 1}", colours[i % 4],
+                          line={"width": 1.5}))  # fmt: skip
+    data.append(_line(after, rnn[n_prompt:], "plain RNN rollout", "#d62728",
+                      line={"width": 3, "dash": "dash"}))  # fmt: skip
+    lo, hi = float(min(x.min(), np.min(samples), rnn.min())), float(max(x.max(), np.max(samples),
+                                                                        rnn.max()))  # fmt: skip
+    return {
+        "data": data,
+        "layout": {
+            "height": 340,
+            "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
+            "legend": {"orientation": "h", "y": 1.12},
+            "xaxis": {"title": {"text": "t (step)"}},
+            "shapes": [
+                {
+                    "type": "rect",
+                    "x0": 0,
+                    "x1": n_prompt - 1,
+                    "y0": lo,
+                    "y1": hi,
+                    "fillcolor": "rgba(59,111,216,0.08)",
+                    "line": {"width": 0},
+                }
+            ],  # fmt: skip
+        },
+    }
+
+
+def pixel_picker(panels: list[tuple[np.ndarray, str]], height: int = 380) -> dict:
+    """Side-by-side (28, 28, 3) uint8 images drawn as one square marker per pixel, so a click
+    on any pixel is a plotly point event: x = column c, y = row r (``customdata`` = [r, c])."""
+    data, layout = [], {"height": height, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+                        "showlegend": False, "dragmode": False, "clickmode": "event+select",
+                        "annotations": []}  # fmt: skip
+    gap, k = 0.06, len(panels)
+    w = (1 - gap * (k - 1)) / k
+    rows, cols = np.mgrid[0:28, 0:28]
+    for i, (rgb, title) in enumerate(panels):
+        ax = "" if i == 0 else str(i + 1)
+        colours = [f"rgb({a},{b},{c})" for a, b, c in rgb.reshape(-1, 3).tolist()]
+        data.append({
+            "type": "scatter", "mode": "markers", "x": cols.ravel().tolist(),
+            "y": rows.ravel().tolist(), "customdata": np.stack([rows, cols], -1).reshape(-1, 2)
+            .tolist(), "xaxis": f"x{ax}", "yaxis": f"y{ax}",
+            "marker": {"symbol": "square", "size": (height - 50) / 28 - 0.5, "color": colours,
+                       "line": {"width": 0}},
+            "selected": {"marker": {"opacity": 1}}, "unselected": {"marker": {"opacity": 1}},
+            "hovertemplate": "row %{y}, column %{x}: click to pick<extra></extra>",
+        })  # fmt: skip
+        x0 = i * (w + gap)
+        layout[f"xaxis{ax}"] = {
+            "domain": [x0, x0 + w],
+            "range": [-0.5, 27.5],
+            "visible": False,
+            "anchor": f"y{ax}",
+            "constrain": "domain",
+            "fixedrange": True,
+        }
+        layout[f"yaxis{ax}"] = {"range": [27.5, -0.5], "visible": False, "anchor": f"x{ax}",
+                                "scaleanchor": f"x{ax}", "fixedrange": True}  # fmt: skip
+        layout["annotations"].append({"text": title, "x": x0 + w / 2, "y": 1.0, "xref": "paper",
+                                      "yref": "paper", "yanchor": "bottom", "showarrow": False,
+                                      "font": {"size": 13}})  # fmt: skip
+    return {"data": data, "layout": layout}

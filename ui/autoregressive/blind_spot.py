@@ -4,6 +4,7 @@ masked convolutions (A then B) and for the gated vertical + horizontal stacks.""
 from __future__ import annotations
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 
@@ -62,8 +63,31 @@ def field(name: str, r: int, c: int, device: str) -> dict:
     y[:, 0][:, fut] = (torch.rand(2, int(fut.sum()), generator=gen) < 0.5).double()
     with torch.no_grad():
         d = float((model.logit_map(x) - model.logit_map(y))[:, 0, r, c].abs().max())
-    return {"img": F.upscale(img, 9), "counts": counts, "trained": trained, "delta": d,
+    return {"img": img, "counts": counts, "trained": trained, "delta": d,
             "reach": model.cfg.reach}  # fmt: skip
+
+
+PICK = "ar_bs_pick"
+
+
+def _picked() -> None:
+    """A click on the picker: move the row/column sliders there (before they are drawn)."""
+    points = (st.session_state.get(PICK) or {}).get("selection", {}).get("points", [])
+    if points:
+        p = points[-1]
+        r, c = p.get("customdata") or (p.get("y"), p.get("x"))
+        st.session_state["ar_bs_r"] = min(max(int(r), 1), 27)  # row 0 has nothing above it
+        st.session_state["ar_bs_c"] = min(max(int(c), 0), 27)
+
+
+@st.cache_data(max_entries=256)
+def picker(r: int, c: int, device: str) -> dict:
+    """The clickable figure of both receptive fields (plotly JSON, cached by the inputs)."""
+    panels = []
+    for name in NAMES:
+        f = field(name, r, c, device)
+        panels.append((f["img"], f"{LABELS[name]}{'' if f['trained'] else ' (untrained)'}"))
+    return F.pixel_picker(panels)
 
 
 @st.fragment
@@ -73,11 +97,11 @@ def view(ctx) -> None:
     ui.prose(
         "A masked k×k convolution lets output (r, c) see only pixels above, or left in the same "
         "row: type A also hides the centre (the first layer: x̂_{r,c} must not see x_{r,c}), "
-        "type B keeps it (later layers, whose centre feature already excludes x_{r,c}). Pick a "
-        "pixel: its receptive field is the gradient of its output logit with respect to every "
-        "input pixel (log scale). **Red: pixels before it in raster order, inside the stack's "
-        "reach, with exactly zero gradient — the blind spot.** Grey: later pixels, which must "
-        "not matter."
+        "type B keeps it (later layers, whose centre feature already excludes x_{r,c}). **Click "
+        "a pixel** in either panel (or set the sliders): its receptive field is the gradient of "
+        "its output logit with respect to every input pixel (log scale). **Red: pixels before "
+        "it in raster order, inside the stack's reach, with exactly zero gradient — the blind "
+        "spot.** Grey: later pixels, which must not matter; orange: the picked pixel."
     )
     c = st.columns([1, 1, 2])
     with c[0]:
@@ -96,6 +120,9 @@ def view(ctx) -> None:
             key="ar_bs_masks",
         )
     out = {name: field(name, r, col, dev) for name in NAMES}
+    fig = picker(r, col, dev)
+    fig = go.Figure(fig) if ui.presenting() else fig  # the theme enlarges a Figure's fonts
+    ui.figure(fig, key=PICK, on_select=_picked, selection_mode="points")
     cols = st.columns(2)
     for cc, name in zip(cols, NAMES, strict=True):
         f = out[name]
@@ -105,7 +132,6 @@ def view(ctx) -> None:
             f"{k['zero_gradient']} of the {k['causal_in_reach']} causal pixels within its reach "
             f"({f['reach']} rows/columns) have zero gradient"
         )
-        cc.image(f["img"], width="stretch")
     ui.prose(
         "**What to notice.** Stacked masked 3×3 kernels grow the field up and to the *left* "
         "only: the wedge above-right of the pixel is never reached, however deep the stack. "
