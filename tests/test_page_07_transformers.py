@@ -62,20 +62,42 @@ def test_step_through_checks_pass_and_strict_mask_shows_nan(at):
 def test_generate_bad_inputs(at):
     _view(at, "Generate")
     assert FAIL not in _checks(at)
+    first = at.code[0].value
     at.slider(key="tf_gen_T").set_value(0.0)
     at.number_input(key="tf_gen_k").set_value(0).run()
     _ok(at)
     assert any("greedy" in c.value for c in at.caption)
+    # the sliders act on the next-character distribution at once, without resampling
+    assert any("0.00 bits after T/top-k/top-p, which keep 1 of 96" in c.value for c in at.caption)
+    assert at.code[0].value == first
+    assert any("press **Generate**" in i.value for i in at.info)
+    at.button(key="tf_gen_go").click().run()
+    _ok(at)
     assert any("(model)" in c.value and "0.00 bits after" in c.value for c in at.caption)
+    assert not any("press **Generate**" in i.value for i in at.info)
+    greedy = at.code[0].value
+    at.number_input(key="tf_gen_k").set_value(1).run()  # top-k = 1 is greedy too: same text
+    at.slider(key="tf_gen_T").set_value(1.0)
+    at.button(key="tf_gen_go").click().run()
+    _ok(at)
+    assert at.code[0].value == greedy and any("top-k = 1 is greedy" in c.value for c in at.caption)
     at.text_input(key="tf_gen_prompt").set_value("").run()
+    _ok(at)
+    assert any("at least 1 character" in i.value for i in at.info)
+    at.button(key="tf_gen_go").click().run()  # Generate with an empty prompt: the same message
     _ok(at)
     assert any("at least 1 character" in i.value for i in at.info)
     at.text_input(key="tf_gen_prompt").set_value("Ünïcödé → λ").run()
     at.slider(key="tf_gen_T").set_value(2.0)
     at.slider(key="tf_gen_p").set_value(0.05)
-    at.number_input(key="tf_gen_k").set_value(96).run()
+    at.number_input(key="tf_gen_k").set_value(96)
+    at.button(key="tf_gen_go").click().run()
     _ok(at)
     assert any("not among the model's 96" in w.value for w in at.warning)
+    assert at.code[0].value.startswith("?n?c?d? ? ?")
+    at.selectbox(key="tf_gen_l").set_value(4).run()  # zoom into the last layer
+    _ok(at)
+    assert FAIL not in _checks(at)
 
 
 def test_mask_view(at):
@@ -121,3 +143,19 @@ def test_silly_url_values():
     at.query_params.update(tf_view="nonsense", tf_gen_T="nan", tf_gen_k="-3", tf_st_layer="99")
     at.run()
     _ok(at)
+
+
+def test_live_snapshot_is_light_and_ends_at_the_last_step():
+    """A live frame draws at most ~CURVE_POINTS points of the loss curve, the last one being the
+    mean of the last 20 losses at the current step (a thinned curve that lags would mislead)."""
+    import numpy as np
+
+    from core.transformer.char_lm import CharLMStepper
+    from ui.transformer.live import CURVE_POINTS, live_config, snapshot
+
+    s = CharLMStepper(live_config(), seed=0)
+    s.losses = [float(v) for v in np.linspace(4.0, 1.0, 2345)]
+    curve = snapshot(s)["data"][0]
+    assert len(curve["x"]) <= CURVE_POINTS + 1 and curve["x"][-1] == 2345
+    assert curve["y"][-1] == pytest.approx(np.mean(s.losses[-20:]), abs=1e-4)
+    assert np.all(np.diff(curve["x"]) > 0) and curve["x"][0] <= 2345 - 1500 + 5

@@ -23,6 +23,8 @@ from core.transformer.sampling import generate
 PROBE = "for item in items:\n    print(item)"
 LRS = [3e-4, 1e-3, 3e-3, 1e-2]
 MAX_STEPS = 3000
+CURVE_POINTS = 300  # the loss curve of a frame is thinned to about this many points
+FRAMES_PER_TICK, FRAME_MS = 8, 80  # 12.5 frames/s drawn while the server trains the next tick
 
 
 def live_config(lr: float = 3e-3, n_layer: int = 2) -> CharLMConfig:
@@ -53,6 +55,9 @@ def snapshot(stepper: CharLMStepper) -> dict:
     lab = tf.labels(PROBE)
     losses = stepper.losses[-1500:]
     x0 = len(stepper.losses) - len(losses)
+    every = max(1, len(losses) // CURVE_POINTS)  # a light frame: at most ~300 points drawn
+    y = _smooth(losses)[::-1][::every][::-1]  # every k-th point, always ending at the last step
+    xs = np.arange(x0 + 1, x0 + len(losses) + 1)[::-1][::every][::-1]
     heat = tf.heatmap_grid(
         [{"z": A, "x": lab, "y": lab, "zmax": 1.0, "title": "last layer, head 1, on a probe line"}],
         ncols=1,
@@ -73,8 +78,8 @@ def snapshot(stepper: CharLMStepper) -> dict:
     curve = {
         "type": "scatter",
         "mode": "lines",
-        "x": list(range(x0 + 1, x0 + len(losses) + 1)),
-        "y": _smooth(losses).tolist(),
+        "x": xs.tolist(),
+        "y": np.round(y, 4).tolist(),
         "name": "training loss (mean of 20)",
         "line": {"color": tf.LINE_COLOURS[0]},
     }
@@ -129,8 +134,8 @@ def view(ctx) -> None:
         chunk=1,
         max_steps=MAX_STEPS,
         snapshot=snapshot,
-        frames_per_tick=6,
-        frame_ms=100,
+        frames_per_tick=FRAMES_PER_TICK,
+        frame_ms=FRAME_MS,
         tick_budget_s=0.45,
         figure_height=440,
         controls=buttons,

@@ -75,19 +75,25 @@ def example(seed: int) -> dict:
 
 
 def _leak_figure(leak: dict, ref: dict) -> dict:
+    """The measured curves of both manifests: training loss, held-out loss (and on prefixes)."""
     series, x = {}, None
     for name, m in (("mask off", leak), ("mask on", ref)):
         c = np.array(m.get("curve", []), dtype=float)
         if len(c):
             x = c[:, 0]
             series[f"{name}: training loss"] = c[:, 1]
-            series[f"{name}: held-out (as trained)"] = c[:, 2]
+            series[f"{name}: held-out" + (" (future visible)" if c.shape[1] > 3 else "")] = c[:, 2]
+            if c.shape[1] > 3:
+                series[f"{name}: held-out on prefixes (as generating)"] = c[:, 3]
+    windows = leak.get("config", {}).get("eval_windows", 64)
+    n = leak.get("config", {}).get("gpt", {}).get("block_size", 128) + 1
     return tf.lines(
         x,
         series,
-        title="training curves (64 held-out windows per point)",
+        title=f"measured while training ({windows} held-out windows of {n} per point)",
         xtitle="step",
         ytitle="nats/char",
+        hlines={"uniform: ln 96": float(np.log(96))},
         markers=False,
     )
 
@@ -130,8 +136,8 @@ def view(ctx) -> None:
         "Without M, position t can read character t+1, which is exactly its target: copying "
         "it would drive the training loss towards 0. But when generating, character t+1 does "
         "not exist yet, so the model is scored fairly only on **prefixes** (each target "
-        "seeing only the characters before it). Below: what a short run with the mask off "
-        "did, measured."
+        "seeing only the characters before it). Below: a small GPT trained with the mask "
+        "off and the same network trained with it, both measured while they trained."
     )
     leak, ref = manifest("gpt_ablation_leak"), manifest("gpt_ablation_learned")
     if not leak or not ref:
@@ -156,9 +162,14 @@ def view(ctx) -> None:
             for k, v in rows.items()
         }
     )
+    g = leak["config"]["gpt"]
     st.caption(
-        f"Both: the same network, {leak['steps']:,} steps, seed {leak['seed']}; uniform "
-        f"guessing is ln 96 = {np.log(96):.3f} nats."
+        f"Both: the same small GPT ({g['n_layer']} layers × {g['n_head']} heads, d = "
+        f"{g['n_embd']}, context {g['block_size']}, {leak['parameters']:,} parameters), "
+        f"{leak['steps']:,} steps × batch {leak['config']['batch_size']}, seed {leak['seed']}; "
+        f"held-out windows of {g['block_size'] + 1} characters. Uniform guessing is ln 96 = "
+        f"{np.log(96):.3f} nats. Retrain: `python -m core.pretrained train gpt_ablation_leak "
+        "gpt_ablation_learned`."
     )
     lean = ml["prefix_nats_per_char"] - ml["nats_per_char"]
     worse = ml["prefix_nats_per_char"] - mr["nats_per_char"]

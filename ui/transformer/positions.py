@@ -3,6 +3,7 @@ held-out loss, and the permutation check (without positions attention cannot tel
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 import torch
 
@@ -56,6 +57,25 @@ def permutation_check(text: str, seed: int, device: str) -> dict:
     return out
 
 
+def ablation_figure(a: dict, b: dict) -> dict:
+    """Held-out loss against step, as measured while the two models trained (their manifests)."""
+    series, x = {}, None
+    for name, m in (("learned positions", a), ("no positions", b)):
+        c = np.array(m.get("curve", []), dtype=float)
+        if len(c):
+            x = c[:, 0]
+            series[f"{name}: held-out"] = c[:, 2] / np.log(2)
+            series[f"{name}: training"] = c[:, 1] / np.log(2)
+    return tf.lines(
+        x,
+        series,
+        title="measured while training (bits/char)",
+        xtitle="step",
+        ytitle="bits/char",
+        markers=False,
+    )
+
+
 @st.fragment
 def view(ctx) -> None:
     st.subheader("Positional information")
@@ -75,18 +95,27 @@ def view(ctx) -> None:
             "gpt_ablation_learned gpt_ablation_nopos`."
         )
         return
+    g = a["config"]["gpt"]
     st.table(
         {
             "model": ["learned positions", "no positions"],
             "held-out bits/char": [f"{m['metrics']['bits_per_char']:.3f}" for m in (a, b)],
             "parameters": [f"{m['parameters']:,}" for m in (a, b)],
-            "steps": [f"{m['steps']:,}" for m in (a, b)],
+            "steps × batch": [f"{m['steps']:,} × {m['config']['batch_size']}" for m in (a, b)],
         }
     )
     gap = b["metrics"]["bits_per_char"] - a["metrics"]["bits_per_char"]
     st.markdown(
         f"Without positions the held-out loss is **{gap:+.3f} bits/char** "
         f"({'worse' if gap > 0 else 'not worse'}) at the same budget."
+    )
+    ui.figure(ablation_figure(a, b), key="tf_pos_curves")
+    st.caption(
+        f"Both: the small GPT of the live view ({g['n_layer']} layers × {g['n_head']} heads, "
+        f"d = {g['n_embd']}, context {g['block_size']}), causal mask, seed {a['seed']}; "
+        f"held-out windows of {g['block_size'] + 1} characters (not comparable with the "
+        "128-context tiny GPT's). Retrain: `python -m core.pretrained train "
+        "gpt_ablation_learned gpt_ablation_nopos`."
     )
     ui.prose(
         "With the causal mask a model without positions is not quite blind to order: the "

@@ -109,8 +109,16 @@ def view(ctx) -> None:
         ui.figure(r["G"], key="tf_sd_G")
     with c[2]:
         ui.figure(r["M"], key="tf_sd_M")
+    row_view(ctx.seed)
+
+
+@st.fragment
+def row_view(seed: int) -> None:
+    """One attention row at the chosen d, and the checks: its own fragment, so moving the d
+    slider redraws this row only, not the three curves above."""
+    r = curves(seed)
     d = int(ui.url_select_slider("d for one row", "tf_sd_d", list(DS), 64))
-    row = one_row(d, ctx.seed)
+    row = one_row(d, seed)
     ui.figure(row["fig"], key="tf_sd_row")
     st.caption(
         f"std of the scores: {row['std_scaled']:.2f} scaled, {row['std']:.2f} unscaled "
