@@ -77,6 +77,9 @@ def test_clipping_view(at):
     at.slider(key="rnn_cl_steps").set_value(200).run()
     _ok(at)
     assert any("longest clipped step" in str(m.label) for m in at.metric)
+    if (ROOT / "pretrained" / "rnn_clip_norms.json").exists():  # the training-norm histogram
+        assert any("Plain: median" in c.value and "% of steps above your k = 0.1" in c.value
+                   for c in at.caption)  # fmt: skip
 
 
 def test_char_lstm_bad_prompts_and_temperature_zero(at):
