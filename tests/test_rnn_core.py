@@ -3,6 +3,7 @@ spectrum bounds (σ_max holds, ρ does not for non-normal W_h), the leaky unit, 
 clip_grad_norm_, the recall task."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -175,3 +176,20 @@ def test_memory_trainers_learn_a_short_lag():
     m = pair.step(2)
     assert pair.steps_done == 2 and set(m) == {"elman_loss", "elman_accuracy", "lstm_loss",
                                                "lstm_accuracy"}  # fmt: skip
+
+
+def test_the_fields_a_cell_ignores_do_not_change_it():
+    """The gates view caches each cell without the fields it ignores (ui.rnn.gates._IGNORED):
+    changing them must leave that cell's states exactly as they were."""
+    from ui.rnn.gates import _IGNORED
+
+    base = leaky.FlowConfig(T=10, d=5, alpha=0.6, forget_bias=2.0)
+    for cell, fields in _IGNORED.items():
+        other = leaky.FlowConfig(T=10, d=5, alpha=0.1, forget_bias=-1.0)
+        kept = {f: getattr(base, f) for f in ("alpha", "forget_bias") if f not in fields}
+        a = leaky.run_cell(cell, base)["states"]
+        b = leaky.run_cell(cell, replace(other, **kept))["states"]
+        assert torch.equal(a, b), cell
+        for f in {"alpha", "forget_bias"} - set(fields):  # and the others do change it
+            c = leaky.run_cell(cell, replace(base, **{f: getattr(other, f)}))["states"]
+            assert not torch.equal(a, c), (cell, f)

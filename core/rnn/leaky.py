@@ -128,11 +128,11 @@ def chained_jacobian_norms(states: torch.Tensor, step) -> torch.Tensor:
     """
     T = states.shape[0] - 1
     J = torch.eye(states.shape[1], dtype=states.dtype)
-    out = torch.zeros(T, dtype=torch.float64)
+    products = []  # J_{T←k} for lag T − k = 1..T
     for k in range(T - 1, -1, -1):
         J = J @ step_jacobian(step, states[k], k)
-        out[T - k - 1] = torch.linalg.matrix_norm(J, ord=2)
-    return out
+        products.append(J)
+    return torch.linalg.matrix_norm(torch.stack(products), ord=2).double()  # one batched SVD
 
 
 def gradient_vs_lag(cfg: FlowConfig) -> dict[str, torch.Tensor]:

@@ -3,6 +3,8 @@ the lag for Elman, leaky unit and LSTM on the same sequence."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import streamlit as st
 import torch
@@ -20,15 +22,31 @@ INPUTS = {
 LABELS = {"elman": "Elman RNN", "leaky": "leaky unit", "lstm": "LSTM (h, c)"}
 
 
+# the fields each cell ignores (run_cell: Elman is α = 0 and has no b_f, the leaky unit has no
+# b_f, the LSTM no α): set to the defaults in a cell's cache key, so the α slider reruns only
+# the leaky unit and the b_f slider only the LSTM
+_IGNORED = {"elman": ("alpha", "forget_bias"), "leaky": ("forget_bias",), "lstm": ("alpha",)}
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
+def cell_flow(cell: str, cfg: FlowConfig) -> dict:
+    """One cell's gradient-norm curve (by autograd) and, for the LSTM, its gates."""
+    r = run_cell(cell, cfg)
+    out = {"norms": chained_jacobian_norms(r["states"], r["step"]).numpy()}
+    if cell == "lstm":
+        out["gates"] = {k: r[k].numpy() for k in ("f", "i", "g", "o", "c")}
+    return out
+
+
 def flow(cfg: FlowConfig) -> dict:
-    """The LSTM's gates and the three gradient-norm curves (by autograd) for one config."""
+    """The LSTM's gates and the three gradient-norm curves for one config."""
     out = {}
     for cell in CELLS:
-        r = run_cell(cell, cfg)
-        out[cell] = chained_jacobian_norms(r["states"], r["step"]).numpy()
+        key = replace(cfg, **{f: getattr(FlowConfig, f) for f in _IGNORED[cell]})
+        r = cell_flow(cell, key)
+        out[cell] = r["norms"]
         if cell == "lstm":
-            out["gates"] = {k: r[k].numpy() for k in ("f", "i", "g", "o", "c")}
+            out["gates"] = r["gates"]
     return out
 
 
