@@ -192,13 +192,16 @@ def live_rate(page, warm_s: float = 1.0, window_s: float = 6.0) -> dict | None:
 
     s0, t0 = steps(), time.perf_counter()
     pause = page.locator("[data-testid=stMain] button", has_text=re.compile("Pause"))
+    draws = "(() => { const d = window.__mpDraws; return d ? d.react.length + d.fast.length : 0 })"
+    draws += "()"
+    d0 = page.evaluate(draws)  # the players' own count of drawn frames (ui/scrub.py)
     page.evaluate("window.__mp.frames = 0; window.__mp.counting = true")
     while time.perf_counter() - t0 < window_s:  # ends early when the run pauses itself
         page.wait_for_timeout(250)
         if pause.count() == 0:
             break
     frames = page.evaluate("window.__mp.counting = false; window.__mp.frames")
-    s1, dt = steps(), time.perf_counter() - t0
+    s1, dt, d1 = steps(), time.perf_counter() - t0, page.evaluate(draws)
     try:  # the run may have paused itself meanwhile (step limit, divergence)
         if pause.count():
             pause.first.click(timeout=5_000)
@@ -208,6 +211,10 @@ def live_rate(page, warm_s: float = 1.0, window_s: float = 6.0) -> dict | None:
     return {
         "frames_per_s": frames / dt,
         "steps_per_s": (s1 - s0) / dt if s0 is not None and s1 is not None else None,
+        # frames the player drew (changed or not) and the window: when frames/s reads 0 these
+        # say whether nothing was drawn or the window ended early (the run paused itself)
+        "player_draws_per_s": (d1 - d0) / dt,
+        "window_s": dt,
     }
 
 
