@@ -70,6 +70,9 @@ CONFIGS: dict[str, LadderConfig] = {
     "ar_fvsbn": LadderConfig(ARConfig(), TrainConfig(epochs=15, lr=3e-3)),
     "ar_fvsbn_random": LadderConfig(ARConfig(ordering="random"), TrainConfig(epochs=15, lr=3e-3)),
     "ar_nade": LadderConfig(NADEConfig(), TrainConfig(epochs=5, batch_size=32, lr=2e-3)),
+    "ar_nade_random": LadderConfig(  # the raster NADE's budget, one fixed random permutation
+        NADEConfig(ordering="random"), TrainConfig(epochs=5, batch_size=32, lr=2e-3)
+    ),
     "ar_made": LadderConfig(MADEConfig(), TrainConfig(epochs=15)),
     "ar_made_ensemble": LadderConfig(MADEConfig(num_masks=8), TrainConfig(epochs=10)),
     "ar_pixelcnn": LadderConfig(
@@ -85,6 +88,7 @@ LABELS = {
     "ar_fvsbn": "FVSBN",
     "ar_fvsbn_random": "FVSBN (random order)",
     "ar_nade": "NADE (raster order)",
+    "ar_nade_random": "NADE (random order)",
     "ar_made": "MADE (1 mask)",
     "ar_made_ensemble": "MADE (8 masks, log-mean-exp)",
     "ar_pixelcnn": "PixelCNN",

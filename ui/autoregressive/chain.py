@@ -13,6 +13,7 @@ from ui.autoregressive.common import digit_index, heldout, load, manifest, missi
 
 MODELS = {
     "NADE, raster order": "ar_nade",
+    "NADE, random order": "ar_nade_random",
     "FVSBN, raster order": "ar_fvsbn",
     "FVSBN, random order": "ar_fvsbn_random",
 }
