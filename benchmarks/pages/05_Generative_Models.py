@@ -4,7 +4,9 @@ ratio to the model's raw forward-pass time (the sampler's overhead).
 Sampling runs as ``python -m core.pretrained sample`` does: `core.generative.registry.draw`, one
 torch thread. Raw forward time: the network calls a sample of 64 needs, timed bare (U-Net:
 `QUICK_STEPS` = 6 DDIM steps x a batch of 128 for guidance; latent diffusion: 50 steps x 128 and
-one decoder pass; GAN/VAE: one decoder pass; flows: one inverse pass). Each row also gives the
+one decoder pass; GAN/VAE: one decoder pass; flows: one inverse pass; §7's autoregressive
+models: one teacher-forced pass over 64 images, so the ratio counts the chain rule's sequential
+passes, 784 for a pixel-by-pixel sampler). Each row also gives the
 process's CPU time, which is what the wall clock reads on an idle machine.
 """
 
@@ -42,6 +44,9 @@ def _raw_forward(name: str, model):
     if entry.kind == "points":
         z = torch.randn(64, 2)
         return lambda: model.inverse(z)
+    if entry.data == "binary":  # §7: one teacher-forced pass gives all 784 conditionals
+        x = torch.zeros(64, 784)
+        return lambda: model.logits(x)
     if name == "gan_mnist_dcgan":
         z = torch.randn(64, model.cfg.noise_dim)
         return lambda: model(z)
@@ -64,11 +69,12 @@ def extra() -> list[Row]:
         for m in MODELS:
             model, _ = load(m.name)
             slow = m.name == "diffusion_unet_mnist"
-            reps = 3 if slow else 5
+            chain = m.data == "binary"  # §7's samplers: 784 passes, up to minutes for 64
+            reps, warm = (1, 0) if chain else (3 if slow else 5, 1)
             with torch.inference_mode():
                 c0 = time.process_time()
-                ms = median_ms(lambda: draw(m.name, model, 64, 0), reps, 1)  # noqa: B023
-                cpu = (time.process_time() - c0) / (reps + 1) * 1000  # mean incl. the warm-up
+                ms = median_ms(lambda: draw(m.name, model, 64, 0), reps, warm)  # noqa: B023
+                cpu = (time.process_time() - c0) / (reps + warm) * 1000  # mean incl. warm-up
                 raw = median_ms(_raw_forward(m.name, model), reps, 1)
             budget = 3000 if slow else 500
             rows.append(

@@ -1,6 +1,8 @@
 """Measure every generative model for the §5 table; ``python -m core.generative.measure`` records
 the numbers in ``pretrained/generative_table.json`` and the same-seed grids in
 ``pretrained/generative_samples.safetensors`` (the page reads both; it never hand-writes a number).
+``python -m core.generative.measure NAME ...`` measures those models again and keeps the others'
+recorded rows (the whole table takes ~20 min of one CPU thread; PixelCNNs sample slowly).
 
 Per digit model (the shared 4,500 / 500 MNIST split):
 * likelihood: from its manifest where it has one (VAE: held-out -ELBO, an upper bound on the
@@ -14,6 +16,10 @@ Per digit model (the shared 4,500 / 500 MNIST split):
 * memorisation: nearest-training-digit pixel distances of the samples vs of the held-out digits;
 * cost: parameters, training steps, time to sample 64 (seed 0; 1 torch thread; after a warm-up
   draw of 4): wall clock, and the process's CPU time (the wall clock of an idle machine).
+Autoregressive models (§7) model binarised digits (x = 1{pixel >= 1/2}): their exact held-out
+NLL is from the manifest, and their samples (bits) are scored against the binarised split
+(`reference_digits`): precision/recall, memorisation and the Fréchet distance to the binarised
+held-out digits.
 Per 2-D flow: held-out NLL (nats per point, bits/dim = nats / (2 ln 2)) and the same costs.
 """
 
@@ -92,6 +98,13 @@ def _likelihood(entry, manifest: dict, model, log=print) -> dict:
             "nats": nats,
             "bpd": nats / (784 * math.log(2)),
         }
+    if entry.likelihood == "exact" and entry.kind == "image":  # §7: bits, from the manifest
+        nats = m["test_nll_nats"]
+        return {
+            "nll_kind": "exact NLL (held-out, binarised)",
+            "nats": nats,
+            "bpd": nats / (784 * math.log(2)),
+        }
     if entry.likelihood == "exact":
         nats = m["test_nll"]
         return {"nll_kind": "exact NLL (held-out)", "nats": nats, "bpd": nats / (2 * math.log(2))}
@@ -106,8 +119,8 @@ def _likelihood(entry, manifest: dict, model, log=print) -> dict:
 
 
 def measure_one(entry, judge, log=print) -> tuple[dict, np.ndarray, np.ndarray | None]:
-    from core.data.mnist import mnist_split
-    from core.judge import judge_scores, predict
+    from core.generative.registry import reference_digits
+    from core.judge import _stats, frechet_distance, judge_scores, predict
     from core.pretrained import load
 
     model, manifest = load(entry.name)
@@ -119,28 +132,37 @@ def measure_one(entry, judge, log=print) -> tuple[dict, np.ndarray, np.ndarray |
         "name": entry.name,
         "family": entry.family,
         "kind": entry.kind,
-        "parameters": manifest["parameters"],
+        "data": entry.data,  # "binary": scored against the binarised split (reference_digits)
+        # §7's masked models store full weight matrices; their manifests count the free ones
+        "parameters": int(
+            manifest.get("metrics", {}).get("free_parameters", manifest["parameters"])
+        ),
         "steps": manifest["steps"],
         "seconds_64": sec64,  # wall clock on the shared machine
         "cpu_seconds_64": cpu64,  # CPU time of this process (1 thread): ~ idle wall clock
+        "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         **_likelihood(entry, manifest, model, log),
     }
     if entry.kind == "image":
         x = draw(entry.name, model, N_EVAL, EVAL_SEED)
         labels = balanced_labels(N_EVAL).numpy() if entry.conditional else None
         s = judge_scores(x, labels, judge=judge)
-        split = mnist_split()
+        x_train, x_test = reference_digits(entry)
         _, f_fake = predict(judge, torch.from_numpy(x))
-        _, f_real = predict(judge, torch.from_numpy(np.array(split.x_test)))
+        _, f_real = predict(judge, torch.from_numpy(x_test))
         pr = precision_recall(f_real.numpy(), f_fake.numpy())
-        mem = memorisation(x, split.x_train, split.x_test)
+        if entry.data == "binary":  # the Fréchet distance to the binarised held-out digits
+            frechet = frechet_distance(*_stats(f_fake), *_stats(f_real))
+        else:
+            frechet = s.frechet  # to the held-out digits, the judge's own reference statistics
+        mem = memorisation(x, x_train, x_test)
         closest = np.argsort(mem.sample_dist)[:8]
-        pairs = np.stack([x[closest], split.x_train[mem.sample_idx[closest]]], 1)  # (8, 2, 1, H, W)
+        pairs = np.stack([x[closest], x_train[mem.sample_idx[closest]]], 1)  # (8, 2, 1, H, W)
         row.update(
             n_eval=N_EVAL,
             accuracy=s.accuracy,
             entropy=s.entropy,
-            frechet=s.frechet,
+            frechet=frechet,
             precision=pr.precision,
             recall=pr.recall,
             mem_ratio=mem.ratio,
@@ -169,28 +191,42 @@ def measure_all(directory: Path | None = None, names: list[str] | None = None, l
     directory = directory or PRETRAINED_DIR
     configure_threads(1)
     judge, _ = load("judge")
-    rows, grids = [], {}
+    rows, grids = _recorded(directory) if names else ([], {})  # a subset updates the record
     for entry in MODELS:
         if names and entry.name not in names:
             continue
         row, grid, pairs = measure_one(entry, judge, log)
-        rows.append(row)
+        rows = [r for r in rows if r["name"] != entry.name] + [row]
         if pairs is not None:
             grids[f"{entry.name}__closest"] = (pairs * 255).round().astype(np.uint8)
         grids[entry.name] = (grid * 255).round().astype(np.uint8) if entry.kind == "image" else grid
+    order = {m.name: i for i, m in enumerate(MODELS)}  # the registry's order; drop unknowns
+    rows = sorted((r for r in rows if r["name"] in order), key=lambda r: order[r["name"]])
     table = {
         "rows": rows,
         "n_eval": N_EVAL,
         "grid_seed": GRID_SEED,
         "eval_seed": EVAL_SEED,
         "threads": torch.get_num_threads(),
-        "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),  # the last update
         "versions": versions(),
         "command": "python -m core.generative.measure",
     }
     (directory / TABLE).write_text(json.dumps(table, indent=2) + "\n")
     save_file({k: np.ascontiguousarray(v) for k, v in grids.items()}, str(directory / SAMPLES))
     return table
+
+
+def _recorded(directory: Path) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """The rows and grids already recorded in ``directory`` (empty when there are none)."""
+    from safetensors.numpy import load_file
+
+    try:
+        rows = json.loads((directory / TABLE).read_text())["rows"]
+        grids = dict(load_file(str(directory / SAMPLES)))
+    except (OSError, ValueError, KeyError):
+        return [], {}
+    return rows, grids
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ Nothing here touches files or Streamlit; models come from `core.pretrained.load`
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,6 +47,7 @@ class GenerativeModel:
     page_query: dict[str, str] = field(default_factory=dict)  # query params selecting it there
     summary: str = ""  # what it models and what it cannot do
     headline: tuple[str, ...] = ()  # manifest metrics `python -m core.pretrained list` shows
+    data: str = "grey"  # "grey": digits in [0, 1]; "binary": x = 1{pixel >= 1/2} (§7's models)
 
 
 _VAE_PAGE = "pages/06_Autoencoders_and_VAE.py"
@@ -151,6 +153,50 @@ MODELS: tuple[GenerativeModel, ...] = (
         ("rings", "rings"),
     )
 )
+_AR_PAGE = "pages/07_Autoregressive_Models.py"
+_AR_LADDER = (  # (name, label, notes section, what it models and what it cannot do)
+    ("ar_bernoulli", "Independent Bernoulli (§7 baseline)", "§7.1",
+     "Every pixel on its own: p(x) = Π p_j. Exact and instant, but no pixel knows its "
+     "neighbours, so samples are noise around the mean digit."),
+    ("ar_fvsbn", "FVSBN", "§7.2",
+     "The chain rule with one logistic regression per pixel (n(n+1)/2 weights): an exact "
+     "likelihood, sampled pixel by pixel in n cheap steps; linear conditionals limit it."),
+    ("ar_fvsbn_random", "FVSBN, random order", "§7.2",
+     "The same model over a fixed random pixel order: the chain rule holds in any order."),
+    ("ar_nade", "NADE", "§7.3",
+     "Shared hidden weights make each conditional a small MLP for O(nd) per image: exact "
+     "likelihood and fast sampling, but still n sequential steps."),
+    ("ar_nade_random", "NADE, random order", "§7.3",
+     "NADE over a fixed random pixel order, at the raster NADE's budget."),
+    ("ar_made", "MADE, 1 mask", "§7.3",
+     "An autoencoder with masked weights gives all n conditionals in one pass (training and "
+     "likelihood are parallel), but sampling still needs n passes."),
+    ("ar_made_ensemble", "MADE, 8 masks", "§7.3",
+     "Several orderings and connectivities in one network, scored as a mixture "
+     "(log-mean-exp of the likelihoods)."),
+    ("ar_pixelcnn", "PixelCNN", "§7.4",
+     "Masked convolutions share weights across the image: the best likelihood here with few "
+     "parameters, but sampling takes one network pass per pixel (784)."),
+    ("ar_gated_pixelcnn", "Gated PixelCNN", "§7.4",
+     "Vertical and horizontal stacks remove the blind spot, with gated units; 784 passes per "
+     "sample of a heavier network make it the slowest sampler here."),
+)  # fmt: skip
+MODELS += tuple(
+    GenerativeModel(
+        name,
+        label,
+        "explicit-tractable",
+        "image",
+        section,
+        _AR_PAGE,
+        likelihood="exact",
+        data="binary",
+        page_query={"ar_view": "Ladder", "ar_lad_model": name},
+        headline=("test_nll_nats", "test_bits_per_dim", "sample_16_s"),
+        summary=summary + " It models binarised digits (x = 1{pixel ≥ ½}), not grey levels.",
+    )  # fmt: skip
+    for name, label, section, summary in _AR_LADDER
+)
 BY_NAME: dict[str, GenerativeModel] = {m.name: m for m in MODELS}
 
 
@@ -218,10 +264,51 @@ def draw(
     else:
         from core.pretrained import get_spec
 
-        x = get_spec(name).sample(model, n, seed)
+        with _pass_progress(model, getattr(model, "n", 1), progress):
+            x = get_spec(name).sample(model, n, seed)
     if progress is not None and name != "diffusion_unet_mnist":
         progress(1, 1)
     return np.ascontiguousarray(x.detach().float().cpu().numpy())
+
+
+@contextmanager
+def _pass_progress(model: torch.nn.Module, passes: int, progress: Progress | None):
+    """Report ``progress(k, passes)`` as the model's first layer runs its k-th forward pass.
+
+    A chain-rule sampler (§7) runs one pass per pixel (``passes`` = n = 784) inside its own
+    loop; a forward hook on its first leaf module counts them without touching the sampler.
+    Reported about 50 times in all; a model whose sampler calls no module reports only at the end.
+    """
+    leaf = next((m for m in model.modules() if not list(m.children())), None)
+    if progress is None or leaf is None or passes < 2:
+        yield
+        return
+    count, every = [0], max(1, passes // 50)
+
+    def hook(_module, _inputs, _output) -> None:
+        count[0] += 1
+        if count[0] % every == 0 or count[0] == passes:
+            progress(min(count[0], passes), passes)
+
+    handle = leaf.register_forward_hook(hook)
+    try:
+        yield
+    finally:
+        handle.remove()
+
+
+def reference_digits(entry: GenerativeModel) -> tuple[np.ndarray, np.ndarray]:
+    """(training, held-out) digits of the shared split in ``entry``'s data model, float32
+    (N, 1, 28, 28): grey levels, or binarised by §7's rule x = 1{pixel >= 1/2} for the
+    autoregressive models, whose samples are bits (judge, precision/recall and memorisation
+    then compare bits with bits)."""
+    from core.data.mnist import mnist_split
+
+    s = mnist_split()
+    train, test = np.array(s.x_train, np.float32), np.array(s.x_test, np.float32)
+    if entry.data == "binary":
+        train, test = (train >= 0.5).astype(np.float32), (test >= 0.5).astype(np.float32)
+    return train, test
 
 
 def _draw_unet(model, n: int, seed: int, progress: Progress | None) -> torch.Tensor:

@@ -17,7 +17,7 @@ import streamlit as st
 import torch
 
 import ui
-from core.generative.registry import BY_NAME, draw
+from core.generative.registry import BY_NAME, draw, reference_digits
 from ui.pretrained import _load
 
 N_PR = 30  # samples and held-out digits in the brute-force precision/recall check
@@ -38,12 +38,11 @@ def _brute_pr(real: np.ndarray, fake: np.ndarray, k: int) -> tuple[float, float]
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def pr_check(name: str, grid: np.ndarray) -> ui.Check:
-    from core.data.mnist import mnist_split
     from core.generative.metrics import K_NN, precision_recall
     from core.judge import predict
 
     judge, _ = _load("judge", "cpu")
-    real = torch.from_numpy(np.array(mnist_split().x_test[:N_PR]))
+    real = torch.from_numpy(reference_digits(BY_NAME[name])[1][:N_PR])  # its data model's digits
     fake = torch.from_numpy(grid[:N_PR].astype(np.float32) / 255.0)
     with torch.inference_mode():
         fr, ff = predict(judge, real)[1].double().numpy(), predict(judge, fake)[1].double().numpy()
@@ -60,10 +59,9 @@ def pr_check(name: str, grid: np.ndarray) -> ui.Check:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def nearest_check(name: str, pair: np.ndarray, train_index: int, distance: float) -> ui.Check:
-    """The closest sample's nearest training digit again, by a plain loop over all 4,500."""
-    from core.data.mnist import mnist_split
-
-    train = np.array(mnist_split().x_train, dtype=np.float64).reshape(-1, 784)
+    """The closest sample's nearest training digit again, by a plain loop over all 4,500
+    (grey, or binarised for a model of bits)."""
+    train = reference_digits(BY_NAME[name])[0].astype(np.float64).reshape(-1, 784)
     s = pair[0].astype(np.float64).reshape(784) / 255.0  # the recorded (8-bit) sample
     d = np.array([math.sqrt(((s - row) ** 2).sum()) for row in train])
     j = int(d.argmin())
@@ -156,14 +154,15 @@ def sample_checks(name: str, x: np.ndarray, npz: bytes, n: int, seed: int) -> li
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def repro_check(name: str, seed: int) -> ui.Check:
+    """Three fresh draws of k: k = 8, or 1 for a chain-rule sampler (784 passes per draw)."""
     model, _ = _load(name, "cpu")
-    k = 8
+    k = 1 if BY_NAME[name].data == "binary" else 8
     a, b = draw(name, model, k, seed), draw(name, model, k, seed)
     other = draw(name, model, k, seed + 1)
     gap = float(np.abs(a - b).max())
     differs = float(np.abs(a - other).max()) > 0
     return ui.Check(
-        "same seed → same samples (two fresh draws of 8): max |Δ|",
+        f"same seed → same samples (two fresh draws of {k}): max |Δ|",
         gap if differs else float("inf"),
         0.0,
         f"seed {seed} twice; seed {seed + 1} gives different samples: {differs}",

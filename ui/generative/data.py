@@ -43,8 +43,9 @@ def recorded_samples() -> dict[str, np.ndarray]:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def sample(name: str, n: int, seed: int) -> tuple[np.ndarray, bytes, bytes, float]:
-    """(samples, PNG bytes, .npz bytes, seconds) of n samples of ``name`` from ``seed``."""
+def sample(name: str, n: int, seed: int, _progress=None) -> tuple[np.ndarray, bytes, bytes, float]:
+    """(samples, PNG bytes, .npz bytes, seconds) of n samples of ``name`` from ``seed``;
+    ``_progress(done, total)`` follows the sampler (not part of the cache key)."""
     import io
     import time
 
@@ -54,7 +55,7 @@ def sample(name: str, n: int, seed: int) -> tuple[np.ndarray, bytes, bytes, floa
 
     model, _ = _load(name, "cpu")
     t0 = time.perf_counter()
-    x = draw(name, model, n, seed)
+    x = draw(name, model, n, seed, _progress)
     seconds = time.perf_counter() - t0
     buf = io.BytesIO()
     extra = {"labels": balanced_labels(n).numpy()} if BY_NAME[name].conditional else {}

@@ -91,11 +91,13 @@ def table_view() -> None:
         "(Kynkäänniemi et al. 2019). Memorisation ratio = median distance of a sample to its "
         "nearest training digit ÷ the same for held-out digits (≈ 1 or more: no copying). "
         f"Time to sample 64: seed {t['grid_seed']}, {t['threads']} torch thread, measured "
-        f"{t['measured_at']} on a shared 2-core CPU: the process's CPU time, which is what the "
+        f"{_when(t)} on a shared 2-core CPU: the process's CPU time, which is what the "
         "clock reads on an idle machine (the wall clock of a loaded one is longer). VAE "
         "likelihoods are the held-out −ELBO of a Bernoulli decoder on grey levels in [0, 1] "
         "(from each model's manifest): a different data model from the U-Net's 8-bit one, so "
-        "the two columns do not compare across families. "
+        "the two columns do not compare across families. The autoregressive models (§7) "
+        "model **binarised** digits (x = 1{pixel ≥ ½}): their NLL is exact but on bits, and "
+        "their samples are scored against the binarised held-out and training digits. "
         + (
             f"Diffusion U-Net: {VLB_NOTE}. "
             if any(r.get("nats_se") is not None for r in img)
@@ -122,6 +124,12 @@ def table_view() -> None:
     name = _closest_pairs(img)
     with ui.error_boundary("the math checks"):
         ui.show_checks(gen_checks.table_checks(rows, name, data.recorded_samples()))
+
+
+def _when(t: dict) -> str:
+    """When the rows were measured: one time, or the range (a subset can be re-measured)."""
+    at = sorted({r.get("measured_at", t["measured_at"]) for r in t["rows"]})
+    return at[0] if len(at) == 1 else f"between {at[0]} and {at[-1]}"
 
 
 def _closest_pairs(img: list[dict]) -> str:
@@ -162,7 +170,7 @@ def side_by_side_view() -> None:
                 if m.name in rec:
                     st.image(grid_png(rec[m.name][:36] / 255.0, scale=2), caption=m.label)
                 ui.prose(f"{m.summary} (notes {m.section})")
-    st.markdown(f"**explicit-tractable**: {FAMILIES['explicit-tractable']}")
+    st.markdown(f"**explicit-tractable, 2-D flows**: {FAMILIES['explicit-tractable']}")
     cols = st.columns(3)
     from core.generative.render import flow_target_points
 
@@ -172,13 +180,26 @@ def side_by_side_view() -> None:
                 png = scatter_png(rec[m.name], flow_target_points(m.name, 2000), size=240)
                 st.image(png, caption=m.label)
     ui.prose(f"{point_models()[0].summary} (notes §8.4)")
-    ui.prose(
-        "Autoregressive models (§7, explicit-tractable by the chain rule) join this table when "
-        "the §7 page ships its pretrained models."
-    )
-    one_pass = tuple(m.name for m in image_models() if m.family != "diffusion" and m.name in rec)
+    ms = {r["name"]: ms64(r) for r in t["rows"]}
+    one_pass = tuple(
+        m.name
+        for m in image_models()
+        if m.family != "diffusion" and m.name in rec and ms.get(m.name, 1e9) < FAST_MS
+    )  # the chain-rule samplers that take seconds are left out: this check runs on every view
     with ui.error_boundary("the math checks"):
         ui.show_checks([gen_checks.redraw_check(one_pass, int(t["grid_seed"]))])
+
+
+FAST_MS = 500.0  # recorded ms per 64 samples under which a model is drawn again for a check
+CAP_S = 30.0  # the page samples at most this many predicted seconds of one CPU thread
+
+
+def max_n(row: dict | None) -> int:
+    """The most samples the page draws from a model: its measured time per 64, scaled, within
+    CAP_S (the chain-rule PixelCNNs need 784 passes a sample); MAX_N when it is not measured."""
+    if row is None:
+        return MAX_N
+    return int(min(MAX_N, max(1, 64 * CAP_S * 1000 // ms64(row))))
 
 
 def quality_time_figure(rows: list[dict], metric: str) -> go.Figure:
@@ -267,22 +288,36 @@ def sample_view(ctx) -> None:
     with c3:
         seed = ui.url_number("Seed", "gen_seed", 0, 2**31 - 1, int(ctx.seed), step=1)
     entry = BY_NAME[name]
-    rows = {r["name"]: r for r in (data.table() or {}).get("rows", [])}
-    if name in rows and ms64(rows[name]) * n / 64 > 1000.0:
+    row = {r["name"]: r for r in (data.table() or {}).get("rows", [])}.get(name)
+    cap = max_n(row)
+    if row is not None and ms64(row) * n / 64 > 1000.0:
         st.caption(
-            f"Expect about {ms64(rows[name]) * n / 64000:.0f} s here "
+            f"Expect about {ms64(row) * min(n, cap) / 64000:.0f} s here "
             "(measured time for 64, scaled to N; the CPU is shared)."
         )
-    if st.button("Sample", key="gen_sample", icon=":material/casino:"):
+    if n > cap:
+        st.warning(
+            f"{n} samples of {entry.label} would take about {ms64(row) * n / 64000:.0f} s of "
+            f"this shared server's CPU (one pass per pixel); this page draws at most {cap} from "
+            f"it (about {CAP_S:.0f} s). For more, use the command line: "
+            f"`python -m core.pretrained sample {name} --n {n}`."
+        )
+    if st.button("Sample", key="gen_sample", icon=":material/casino:", disabled=n > cap):
         st.session_state["gen_request"] = (name, int(n), int(seed))
     req = st.session_state.get("gen_request")
     if req and req[0] == name:
+        bar = st.empty()
+
+        def progress(done: int, total: int) -> None:
+            bar.progress(done / total, text=f"Sampling {req[1]} from {entry.label}…")
+
         try:
             with st.spinner(f"Sampling {req[1]} from {entry.label}…"):
-                x, png, npz, sec = data.sample(*req)
+                x, png, npz, sec = data.sample(*req, _progress=progress)
         except (PretrainedError, ValueError) as e:
             st.error(str(e))
         else:
+            bar.empty()
             st.image(png, caption=f"{req[1]} samples, seed {req[2]} ({sec:.2f} s)", width=480)
             d1, d2 = st.columns(2)
             d1.download_button(
