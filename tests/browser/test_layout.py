@@ -106,6 +106,9 @@ def test_page_is_projector_ready(server, browser, name, path, present):
                   wait_until="domcontentloaded", timeout=60_000)  # fmt: skip
         page.wait_for_selector(IDLE, timeout=PAGE_RUN_MS)
         page.wait_for_selector("[data-testid=stMain] h1", timeout=60_000)
+        # Lazy element chunks (plotly's among them) arrive over HTTP after the script is idle; on
+        # a busy machine a later image mounted first and was taken for the main visual.
+        page.wait_for_load_state("networkidle", timeout=60_000)
         if path:  # a topic page: its main visual has mounted (components mount after the run)
             try:
                 page.wait_for_selector(_VISUAL, timeout=30_000)
