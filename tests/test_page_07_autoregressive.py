@@ -121,6 +121,21 @@ def test_inpainting_with_nade():
     assert any("completions below row 20" in c.value for c in at.caption)
 
 
+@pytest.mark.skipif(not manifest_path("ar_vrnn").exists(), reason="ar_vrnn not trained")
+def test_vrnn_view_terms_rollouts_and_checks(at):
+    _view(at, "Variational RNN")
+    text = _checks(at)
+    assert "kl_divergence" in text and "ELBO ≤ IWAE" in text and "deterministic" in text
+    assert PASS in text and FAIL not in text, text
+    assert any("VRNN ELBO" in m.label for m in at.metric)
+    at.number_input(key="ar_vr_idx").set_value(5)
+    at.slider(key="ar_vr_prompt").set_value(96).run()
+    _ok(at)
+    assert FAIL not in _checks(at)
+    at.number_input(key="ar_vr_seed").set_value(3).run()
+    _ok(at)
+
+
 @pytest.mark.parametrize(
     "params",
     [
@@ -129,6 +144,8 @@ def test_inpainting_with_nade():
         {"ar_view": "Chain rule", "ar_ch_seed": "-1", "ar_ch_stride": "0", "ar_tf_idx": "100000"},
         {"ar_view": "Inpainting", "ar_in_model": "ar_nope", "ar_in_idx": "-7"},
         {"ar_view": "NADE O(nd)", "ar_nade_b": "1000000"},
+        {"ar_view": "Variational RNN", "ar_vr_idx": "999", "ar_vr_prompt": "-5", "ar_vr_seed": "x"},
+        {"ar_view": "no such view"},
     ],
 )
 def test_silly_url_values_fall_back(params):

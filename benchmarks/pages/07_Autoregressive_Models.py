@@ -29,6 +29,9 @@ INTERACTIONS = [
     Interaction(
         "teacher forcing: rows kept", _in_view("Chain rule", "ar_tf_rows", "slider", [10, 14])
     ),
+    Interaction(
+        "VRNN: prompt length", _in_view("Variational RNN", "ar_vr_prompt", "slider", [56, 48])
+    ),
 ]
 
 
@@ -38,7 +41,7 @@ def extra() -> list[Row]:
     from core.pretrained import PretrainedError, read_manifest
 
     rows: list[Row] = []
-    for name in CONFIGS:
+    for name in CONFIGS:  # the ladder, NADE and FVSBN in raster and random order included
         try:
             mm = read_manifest(name)["metrics"]
         except PretrainedError:
@@ -54,6 +57,22 @@ def extra() -> list[Row]:
                 f"free parameters, sample 16 in {mm['sample_16_s']:.2f} s",
             )
         )
+    try:
+        m = read_manifest("ar_vrnn")
+    except PretrainedError:
+        return rows
+    mm, k = m["metrics"], m["config"]["iw_samples"]
+    rows.append(
+        Row(
+            "held-out ELBO, variational RNN",
+            mm["test_elbo_per_step"],
+            "nats/step",
+            "",
+            None,
+            f"IWAE_{k} {mm[f'test_iwae{k}_per_step']:.3f}, KL {mm['test_kl_per_step']:.3f}; "
+            f"plain RNN log p {mm['rnn_test_log_prob_per_step']:.3f} nats/step",
+        )
+    )
     return rows
 
 
@@ -71,5 +90,6 @@ BROWSER_VIEWS = [
     "?ar_view=Blind+spot",
     "?ar_view=WaveNet",
     "?ar_view=Chain+rule",
+    "?ar_view=Variational+RNN",
 ]
 BROWSER_SCRUB = ["?ar_view=Chain+rule"]

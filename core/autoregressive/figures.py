@@ -140,7 +140,7 @@ def ladder_chart(rows: list[dict], published: dict[str, float]) -> dict:
 
 def _line(x, y, name: str, color: str, yaxis: str = "y", **kw) -> dict:
     return {"type": "scatter", "mode": "lines", "x": list(map(int, x)),
-            "y": np.round(np.asarray(y, dtype=float), 4).tolist(), "name": name,
+            "y": [float(f"{v:.4g}") for v in np.asarray(y, dtype=float)], "name": name,
             "yaxis": yaxis, "line": {"color": color, **kw.pop("line", {})}, **kw}  # fmt: skip
 
 
@@ -159,9 +159,9 @@ def vrnn_terms(x, recon, kl, recon_mean, kl_mean, rnn) -> dict:
     return {
         "data": data,
         "layout": {
-            "height": 480,
-            "margin": {"l": 60, "r": 10, "t": 30, "b": 40},
-            "legend": {"orientation": "h", "y": 1.08},
+            "height": 500,
+            "margin": {"l": 60, "r": 10, "t": 70, "b": 40},
+            "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom"},
             "xaxis": {"title": {"text": "t (step)"}, "anchor": "y"},
             "yaxis": {"domain": [0, 0.3], "title": {"text": "KL (nats)"}, "rangemode": "tozero"},
             "yaxis2": {"domain": [0.36, 0.68], "title": {"text": "log-density (nats)"}},
@@ -189,8 +189,8 @@ def vrnn_rollouts(x, n_prompt: int, samples, rnn) -> dict:
         "data": data,
         "layout": {
             "height": 340,
-            "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
-            "legend": {"orientation": "h", "y": 1.12},
+            "margin": {"l": 50, "r": 10, "t": 60, "b": 40},
+            "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom"},
             "xaxis": {"title": {"text": "t (step)"}},
             "shapes": [
                 {

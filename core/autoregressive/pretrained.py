@@ -25,6 +25,7 @@ from core.autoregressive.made import MADE, MADEConfig
 from core.autoregressive.nade import NADE, NADEConfig
 from core.autoregressive.pixelcnn import PixelCNNConfig, build
 from core.autoregressive.trainer import ARTrainer, TrainConfig
+from core.autoregressive.vrnn import VRNNConfig, VRNNPair, train_pair
 from core.autoregressive.wavenet import WaveNet, WaveNetConfig
 from core.autoregressive.wavenet import _train as wavenet_train
 from core.pretrained import PretrainedSpec, TrainResult
@@ -218,6 +219,16 @@ PRETRAINED = (
         build=WaveNet,
         train=wavenet_train,
         dataset="generated signals: two sines + a chirp (core.autoregressive.wavenet.signals)",
+        seed=0,
+    ),
+    PretrainedSpec(
+        name="ar_vrnn",
+        description="§7.6 a variational RNN and a plain Gaussian RNN on generated 1-D signals",
+        config=VRNNConfig(),
+        build=VRNNPair,
+        train=train_pair,
+        dataset="generated signals: two sines + a chirp (core.autoregressive.wavenet.signals), "
+        "unquantised; 1,024 train (seed 1), 128 held-out (seed 2)",
         seed=0,
     ),
 )
