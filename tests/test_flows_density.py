@@ -170,3 +170,27 @@ def test_standardise_points_maps_back_and_refuses_degenerate_sets():
     with pytest.raises(ValueError, match="line"):  # a slanted line: both coordinates vary
         t = np.linspace(-1, 1, 50)
         standardise_points(np.c_[t, 3 * t + 2])
+
+
+def test_live_snapshot_draws_the_flow_it_is_given():
+    """The live frame (ui.flows.two_d.live_snapshot: samples and grid in one pass through the
+    flow) shows x = f(z) and f(grid) exactly as warp_points / warp_lines compute them."""
+    from core.flows.models import build_flow
+    from ui.flows.two_d import LIVE_POINTS, live_snapshot
+    from ui.frames import values
+
+    x = np.random.default_rng(3).normal(size=(600, 2)).astype(np.float32)
+    t = FlowTrainer(FlowConfig(n_steps=3, hidden=16, seed=1), x[:500], x[500:], seed=1)
+    t.step(3)
+    frame = live_snapshot(x, (-3.0, 3.0, -3.0, 3.0), None, seed=7)(t)
+    flow = build_flow(FlowConfig(n_steps=3, hidden=16, seed=1), "cpu")
+    flow.load_state_dict(t.flow.state_dict())
+    flow.eval()
+    z = np.random.default_rng(7).standard_normal((LIVE_POINTS, 2)).astype(np.float32)
+    want = D.warp_points(flow, z, 3)
+    got = np.stack([values(frame["data"][2]["x"]), values(frame["data"][2]["y"])], 1)
+    assert np.allclose(got, want, atol=1e-6)
+    lines = D.warp_lines(flow, D.grid_lines((-3.5, 3.5, -3.5, 3.5), 13, 50), 3)
+    flat = np.stack([values(frame["data"][1]["x"]), values(frame["data"][1]["y"])], 1)
+    ok = np.isfinite(flat).all(1)
+    assert np.allclose(flat[ok], lines.reshape(-1, 2), atol=1e-6)

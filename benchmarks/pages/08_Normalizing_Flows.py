@@ -274,8 +274,8 @@ BROWSER_SCRUB = ["?nf_section=2d&nf_source=pretrained"]
 
 def raw_steps_per_s(query: str) -> float:
     """The live view's default stepper (two moons, RealNVP m = 6, width 64, lr 3e-3, held-out
-    NLL every 25 calls) in a plain loop for ~2 s, in the page's chunks of 2 steps, one torch
-    thread like the server."""
+    NLL every 50 steps) in a plain loop for ~2 s, in the page's calls of ``LIVE_CHUNK`` steps,
+    one torch thread like the server."""
     from core.flows.models import FlowConfig
     from core.flows.pretrained import TARGETS, target_data
     from core.flows.trainer import FlowTrainer

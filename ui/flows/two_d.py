@@ -25,14 +25,18 @@ UPLOAD = "upload"
 LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0]
 DIVERGED_NLL = 50.0  # nats per point: far worse than the untrained base Gaussian on any target
 LIVE_POINTS = 500  # points per live frame
-LIVE_CHUNK = 2  # steps per step() call: a frame's slice of training is ~50 ms
+# steps per step() call. A tick trains in 8 slices and a slice ends after the call that passes
+# its budget, so it overshoots by up to one call: with 2-step calls (~33 ms) the tick took
+# ~0.7 s of CPU against its 0.64 s timer, the next timer fire cut it short and its frames were
+# never shown (5.9 changed frames/s in Chromium). One step (~16 ms) keeps the tick inside.
+LIVE_CHUNK = 1
 SETTINGS = "nf_settings"  # session_state: chosen / applied (FlowConfig, TrainConfig); Apply
-LIVE_EVAL_EVERY = 25  # held-out NLL (10,000 points, ~7 training steps' work) every 50 steps
+LIVE_EVAL_EVERY = 50  # held-out NLL (10,000 points, ~7 training steps' work) every 50 steps
 
 
 def live_train_config(lr: float = 3e-3) -> TrainConfig:
     """The live run's optimiser: Adam at ``lr``; the held-out NLL every 50 steps, not every
-    call (with 2-step calls it would cost more than the training)."""
+    call (it would cost more than the training)."""
     return TrainConfig(lr=float(lr), eval_every=LIVE_EVAL_EVERY)
 
 
@@ -76,13 +80,14 @@ def live_snapshot(x_show: np.ndarray, box, best: float | None, seed: int):
     lines = D.grid_lines((-3.5, 3.5, -3.5, 3.5), 13, 50)
     data = x_show[:LIVE_POINTS]
 
+    both = np.concatenate([z, lines.reshape(-1, 2)])  # one pass through the flow, not two
+
     def snapshot(stepper: FlowTrainer) -> dict:
         flow = stepper.flow
         flow.eval()
         try:
-            m = flow.n_steps
-            samples = D.warp_points(flow, z, m, "generate")
-            warped = D.warp_lines(flow, lines, m, "generate")
+            out = D.warp_points(flow, both, flow.n_steps, "generate")  # x = f(z), f(grid)
+            samples, warped = out[:LIVE_POINTS], out[LIVE_POINTS:].reshape(lines.shape)
         finally:
             flow.train()
         h = stepper.history
@@ -171,9 +176,15 @@ def view(ctx) -> None:
         flow, flow_key, flow_label, playing = _live(ctx, x_train, x_test, box, data_tag, best,
                                                     x_show)  # fmt: skip
 
+    broken = None  # a diverged live flow: nothing finite to warp, integrate or check
     if flow is not None and not all(bool(torch.isfinite(p).all()) for p in flow.parameters()):
+        broken = "parameters are"
+    elif flow is not None and source == "live":
+        nlls = st.session_state["nf_live"].stepper.history.test_nll
+        broken = "held-out NLL is" if nlls and not np.isfinite(nlls[-1]) else None
+    if broken:
         st.info(
-            "The flow's parameters are NaN or infinite after the divergence, so there is no "
+            f"The flow's {broken} NaN or infinite after the divergence, so there is no "
             "warping, density or check to show: lower the learning rate and press Reset."
         )
         flow = None

@@ -2,7 +2,7 @@
 while the game trains.
 
 * Play runs ``ui.live_training(..., snapshot=field_snapshot)``: each tick trains in slices and
-  takes 8 real snapshots of the field (D(x) on a 40×40 grid, 400 generated points, 80 arrows
+  takes 10 real snapshots of the field (D(x) on a 40×40 grid, 400 generated points, 80 arrows
   −∇ₓL_G, fixed axes, float32), which the browser plays while the next tick trains. The heavy
   metrics (modes captured, % HQ, reverse KL, JS) are computed by the trainer at its timeline
   snapshots every 25 generator steps, never per frame.
@@ -36,6 +36,11 @@ TOGGLES = (
     ("gan_show_sheet", "noise grid G(z)", False),
 )
 RES, N_FAKE, N_ARROWS, N_REAL = 40, 400, 80, 400  # per frame: light enough for 10+ frames/s
+# A tick trains in FRAMES_PER_TICK slices, each ending after the step (~22 ms) that passes its
+# budget: with 8 slices of ~49 ms each took 3 steps, the tick ~0.62 s of CPU against its 0.64 s
+# timer, so batches came late (9.0 changed frames/s in Chromium). 10 slices of ~39 ms take 2
+# steps each and the tick fits; the browser plays 10 frames per tick at 64 ms.
+FRAMES_PER_TICK, FRAME_MS = 10, 64
 FIELD_TITLE = "D(x), samples and G's pull"
 FIELD_HEIGHT = 500
 
@@ -200,8 +205,8 @@ def view(ctx) -> None:
                 tick_budget_s=0.45,
                 max_steps=20_000,
                 snapshot=snapshot,
-                frames_per_tick=8,
-                frame_ms=80,
+                frames_per_tick=FRAMES_PER_TICK,
+                frame_ms=FRAME_MS,
                 figure_height=FIELD_HEIGHT,
             )
         live = st.session_state["gan_live"]
