@@ -24,11 +24,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.datasets import make_blobs, make_circles, make_moons, make_swiss_roll
 
 RING8_RADIUS, RING8_SIGMA = 1.0, 0.01
 GRID25_SIGMA = 0.05
 CHECKERBOARD_ENTROPY = float(np.log(32.0))  # nats: uniform density 1/32 on area 32
+
+
+def _sklearn():
+    """sklearn.datasets, imported on first use: importing sklearn costs ~1.5 CPU-s, and every
+    process that imports the package (each page, test worker and CLI call) paid it."""
+    import sklearn.datasets
+
+    return sklearn.datasets
 
 
 @dataclass(frozen=True)
@@ -52,11 +59,11 @@ def _xor(n, noise, rng):
 
 
 def _circles(n, noise, rng):
-    return make_circles(n, factor=0.5, noise=noise, random_state=_sk_seed(rng))
+    return _sklearn().make_circles(n, factor=0.5, noise=noise, random_state=_sk_seed(rng))
 
 
 def _moons(n, noise, rng):
-    return make_moons(n, noise=noise, random_state=_sk_seed(rng))
+    return _sklearn().make_moons(n, noise=noise, random_state=_sk_seed(rng))
 
 
 def _two_gaussians(n, noise, rng):
@@ -76,7 +83,9 @@ def _spiral_arms(n, noise, rng, arms):
 
 def _blobs3(n, noise, rng):
     centres = np.array([[0.0, 1.0], [-0.87, -0.5], [0.87, -0.5]])
-    return make_blobs(n, centers=centres, cluster_std=0.25 + noise, random_state=_sk_seed(rng))
+    return _sklearn().make_blobs(
+        n, centers=centres, cluster_std=0.25 + noise, random_state=_sk_seed(rng)
+    )
 
 
 # ---------------------------------------------------------------- densities
@@ -155,17 +164,17 @@ def _rings(n, noise, rng):
 
 def _swissroll(n, noise, rng):
     """2-D Swiss roll: sklearn's roll seen from above ((x, z) columns), divided by 5 (FFJORD)."""
-    X3, _ = make_swiss_roll(n, noise=noise, random_state=_sk_seed(rng))
+    X3, _ = _sklearn().make_swiss_roll(n, noise=noise, random_state=_sk_seed(rng))
     return X3[:, [0, 2]] / 5.0, np.zeros(n, dtype=np.int64)
 
 
 def _moons_density(n, noise, rng):
-    X, y = make_moons(n, noise=noise, random_state=_sk_seed(rng))
+    X, y = _sklearn().make_moons(n, noise=noise, random_state=_sk_seed(rng))
     return 2.0 * X + np.array([-1.0, -0.2]), y
 
 
 def _circles_density(n, noise, rng):
-    X, y = make_circles(n, factor=0.5, noise=noise, random_state=_sk_seed(rng))
+    X, y = _sklearn().make_circles(n, factor=0.5, noise=noise, random_state=_sk_seed(rng))
     return 3.0 * X, y
 
 
