@@ -24,6 +24,9 @@
 * A NaN/inf metric, an exception inside ``step``, ``stop_when(metrics)`` returning a reason, or
   reaching ``max_steps`` pauses the run and shows why. Nothing is lost: the stepper stays as it
   was and Reset starts over. No ``while True`` anywhere.
+* Settings that rebuild the stepper (architecture, learning rate, data) sit in their own
+  fragment and wait for Apply (``deferred_settings`` / ``applied_settings`` below, issue 12):
+  a slider step there reruns only the panel, not the stepper, its checks and figures.
 """
 
 from __future__ import annotations
