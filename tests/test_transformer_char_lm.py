@@ -1,6 +1,7 @@
 """The tiny GPT as a char-level LM: the shared held-out protocol, the stepper, and the shipped
 weights reproducing their manifests."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -10,9 +11,13 @@ import torch.nn.functional as F
 
 from core.data.text import text_corpus
 from core.pretrained import PretrainedError, load
+from core.rnn.charlm import PRETRAINED as LSTM_SPECS
+from core.rnn.charlm import CharLSTMConfig
 from core.transformer.char_lm import (
+    MAIN,
     CharLMConfig,
     CharLMStepper,
+    chars_seen,
     held_out_loss,
     held_out_windows,
     lr_at,
@@ -72,14 +77,50 @@ def test_stepper_learns_and_is_seeded():
     assert b.losses == a.losses[:3]
 
 
-@pytest.mark.parametrize("name", ["gpt_char", "gpt_ablation_nopos", "gpt_ablation_leak"])
-def test_pretrained_held_out_loss_reproduces_manifest(name):
+def test_mask_off_curve_also_scores_prefixes():
+    """The leak model's curve carries the prefix-only held-out loss; a causal model's does not."""
+    leak = dataclasses.replace(TINY, causal=False)
+    cfg = CharLMConfig(gpt=leak, steps=6, batch_size=4, warmup=2, eval_every=3, eval_windows=3)
+    s = CharLMStepper(cfg, seed=1)
+    s.step(6)
+    assert [len(p) for p in s.curve] == [4, 4]
+    assert s.curve[-1][3] == pytest.approx(
+        held_out_loss(s.model, 3, causal=True)["nats_per_char"], abs=1e-9
+    )
+    assert s.curve[-1][2] == pytest.approx(held_out_loss(s.model, 3)["nats_per_char"], abs=1e-9)
+    c = CharLMStepper(dataclasses.replace(cfg, gpt=TINY), seed=1)
+    c.step(3)
+    assert len(c.curve[0]) == 3
+
+
+def test_characters_seen_by_each_run():
+    """steps x batch x 128: the GPT saw half the characters of the shipped §4 LSTM (batch 16 vs
+    32, 1,500 steps each); the page's table shows these budgets next to the bits/char."""
+    assert chars_seen(CharLMConfig(steps=10, batch_size=4)) == 10 * 4 * 128
+    lstm = next(s.config for s in LSTM_SPECS if isinstance(s.config, CharLSTMConfig))
+    assert chars_seen(MAIN) == 3_072_000 and chars_seen(lstm) == 2 * chars_seen(MAIN)
+
+
+def _load_or_skip(name):
     try:
         model, manifest = load(name)
     except PretrainedError as e:
         pytest.skip(str(e))
-    if manifest["metrics"].get("windows") != float(len(held_out_windows())):
+    if manifest["metrics"].get("windows") != float(len(held_out_windows(window=_window(model)))):
         pytest.skip("another Python's docs: the corpus differs from the manifest's")
+    return model, manifest
+
+
+def _window(model) -> int:
+    """The held-out window of a model: its context + 1 (the LSTM's 128 + 1)."""
+    return getattr(model.cfg, "block_size", 128) + 1
+
+
+@pytest.mark.parametrize(
+    "name", ["gpt_char", "gpt_ablation_learned", "gpt_ablation_nopos", "gpt_ablation_leak"]
+)
+def test_pretrained_held_out_loss_reproduces_manifest(name):
+    model, manifest = _load_or_skip(name)
     got = held_out_loss(model)
     assert got["nats_per_char"] == pytest.approx(manifest["metrics"]["nats_per_char"], abs=1e-4)
     assert got["nats_per_char"] < math.log(96) - 1.0  # it did learn something

@@ -23,6 +23,10 @@ INTERACTIONS = [
         _in_view("Step through", "tf_st_mask", "selectbox", ["strict", "causal"]),
     ),
     Interaction("generate: temperature", _in_view("Generate", "tf_gen_T", "slider", [0.7, 0.9])),
+    Interaction(
+        "generate: Generate (cached after the first)",
+        in_view("tf_view", "Generate", lambda at, i: at.button(key="tf_gen_go").click()),
+    ),
     Interaction("why √d: d", _in_view("Why √d", "tf_sd_d", "select_slider", [32, 128])),
     Interaction(
         "recurrence: n of the gradient path",

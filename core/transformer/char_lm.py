@@ -59,6 +59,11 @@ def lr_at(cfg: CharLMConfig, step: int) -> float:
     return cfg.lr * (cfg.min_lr_frac + (1 - cfg.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * t)))
 
 
+def chars_seen(cfg) -> int:
+    """Training characters (targets) a run saw: steps x batch x 128 (LSTM configs too)."""
+    return int(cfg.steps) * int(cfg.batch_size) * (WINDOW - 1)
+
+
 def held_out_windows(ids: np.ndarray | None = None, window: int = WINDOW) -> torch.Tensor:
     """The held-out ids cut into consecutive non-overlapping windows: (N_w, window) int64."""
     ids = text_corpus().held_out if ids is None else ids
@@ -118,7 +123,8 @@ class CharLMStepper:
             weight_decay=0.0,
         )
         self.steps_done = 0
-        self.curve: list[tuple[int, float, float]] = []  # (step, train loss, held-out loss)
+        # (step, train loss, held-out loss[, held-out on prefixes: the mask-off model only])
+        self.curve: list[tuple[float, ...]] = []
         self.losses: list[float] = []  # the training loss of every step
 
     def batch(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -148,7 +154,11 @@ class CharLMStepper:
             k = self.cfg.eval_every
             if k and (self.steps_done % k == 0 or self.steps_done == self.cfg.steps):
                 ho = held_out_loss(self.model, self.cfg.eval_windows)["nats_per_char"]
-                self.curve.append((self.steps_done, out["loss"], ho))
+                point = (self.steps_done, out["loss"], ho)
+                if not self.cfg.gpt.causal:  # the leak: also as it must be used, on prefixes
+                    pre = held_out_loss(self.model, self.cfg.eval_windows, causal=True)
+                    point += (pre["nats_per_char"],)
+                self.curve.append(point)
                 out["held_out"] = ho
         return out
 
@@ -177,6 +187,7 @@ def _train_fn(name: str):
         extra["sample_prompt"], extra["sample"] = prompt, decode(ids)
         extra["curve"] = [list(map(float, c)) for c in stepper.curve]
         extra["parameters_counted"] = n_params(model)
+        extra["characters_seen"] = chars_seen(cfg)
         extra["protocol"] = (
             "held-out ids in consecutive non-overlapping windows of 129; first 128 inputs, "
             "last 128 targets, each window on its own; mean cross-entropy in nats/char"
