@@ -106,6 +106,22 @@ def warp_points(flow: Flow, pts: np.ndarray, k: int, direction: str = "generate"
     return h.float().cpu().numpy()
 
 
+def warp_trajectory(flow: Flow, pts: np.ndarray, direction: str = "generate") -> list[np.ndarray]:
+    """[`warp_points`(flow, pts, k, direction) for k = 0…m] in one pass: each step is applied
+    once to the previous step's output, m steps in all instead of m(m+1)/2.   # m+1 x (N, 2)"""
+    if direction not in ("generate", "normalize"):
+        raise ValueError(f"unknown direction: {direction!r}; choose from 'generate', 'normalize'")
+    p = _param(flow)
+    h = torch.as_tensor(np.asarray(pts, dtype=np.float32)).to(p.device, p.dtype)
+    out = [h.float().cpu().numpy()]
+    steps = flow.steps if direction == "generate" else list(flow.steps)[::-1]
+    with torch.inference_mode():
+        for step in steps:
+            h = step.inverse(h)[0] if direction == "generate" else step(h)[0]
+            out.append(h.float().cpu().numpy())
+    return out
+
+
 def warp_lines(flow: Flow, lines: np.ndarray, k: int, direction: str = "generate") -> np.ndarray:
     """`grid_lines` output pushed through k steps (see `warp_points`)   # (L, P, 2)"""
     L, P, _ = lines.shape
@@ -148,12 +164,16 @@ def warp_views(flow: Flow, box: Box, x_show: np.ndarray, seed: int = 0, n_base: 
     z = np.random.default_rng(seed).standard_normal((n_base, 2)).astype(np.float32)
     gen_lines = grid_lines((-3.5, 3.5, -3.5, 3.5), 15, 100)
     data_lines = grid_lines(box, 15, 100)
-    ks = range(flow.n_steps + 1)
+
+    def lines_through(lines: np.ndarray, direction: str) -> list[np.ndarray]:
+        flat = warp_trajectory(flow, lines.reshape(-1, 2), direction)
+        return [w.reshape(lines.shape) for w in flat]
+
     out = {
-        "gen_pts": [warp_points(flow, z, k, "generate") for k in ks],
-        "gen_lines": [warp_lines(flow, gen_lines, k, "generate") for k in ks],
-        "nrm_pts": [warp_points(flow, x_show, k, "normalize") for k in ks],
-        "nrm_lines": [warp_lines(flow, data_lines, k, "normalize") for k in ks],
+        "gen_pts": warp_trajectory(flow, z, "generate"),
+        "gen_lines": lines_through(gen_lines, "generate"),
+        "nrm_pts": warp_trajectory(flow, x_show, "normalize"),
+        "nrm_lines": lines_through(data_lines, "normalize"),
     }
     xs, ys, logp = log_density_grid(flow, box, 200)
     out["density"] = (xs, ys, logp)
