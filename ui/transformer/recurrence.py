@@ -90,6 +90,12 @@ def comparison_table() -> None:
             f"predicts the held-out text **{abs(gap):.3f} bits/char "
             f"{'better' if gap > 0 else 'worse'}** than the LSTM."
         )
+    elif g and r and _seen(g) and _seen(r) and _seen(g) != _seen(r):
+        st.markdown(
+            f"**Not at equal data:** the GPT saw {_seen(g):,} training characters, the LSTM "
+            f"{_seen(r):,} ({_seen(r) / _seen(g):.1f}×), so these bits/char compare the two at "
+            "about equal parameters only."
+        )
     st.caption(
         "Same corpus, same split, same protocol: the held-out text in consecutive "
         "windows of 129 characters, 128 inputs → 128 targets each (the LSTM from a zero "
