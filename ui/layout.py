@@ -23,6 +23,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.device import configure_threads, describe, get_device
 from core.theme import apply_theme, install
+from ui import busy
 
 install()  # plotly's default template for every figure of this process
 
@@ -222,6 +223,7 @@ def sidebar(page_id: str = "home") -> PageContext:
                            help="Hide prose, enlarge fonts and plots, collapse this sidebar: "
                            "for projecting in class (the URL keeps it: ?present=1).")  # fmt: skip
     _write_url()
+    busy.signal()  # a toast when many sessions compute at once (issue 21)
     presentation = bool(st.session_state[PRESENTATION])
     st.markdown(_BASE_CSS + (_PRESENTATION_CSS if presentation else ""), unsafe_allow_html=True)
     _fit_equations(key="mp_fit_equations", height=0)
