@@ -61,9 +61,9 @@ def view(text: str, tr: dict) -> None:
     n = len(text)
     with c[0]:
         a, b = ui.url_slider("span (character positions of the text above)", "rnn_lv_span",
-                             0, max(n - 1, 1), (0, min(4, max(n - 1, 1))))  # fmt: skip
+                             0, max(n - 1, 1), (0, min(2, max(n - 1, 1))))  # fmt: skip
     with c[1]:
-        thr = ui.url_slider("threshold ℓ", "rnn_lv_thr", 0.0, 0.95, 0.3, step=0.05)
+        thr = ui.url_slider("threshold ℓ", "rnn_lv_thr", 0.0, 0.95, 0.2, step=0.05)
     with c[2]:
         state = ui.url_selectbox("state", "rnn_lv_state", list(STATES), "h",
                                  format_func=STATES.get)  # fmt: skip
