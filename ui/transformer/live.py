@@ -51,7 +51,7 @@ def snapshot(stepper: CharLMStepper) -> dict:
     with torch.inference_mode():
         m.eval()
         _, attns = m(torch.as_tensor(encode(PROBE))[None], return_attn=True)
-    A = attns[-1][0, 0].numpy()
+    A = attns[-1][0, 0].double().numpy().round(3)  # 3 decimals: shorter JSON per frame
     lab = tf.labels(PROBE)
     losses = stepper.losses[-1500:]
     x0 = len(stepper.losses) - len(losses)
