@@ -105,13 +105,9 @@ def _track_requests(page) -> None:
 
 def _settle(page, timeout_s: float = 60.0) -> None:
     """Wait until the script is idle, no HTTP request is pending and, for QUIET_MS, nothing
-    in the page changed and the main thread ran no long task.
-
-    The DOM alone is not enough: on a loaded machine the script reads ``notRunning`` while the
-    browser still waits for a lazily loaded element chunk (measured: 5 s for one served by the
-    busy server) or renders the deltas in long tasks that commit the DOM seconds later. So the
-    §4 char-LSTM view had no slider 3.7 s after "idle" and the live view no Play button: both
-    were measured as absent."""
+    in the page changed and the main thread ran no long task. (Under load the script reads
+    idle while the browser still fetches a lazy element chunk, 5 s from a busy server, or
+    renders in long tasks: §4's sliders and Play button were measured as absent.)"""
     deadline = time.monotonic() + timeout_s
     pending = _INFLIGHT.get(id(page), set())
     while time.monotonic() < deadline:
@@ -211,8 +207,7 @@ def live_rate(page, warm_s: float = 1.0, window_s: float = 6.0) -> dict | None:
     return {
         "frames_per_s": frames / dt,
         "steps_per_s": (s1 - s0) / dt if s0 is not None and s1 is not None else None,
-        # frames the player drew (changed or not) and the window: when frames/s reads 0 these
-        # say whether nothing was drawn or the window ended early (the run paused itself)
+        # drawn frames and the window: was nothing drawn, or did the run pause itself?
         "player_draws_per_s": (d1 - d0) / dt,
         "window_s": dt,
     }
