@@ -13,6 +13,7 @@ from core.generative.measure import TABLE
 from core.generative.registry import BY_NAME, MODELS
 from core.generative.steps import FILE as STEPS_FILE
 from core.pretrained import PRETRAINED_DIR
+from tests.apptest import assert_ok
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "05_Generative_Models.py")
 VIEWS = ["Measured table", "Same seed, every family", "Quality vs sampling time", "Sample a model"]
@@ -23,11 +24,6 @@ def _app(**query) -> AppTest:
     for k, v in query.items():
         at.query_params[k] = v
     return at
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e for e in at.error if "went wrong" in e.value], [e.value for e in at.error]
 
 
 def test_recorded_table_covers_every_model():
@@ -61,7 +57,7 @@ def test_slow_sampler_is_capped_not_run():
     and disables the button rather than tying up the shared server."""
     at = _app(gen_view="Sample a model", gen_model="ar_gated_pixelcnn", gen_n="1024")
     at.run()
-    _ok(at)
+    assert_ok(at)
     assert any("python -m core.pretrained sample ar_gated_pixelcnn" in w.value for w in at.warning)
     assert at.button(key="gen_sample").disabled
 
@@ -70,7 +66,7 @@ def test_sample_an_autoregressive_model():
     at = _app(gen_view="Sample a model", gen_model="ar_nade", gen_n="8", gen_seed="2")
     at.run()
     at.button(key="gen_sample").click().run()
-    _ok(at)
+    assert_ok(at)
     assert len(at.get("download_button")) == 2
     lines = [m.value for m in at.markdown if "(tolerance" in m.value]
     assert lines and all("check_circle" in v for v in lines), lines
@@ -96,12 +92,12 @@ def test_recorded_unet_bound_and_quick_steps():
 def test_every_view_renders():
     at = _app()
     at.run()
-    _ok(at)
+    assert_ok(at)
     assert at.table, "the measured table is shown (a plain st.table: read-only)"
     assert not at.dataframe
     for v in VIEWS[1:]:
         at.radio(key="gen_view").set_value(v).run()
-        _ok(at)
+        assert_ok(at)
         if v == "Quality vs sampling time":
             assert at.table, "the U-Net's quality vs DDIM steps table"
 
@@ -109,9 +105,9 @@ def test_every_view_renders():
 def test_sample_click_gives_grid_and_downloads():
     at = _app(gen_view="Sample a model", gen_model="vae_16d", gen_n="16", gen_seed="3")
     at.run()
-    _ok(at)
+    assert_ok(at)
     at.button(key="gen_sample").click().run()
-    _ok(at)
+    assert_ok(at)
     assert len(at.get("download_button")) == 2
 
 
@@ -119,7 +115,7 @@ def test_sample_a_flow():
     at = _app(gen_view="Sample a model", gen_model="flow_realnvp_rings", gen_n="200")
     at.run()
     at.button(key="gen_sample").click().run()
-    _ok(at)
+    assert_ok(at)
     assert len(at.get("download_button")) == 2
 
 
@@ -138,7 +134,7 @@ def test_sample_a_flow():
 def test_bad_url_inputs_do_not_break_the_page(query):
     at = _app(**query)
     at.run()
-    _ok(at)
+    assert_ok(at)
 
 
 @pytest.mark.parametrize(
@@ -155,7 +151,7 @@ def test_live_checks_run_and_pass(query):
     at.run()
     if "gen_n" in query:
         at.button(key="gen_sample").click().run()
-    _ok(at)
+    assert_ok(at)
     lines = [m.value for m in at.markdown if "(tolerance" in m.value]
     assert len(lines) >= (1 if query.get("gen_view") == "Same seed, every family" else 3), lines
     assert all("check_circle" in v for v in lines), lines

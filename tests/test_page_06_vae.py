@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest import assert_ok
 from ui.checks import FAIL, PASS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,29 +22,24 @@ def _png(a: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def _ok(at):
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e for e in at.error if "went wrong" in e.value], [e.value for e in at.error]
-
-
 @pytest.fixture(scope="module")
 def at():
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.run()
-    _ok(at)
+    assert_ok(at)
     return at
 
 
 def _view(at, name):
     at.radio(key="vae_view").set_value(name).run()
-    _ok(at)
+    assert_ok(at)
 
 
 def test_latent_map_sliders_and_uploads(at):
     _view(at, "Latent map")
     at.slider(key="vae_z1").set_value(1.5)
     at.slider(key="vae_z2").set_value(-2.0).run()
-    _ok(at)
+    assert_ok(at)
     assert any("z = (1.50, -2.00)" in c.value for c in at.caption), [c.value for c in at.caption]
 
     up = at.get("file_uploader")
@@ -55,13 +51,13 @@ def test_latent_map_sliders_and_uploads(at):
     }
     for name, (data, message) in bad.items():
         at.file_uploader(key="vae_upload").set_value((name, data, "image/png")).run()
-        _ok(at)
+        assert_ok(at)
         assert any(message in e.value for e in at.error), (name, [e.value for e in at.error])
 
     at.file_uploader(key="vae_upload").set_value(
         ("blank.png", _png(np.full((64, 64), 255, np.uint8)), "image/png")
     ).run()
-    _ok(at)
+    assert_ok(at)
     assert any("empty" in w.value for w in at.warning), [w.value for w in at.warning]
 
     from core.data import mnist_split
@@ -69,7 +65,7 @@ def test_latent_map_sliders_and_uploads(at):
     digit = (np.array(mnist_split().x_test[7, 0]) * 255).astype(np.uint8)
     big = np.array(Image.fromarray(255 - digit).resize((112, 112)))  # dark ink on white paper
     at.file_uploader(key="vae_upload").set_value(("seven.png", _png(big), "image/png")).run()
-    _ok(at)
+    assert_ok(at)
     assert any("Encoded at μ" in c.value for c in at.caption), [c.value for c in at.caption]
 
 
@@ -80,9 +76,9 @@ def test_interpolation_controls(at):
     at.selectbox(key="vae_int_b").set_value(8)
     at.number_input(key="vae_int_ib").set_value(2)
     at.slider(key="vae_int_n").set_value(6).run()
-    _ok(at)
+    assert_ok(at)
     at.radio(key="vae_int_path").set_value("spherical").run()
-    _ok(at)
+    assert_ok(at)
     assert any("confidence" in c.value for c in at.caption)
 
 
@@ -90,14 +86,14 @@ def test_sampling_controls(at):
     _view(at, "Sampling")
     for label in at.selectbox(key="vae_smp_model").options:
         at.selectbox(key="vae_smp_model").set_value(label).run()
-        _ok(at)
+        assert_ok(at)
     at.selectbox(key="vae_smp_n").set_value(16).run()
     at.button(key="vae_smp_resample").click().run()
-    _ok(at)
+    assert_ok(at)
     at.slider(key="vae_smp_temp").set_value(0.0).run()
     assert any("identical" in i.value for i in at.info)
     at.slider(key="vae_smp_temp").set_value(1.9).run()
-    _ok(at)
+    assert_ok(at)
     assert any("outside" in w.value for w in at.warning)
     at.slider(key="vae_smp_temp").set_value(1.0).run()
 
@@ -107,7 +103,7 @@ def test_reparameterisation_controls_and_kl_check(at):
     at.number_input(key="vae_rep_idx").set_value(42)
     at.slider(key="vae_rep_neps").set_value(4).run()
     at.button(key="vae_rep_resample").click().run()
-    _ok(at)
+    assert_ok(at)
     checks = [e for e in at.expander if "Math checks" in e.label]
     assert checks and PASS in checks[0].label, [e.label for e in at.expander]
     assert any("KL closed form vs Monte-Carlo" in m.value for m in at.markdown)
@@ -117,10 +113,10 @@ def test_beta_controls(at):
     _view(at, "β-VAE")
     for beta in (0.25, 4.0, 8.0, 1.0):
         at.select_slider(key="vae_beta").set_value(beta).run()
-        _ok(at)
+        assert_ok(at)
     at.number_input(key="vae_trav_idx").set_value(10)
     at.slider(key="vae_trav_range").set_value(2.0).run()
-    _ok(at)
+    assert_ok(at)
 
 
 def test_linear_ae_vs_pca_view(at):
@@ -133,10 +129,10 @@ def test_live_training(at):
     at.select_slider(key="vae_live_beta").set_value(0.5)
     at.selectbox(key="vae_live_width").set_value(256).run()
     at.button(key="vae_live_step").click().run()
-    _ok(at)
+    assert_ok(at)
     assert any("step 35" in c.value for c in at.caption), [c.value for c in at.caption]
     at.select_slider(key="vae_live_lr").set_value(0.1).run()
-    _ok(at)
+    assert_ok(at)
     assert any("diverge" in w.value for w in at.warning)
 
 
@@ -155,7 +151,7 @@ def test_drawing_on_a_transparent_background_is_encoded_like_the_opaque_one(at):
         buf = io.BytesIO()
         Image.fromarray(a).save(buf, format="PNG")
         at.file_uploader(key="vae_upload").set_value((name, buf.getvalue(), "image/png")).run()
-        _ok(at)
+        assert_ok(at)
         assert not any("empty" in w.value for w in at.warning), [w.value for w in at.warning]
         got = [c.value for c in at.caption if "Encoded at μ" in c.value]
         assert got, [c.value for c in at.caption]
@@ -185,7 +181,7 @@ def test_two_large_uploads_that_differ_only_off_streamlits_hash_sample_encode_di
         buf = io.BytesIO()
         Image.fromarray(g).save(buf, format="PNG")
         at.file_uploader(key="vae_upload").set_value((name, buf.getvalue(), "image/png")).run()
-        _ok(at)
+        assert_ok(at)
         got = [c.value for c in at.caption if "Encoded at μ" in c.value]
         assert got, [c.value for c in at.caption]
         return got[0]
@@ -201,7 +197,7 @@ def test_changing_the_global_seed_restarts_the_live_run(at):
     at.button(key="vae_live_step").click().run()
     assert any(c.value.startswith("step 35") for c in at.caption), [c.value for c in at.caption]
     at.sidebar.number_input(key="_w_global_seed").set_value(7).run()
-    _ok(at)
+    assert_ok(at)
     assert any(c.value.startswith("step 0") for c in at.caption), [c.value for c in at.caption]
     at.sidebar.number_input(key="_w_global_seed").set_value(0).run()
 
@@ -231,7 +227,7 @@ def test_latent_map_pick_decodes_the_clicked_point(at):
     _view(at, "Latent map")
     at.session_state["vae_z1"], at.session_state["vae_z2"] = z_from_pick({"x": 1.234, "y": -2.5})
     at.run()
-    _ok(at)
+    assert_ok(at)
     assert any("z = (1.23, -2.50)" in c.value for c in at.caption), [c.value for c in at.caption]
 
 

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.pretrained import PRETRAINED_DIR
+from tests.apptest import assert_ok
 from ui.checks import FAIL, PASS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,11 +23,6 @@ def _app(view: str) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e for e in at.error if "went wrong" in e.value], [e.value for e in at.error]
 
 
 def _checks_pass(at: AppTest, at_least: int = 1) -> list[str]:
@@ -45,28 +41,28 @@ def test_forward_process_controls_and_bad_upload():
     assert any("every t = 1..1000" in c for c in checks), checks
     at.selectbox(key="dif_schedule").set_value("linear")
     at.select_slider(key="dif_T").set_value(1).run()
-    _ok(at)
+    assert_ok(at)
     assert any("not pure noise" in w.value for w in at.warning)  # T extreme
     _checks_pass(at, 3)
     at.select_slider(key="dif_T").set_value(100).run()
-    _ok(at)
+    assert_ok(at)
     for sched in ("linear", "quadratic"):
         at.selectbox(key="dif_schedule").set_value(sched).run()
-        _ok(at)
+        assert_ok(at)
         _checks_pass(at, 3)
     at.selectbox(key="dif_source").set_value("MNIST digit").run()
     at.slider(key="dif_digit").set_value(42).run()
     _checks_pass(at, 3)
-    _ok(at)
+    assert_ok(at)
     at.selectbox(key="dif_source").set_value("2-D points").run()
     at.selectbox(key="dif_fwd_target").set_value("checkerboard").run()
-    _ok(at)
+    assert_ok(at)
     _checks_pass(at, 3)
     at.selectbox(key="dif_source").set_value("upload").run()
     at.file_uploader(key="dif_upload").set_value(
         ("fake.png", b"this is not a png", "image/png")
     ).run()
-    _ok(at)
+    assert_ok(at)
     assert any("Cannot use" in e.value for e in at.error)
     # every closed-form-vs-chain check passes on the page
     assert not any(FAIL in m.value for m in at.markdown)
@@ -82,7 +78,7 @@ def test_forward_player_start_from_a_bad_url_is_clamped(query):
     for k, v in query.items():
         at.query_params[k] = v
     at.run()
-    _ok(at)
+    assert_ok(at)
     _checks_pass(at, 3)
 
 
@@ -90,32 +86,32 @@ def test_reverse_2d_training_step_and_controls():
     at = _app("2-D reverse process")
     at.selectbox(key="dif2_target").set_value("8gaussians")
     at.select_slider(key="dif2_T").set_value(2).run()
-    _ok(at)
+    assert_ok(at)
     assert any("very few steps" in w.value for w in at.warning)
     at.select_slider(key="dif2_T").set_value(500)
     at.select_slider(key="dif2_lr").set_value(0.1).run()
-    _ok(at)
+    assert_ok(at)
     assert any("high for Adam" in w.value for w in at.warning)
     at.select_slider(key="dif2_lr").set_value(3e-3)
     at.select_slider(key="dif2_T").set_value(20).run()
     _checks_pass(at, 3)  # Algorithm 3's steps rebuilt: valid before any training
     at.button(key="dif2_live_step").click().run()
-    _ok(at)
+    assert_ok(at)
     assert any("step 200" in c.value for c in at.caption)
     _checks_pass(at, 3)
     at.checkbox(key="dif2_field").set_value(False).run()
     at.slider(key="dif2_paths").set_value(0).run()
     at.selectbox(key="dif2_schedule").set_value("cosine").run()
-    _ok(at)
+    assert_ok(at)
     at.selectbox(key="dif2_target").set_value("upload CSV").run()
     at.file_uploader(key="dif2_csv").set_value(
         ("p.csv", b"x1,x2\n1,2\nfoo,bar\n", "text/csv")
     ).run()
-    _ok(at)
+    assert_ok(at)
     assert at.error and any("p.csv" in e.value for e in at.error)
     good = "x1,x2\n" + "\n".join(f"{i % 7},{(i * 3) % 11}" for i in range(60))
     at.file_uploader(key="dif2_csv").set_value(("ok.csv", good.encode(), "text/csv")).run()
-    _ok(at)
+    assert_ok(at)
 
 
 def test_degenerate_csv_checks_stay_finite():
@@ -125,10 +121,10 @@ def test_degenerate_csv_checks_stay_finite():
     at.selectbox(key="dif2_target").set_value("upload CSV").run()
     line = "x1,x2\n" + "\n".join(f"{i},0" for i in range(60))
     at.file_uploader(key="dif2_csv").set_value(("line.csv", line.encode(), "text/csv")).run()
-    _ok(at)
+    assert_ok(at)
     for _ in range(5):  # 1,000 steps: the checks appear
         at.button(key="dif2_live_step").click().run()
-    _ok(at)
+    assert_ok(at)
     checks = [m.value for m in at.markdown if "samples vs data" in m.value]
     assert any("std ratio" in c for c in checks), checks
     assert not any(": inf" in c or ": nan" in c for c in checks), checks
@@ -144,10 +140,10 @@ def test_leaving_the_2d_view_pauses_its_training():
     at.button(key="dif2_live_play").click().run()
     assert at.session_state["dif2_live"].playing
     at.radio(key="dif_view").set_value("Forward process").run()
-    _ok(at)
+    assert_ok(at)
     assert not at.session_state["dif2_live"].playing
     at.radio(key="dif_view").set_value("2-D reverse process").run()
-    _ok(at)
+    assert_ok(at)
     assert at.select_slider(key="dif2_T").value == 20
 
 
@@ -166,19 +162,19 @@ def test_pretrained_mnist_controls_and_extremes():
     assert any("DDIM update rebuilt" in c for c in _checks_pass(at, 1))
     assert any("500 real training digits score" in m.value for m in at.markdown)
     at.slider(key="dif_S").set_value(1).run()
-    _ok(at)
+    assert_ok(at)
     assert any("S = 1" in w.value for w in at.warning)  # S extreme
     at.slider(key="dif_rho").set_value(10.0).run()
-    _ok(at)
+    assert_ok(at)
     assert any("very strong guidance" in w.value for w in at.warning)  # rho extreme
     at.slider(key="dif_rho").set_value(0.0)
     at.slider(key="dif_eta").set_value(1.0)
     at.slider(key="dif_S").set_value(100).run()
-    _ok(at)
+    assert_ok(at)
     at.number_input(key="dif_seed").set_value(5)
     at.selectbox(key="dif_class").set_value("unconditional")
     at.radio(key="dif_sampler").set_value("DDPM").run()
-    _ok(at)
+    assert_ok(at)
     # DDPM: S and eta do not apply and are hidden; its steps are stochastic, so the check is
     # on the residuals z = (x_{t-1} - mean) / sigma_t (mean 0, std 1)
     assert not [s for s in at.slider if s.key in ("dif_S", "dif_eta")]
@@ -193,7 +189,7 @@ def test_pretrained_mnist_stochastic_ddim_checks_pass():
                  "dif_step": "999"}.items():  # fmt: skip
         at.query_params[k] = v
     at.run()
-    _ok(at)
+    assert_ok(at)
     checks = _checks_pass(at, 3)  # deterministic last step + residual mean and std
     assert any("|mean z|" in c for c in checks), checks
 
@@ -204,7 +200,7 @@ def test_latent_diffusion_controls():
     at.number_input(key="dif_lat_seed").set_value(3)
     at.selectbox(key="dif_lat_class").set_value("7")
     at.slider(key="dif_lat_rho").set_value(10.0).run()
-    _ok(at)
+    assert_ok(at)
     assert any("faster" in c.value for c in at.caption)
     assert any("DDIM update rebuilt" in c for c in _checks_pass(at, 1))
     # issue 13: the reconstruction accuracy is not called a ceiling when samples score higher
