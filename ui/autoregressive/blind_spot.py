@@ -18,6 +18,7 @@ from core.autoregressive.pixelcnn import (
     input_gradient,
 )
 from core.autoregressive.pretrained import CONFIGS, LABELS
+from core.theme import apply_theme
 from ui.autoregressive.common import manifest
 
 NAMES = ("ar_pixelcnn", "ar_gated_pixelcnn")
@@ -68,6 +69,7 @@ def field(name: str, r: int, c: int, device: str) -> dict:
 
 
 PICK = "ar_bs_pick"
+CLICKED = "_ar_bs_clicked"
 
 
 def _picked() -> None:
@@ -78,37 +80,49 @@ def _picked() -> None:
         r, c = p.get("customdata") or (p.get("y"), p.get("x"))
         st.session_state["ar_bs_r"] = min(max(int(r), 1), 27)  # row 0 has nothing above it
         st.session_state["ar_bs_c"] = min(max(int(c), 0), 27)
+        st.session_state[CLICKED] = True
 
 
-@st.cache_data(max_entries=256)
-def picker(r: int, c: int, device: str) -> dict:
-    """The clickable figure of both receptive fields (plotly JSON, cached by the inputs)."""
-    panels = []
-    for name in NAMES:
-        f = field(name, r, c, device)
-        panels.append((f["img"], f"{LABELS[name]}{'' if f['trained'] else ' (untrained)'}"))
-    return F.pixel_picker(panels)
+@st.cache_resource
+def picker(presenting: bool) -> go.Figure:
+    """The clickable 28×28 pad (one marker per pixel, shared read-only by every session).
+
+    It does not change with the picked pixel, so a slider move does not redraw it: a chart of
+    784 markers that changed every rerun cost ~1 s per slider step in Chromium."""
+    rows, cols = np.mgrid[0:28, 0:28]
+    shade = np.where((rows + cols) % 2 == 0, 236, 248).astype(np.uint8)  # a faint checkerboard
+    rgb = np.repeat(shade[..., None], 3, -1)
+    rgb[:, :, 2] = np.minimum(255, rgb[:, :, 2] + 7)
+    fig = go.Figure(F.pixel_picker([(rgb, "click a pixel to probe it")], height=300))
+    return apply_theme(fig, presentation=True) if presenting else fig
 
 
 @st.fragment
+def pad() -> None:
+    """The pad in a fragment of its own: moving a slider does not remount it. A click moves
+    the sliders (``_picked``) and then reruns the page, so the fields follow."""
+    if st.session_state.pop(CLICKED, False):
+        st.rerun()
+    st.plotly_chart(picker(ui.presenting()), key=PICK, on_select=_picked,
+                    selection_mode="points", width="stretch",
+                    config={"displayModeBar": False})  # fmt: skip
+
+
 def view(ctx) -> None:
-    dev = str(ctx.device)
     st.subheader("Masked convolutions and the blind spot")
     ui.prose(
         "A masked k×k convolution lets output (r, c) see only pixels above, or left in the same "
         "row: type A also hides the centre (the first layer: x̂_{r,c} must not see x_{r,c}), "
         "type B keeps it (later layers, whose centre feature already excludes x_{r,c}). **Click "
-        "a pixel** in either panel (or set the sliders): its receptive field is the gradient of "
+        "a pixel** on the pad (or set the sliders): its receptive field is the gradient of "
         "its output logit with respect to every input pixel (log scale). **Red: pixels before "
         "it in raster order, inside the stack's reach, with exactly zero gradient — the blind "
         "spot.** Grey: later pixels, which must not matter; orange: the picked pixel."
     )
-    c = st.columns([1, 1, 2])
-    with c[0]:
-        r = int(ui.url_slider("Row r", "ar_bs_r", 1, 27, 14))
-    with c[1]:
-        col = int(ui.url_slider("Column c", "ar_bs_c", 0, 27, 14))
-    with c[2]:
+    top = st.columns([1, 2])
+    with top[0]:
+        pad()
+    with top[1]:
         ui.figure(
             F.heatmap_panels(
                 [
@@ -119,10 +133,18 @@ def view(ctx) -> None:
             ),
             key="ar_bs_masks",
         )
+    fields(ctx)
+
+
+@st.fragment
+def fields(ctx) -> None:
+    dev = str(ctx.device)
+    c = st.columns(2)
+    with c[0]:
+        r = int(ui.url_slider("Row r", "ar_bs_r", 1, 27, 14))
+    with c[1]:
+        col = int(ui.url_slider("Column c", "ar_bs_c", 0, 27, 14))
     out = {name: field(name, r, col, dev) for name in NAMES}
-    fig = picker(r, col, dev)
-    fig = go.Figure(fig) if ui.presenting() else fig  # the theme enlarges a Figure's fonts
-    ui.figure(fig, key=PICK, on_select=_picked, selection_mode="points")
     cols = st.columns(2)
     for cc, name in zip(cols, NAMES, strict=True):
         f = out[name]
@@ -132,6 +154,7 @@ def view(ctx) -> None:
             f"{k['zero_gradient']} of the {k['causal_in_reach']} causal pixels within its reach "
             f"({f['reach']} rows/columns) have zero gradient"
         )
+        cc.image(F.upscale(f["img"], 9), width="stretch")
     ui.prose(
         "**What to notice.** Stacked masked 3×3 kernels grow the field up and to the *left* "
         "only: the wedge above-right of the pixel is never reached, however deep the stack. "
