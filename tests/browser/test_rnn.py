@@ -9,51 +9,32 @@ import re
 
 import pytest
 
+from tests.browser.helpers import IDLE, assert_clean, open_page
 from tests.browser.test_browser import PAGE_RUN_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 PAGE = "Recurrent_Networks"
 VIEWS = ("BPTT+step-through", "Spectrum+lab", "Leaky+unit+%26+LSTM", "Gradient+clipping",
          "Char-level+LSTM", "Long-range+memory")  # fmt: skip
 
 
-def _open(browser, url: str):
-    context = browser.new_context(viewport={"width": 1366, "height": 1000})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    sent = [0]
-    page.on("websocket", lambda ws: ws.on("framesent", lambda _p: sent.__setitem__(0, sent[0] + 1)))
-    page.goto(url, wait_until="domcontentloaded", timeout=60_000)
-    page.wait_for_selector(IDLE, timeout=PAGE_RUN_MS)
-    return context, page, errors, sent
-
-
-def _clean(page, errors) -> None:
-    assert page.locator("[data-testid=stException]").count() == 0
-    broken = page.locator("[data-testid=stAlert]", has_text="Something went wrong")
-    assert broken.count() == 0, broken.first.inner_text()
-    assert not errors, errors
-    assert "❌" not in page.locator("[data-testid=stMain]").inner_text(), "a live check failed"
-
-
 @pytest.mark.parametrize("view", VIEWS)
 def test_view_renders(server, browser, view):
     base, _ = server
-    context, page, errors, _ = _open(browser, f"{base}/{PAGE}?rnn_view={view}")
+    context, page, errors = open_page(browser, f"{base}/{PAGE}?rnn_view={view}")
     try:
         page.wait_for_timeout(500)
         page.wait_for_selector(IDLE, timeout=PAGE_RUN_MS)
-        _clean(page, errors)
+        assert_clean(page, errors)
     finally:
         context.close()
 
 
 def test_bptt_scrubber_plays_in_the_browser(server, browser):
     base, _ = server
-    context, page, errors, sent = _open(browser, f"{base}/{PAGE}?rnn_view=BPTT+step-through")
+    url = f"{base}/{PAGE}?rnn_view=BPTT+step-through"
+    context, page, errors, sent = open_page(browser, url, count_sent=True)
     try:
         rng = page.locator("[data-testid=stMain] .mp-player input[type=range]").first
         rng.wait_for(state="visible", timeout=PAGE_RUN_MS)
@@ -85,7 +66,7 @@ def test_bptt_scrubber_plays_in_the_browser(server, browser):
         title1, images1 = state()
         assert images1 != images0  # term k's matrix and the running sum were swapped
         assert sent[0] == n0  # no server round trip
-        _clean(page, errors)
+        assert_clean(page, errors)
     finally:
         context.close()
 
@@ -93,21 +74,21 @@ def test_bptt_scrubber_plays_in_the_browser(server, browser):
 def test_lstmvis_lists_held_out_matches(server, browser):
     base, _ = server
     url = f"{base}/{PAGE}?rnn_view=Char-level+LSTM&rnn_lv_span=%5B1,2%5D&rnn_lv_thr=0.2"
-    context, page, errors, _ = _open(browser, url)
+    context, page, errors = open_page(browser, url)
     try:
         table = page.locator("[data-testid=stMain] table", has_text="cells kept")
         table.first.wait_for(timeout=PAGE_RUN_MS)
         assert table.first.locator("mark").count() >= 3  # held-out spans, highlighted
         # st.html draws in a shadow root: text locators see it, innerText does not
         assert page.get_by_text(re.compile(r"of 180 cells on")).count() == 1
-        _clean(page, errors)
+        assert_clean(page, errors)
     finally:
         context.close()
 
 
 def test_memory_view_plays_live_frames(server, browser):
     base, _ = server
-    context, page, errors, _ = _open(browser, f"{base}/{PAGE}?rnn_view=Long-range+memory")
+    context, page, errors = open_page(browser, f"{base}/{PAGE}?rnn_view=Long-range+memory")
     try:
         play = page.locator("[data-testid=stMain] button", has_text=re.compile("Play"))
         play.first.wait_for(timeout=PAGE_RUN_MS)
@@ -124,6 +105,6 @@ def test_memory_view_plays_live_frames(server, browser):
         page.locator("[data-testid=stMain] button", has_text=re.compile("Pause")).first.click()
         page.wait_for_timeout(500)
         page.wait_for_selector(IDLE, timeout=PAGE_RUN_MS)
-        _clean(page, errors)
+        assert_clean(page, errors)
     finally:
         context.close()
