@@ -15,7 +15,9 @@
   second whatever a server round trip costs. ``render`` still runs once per tick for the rest
   (metrics, curves, checks): keep it light while playing.
 * A tick fits its interval: the training budget shrinks to ``FIT`` × the timer interval minus
-  the last tick's snapshot and drawing time, since a timer fire during a tick cuts it short.
+  the last tick's snapshot and drawing time, since a timer fire during a tick cuts it short;
+  and when one slice's chunk alone takes longer than its share, the tick draws fewer frames
+  rather than overrun (each slice trains at least one chunk).
 * Fair sharing (a classroom on one server, issue 21): the training part of a tick is
   ``tick_budget_s`` divided by the number of sessions of this server process playing at the
   moment (``fair_budget``; never below ``MIN_SHARE`` of it), so ten playing students do not
@@ -86,6 +88,7 @@ class LiveState:
     seconds: float = 0.0  # wall time spent inside step()
     ticks: int = 0
     overhead_s: float = 0.0  # the last playing tick's time outside step(): snapshots, drawing
+    stop_timer: int = 0  # paused by the button: 1 in the click's run, 2 armed (see tick)
 
 
 def _advance(
@@ -168,6 +171,7 @@ def live_training(
 
     def play(to: bool):  # idempotent: a click replayed in a coalesced rerun must not undo it
         cur = st.session_state.get(key, s)
+        cur.stop_timer = 1 if cur.playing and not to else 0
         cur.playing, cur.message = to, None
 
     def step_once():
@@ -207,6 +211,13 @@ def live_training(
     @st.fragment(run_every=run_every_s if s.playing else None)
     def tick():
         cur: LiveState = st.session_state[key]
+        # Pause reruns only the enclosing fragment and the tick keeps its timer (measured: a
+        # rerun request every 0.64 s while paused). The next timer run stops it with a full
+        # run; not the click's own run, whose rerun would replay the click (Play again).
+        if cur.stop_timer == 2 and not cur.playing:
+            cur.stop_timer = 0
+            st.rerun(scope="app")
+        cur.stop_timer = 2 if cur.stop_timer else 0
         was_playing = cur.playing
         frames: list[go.Figure] = []
         t_tick, trained0 = time.perf_counter(), cur.seconds
@@ -215,11 +226,17 @@ def live_training(
             budget = min(budget, max(MIN_TRAIN_S, FIT * run_every_s - cur.overhead_s))
         if cur.playing and snapshot is not None:
             for _ in range(frames_per_tick):
+                before = cur.seconds
                 _advance(cur, max_steps_per_tick, budget / frames_per_tick, chunk,
                          stop_when, max_steps)  # fmt: skip
                 with error_boundary("the training view"):
                     frames.append(titled(snapshot(cur.stepper), cur.stepper.steps_done))
                 if not cur.playing:
+                    break
+                # A slice trains at least one chunk; when chunks are slow (a loaded server, a
+                # big model) fewer slices fit: stop before the next would overrun the budget,
+                # so the tick ends before its timer fires (which would cut it and lose frames).
+                if (cur.seconds - trained0) + (cur.seconds - before) > budget:
                     break
             cur.ticks += 1
         elif cur.playing:
