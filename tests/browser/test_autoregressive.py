@@ -8,37 +8,19 @@ import re
 
 import pytest
 
-from tests.browser.test_browser import PAGE_RUN_MS
+from tests.browser.helpers import assert_clean as _clean
+from tests.browser.helpers import open_page
+from tests.browser.helpers import settle as _settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 PAGE = "Autoregressive_Models"
 VIEWS = ("Ladder", "Chain+rule", "NADE+O(nd)", "MADE+masks", "Blind+spot", "Inpainting",
          "WaveNet", "Variational+RNN")  # fmt: skip
 
 
 def _open(browser, url: str):
-    context = browser.new_context(viewport={"width": 1366, "height": 1000})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url, wait_until="domcontentloaded", timeout=60_000)
-    page.wait_for_selector(IDLE, timeout=PAGE_RUN_MS)
-    return context, page, errors
-
-
-def _settle(page, ms: int = 500) -> None:
-    page.wait_for_timeout(ms)  # let a rerun start before waiting for its end
-    page.wait_for_selector(IDLE, timeout=PAGE_RUN_MS)
-
-
-def _clean(page, errors) -> None:
-    assert page.locator("[data-testid=stException]").count() == 0
-    broken = page.locator("[data-testid=stAlert]", has_text="Something went wrong")
-    assert broken.count() == 0, broken.first.inner_text()
-    assert not errors, errors
-    assert "❌" not in page.locator("[data-testid=stMain]").inner_text(), "a live check failed"
+    return open_page(browser, url, height=1000)
 
 
 @pytest.mark.parametrize("view", VIEWS)
@@ -69,11 +51,11 @@ def test_clicking_a_pixel_probes_it(server, browser):
         page.wait_for_timeout(300)
         assert (_slider_value(page, "Row r"), _slider_value(page, "Column c")) == (14, 14)
         before = page.locator("[data-testid=stMain]").inner_text()
-        # the first panel's axes: row 6, column 20 is a pixel in the plain PixelCNN's blind spot
+        # the pad's axes: row 6, column 20 is a pixel in the plain PixelCNN's blind spot
         box = page.evaluate(
             """() => {
               const gd = [...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')]
-                .find((g) => g.querySelector('.scatterlayer'));
+                .find((g) => g.data && g.data[0] && g.data[0].customdata);  // the pad
               const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
               const r = gd.getBoundingClientRect();
               return {x: r.left + xa._offset + xa.l2p(20), y: r.top + ya._offset + ya.l2p(6)};
