@@ -580,3 +580,39 @@ def test_unkeyed_figures_get_stable_call_site_keys():
     at.run()
     assert not at.exception and at.text[-1].value == first
     assert "2)" in first and "3)" not in first  # counted twice, not carried over
+
+
+def slow_live_script(step_s: float = 0.1):
+    """A live view whose every step() call takes step_s, drawn as snapshots (8 per tick)."""
+    import time
+
+    import ui
+
+    class Slow:
+        def __init__(self):
+            self.steps_done, self.calls = 0, 0
+
+        def step(self, n=1):
+            time.sleep(step_s)
+            self.steps_done, self.calls = self.steps_done + n, self.calls + 1
+            return {"loss": 1.0 / self.steps_done}
+
+    def snapshot(stepper):
+        return {"data": [{"type": "scatter", "x": [0, 1], "y": [0, stepper.steps_done]}],
+                "layout": {"title": {"text": "slow"}}}  # fmt: skip
+
+    ui.live_training("slow", Slow, signature="slow", render=lambda s, m: None,
+                     snapshot=snapshot, frames_per_tick=8, frame_ms=50)  # fmt: skip
+
+
+def test_slow_chunks_draw_fewer_frames_and_the_tick_fits_its_timer():
+    """8 frames of 50 ms: the timer fires every 0.4 s and a tick may train FIT x 0.4 = 0.32 s.
+    With 0.1 s per step() call, 8 slices would take 0.8 s (cut short by the next fire); the
+    tick stops adding slices before the budget would overrun: 3 calls, not 8."""
+    at = AppTest.from_function(slow_live_script, default_timeout=TIMEOUT)
+    at.run()
+    at.button(key="slow_play").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    s = at.session_state["slow"]
+    assert s.ticks == 1 and 1 <= s.stepper.calls <= 3, s.stepper.calls
+    assert s.seconds < 0.4
