@@ -13,10 +13,17 @@ baseline is a uniform guess, ln V = ln 96 = 4.564 nats/char.
 Registered models (``python -m core.pretrained train NAME``):
 
 - ``gpt_char``: the ~200k-parameter GPT (4 layers, 4 heads, d = 64, context 128);
-- ``gpt_ablation_learned`` / ``gpt_ablation_nopos`` / ``gpt_ablation_leak``: the same network
-  for fewer steps (400: what the shared 2-core machine allowed) with learned positions, with no
-  positions, and with no causal mask (the leak demo; scored both as trained, future visible,
-  and on prefixes only, as in generation).
+- ``gpt_ablation_learned`` / ``gpt_ablation_nopos`` / ``gpt_ablation_leak``: the live view's
+  small GPT (2 layers x 2 heads, d = 32, context 64, ~27k parameters) for 3,000 steps with
+  learned positions, with no positions, and with no causal mask (the leak demo). Small so that
+  they train long enough on the shared 2-core machine for the effects to be clear. Their
+  held-out windows are 65 characters (context 64): comparable with each other, not with
+  ``gpt_char``. The leak model is scored both as trained (future visible) and on prefixes only,
+  as in generation, at every point of its curve.
+- ``gpt_pair_lstm``: the §4 char LSTM (``core.rnn.charlm``, its own trainer and protocol)
+  retrained at ``gpt_char``'s budget, batch 16 x 1,500 steps = 3,072,000 training characters, so
+  the GPT-vs-LSTM comparison is at equal parameters *and* equal data (the shipped §4 LSTM saw
+  batch 32, twice as many).
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ import torch.nn.functional as F
 
 from core.data.text import TEXT_CORPUS_TEXT, decode, encode, text_corpus
 from core.pretrained import PretrainedSpec, TrainResult
+from core.rnn.charlm import CHAR_LSTM_NAME, CharLSTMConfig
+from core.rnn.charlm import PRETRAINED as LSTM_SPECS
 from core.training import run_stepper
 from core.transformer.gpt import GPT, GPTConfig, n_params
 
@@ -60,8 +69,10 @@ def lr_at(cfg: CharLMConfig, step: int) -> float:
 
 
 def chars_seen(cfg) -> int:
-    """Training characters (targets) a run saw: steps x batch x 128 (LSTM configs too)."""
-    return int(cfg.steps) * int(cfg.batch_size) * (WINDOW - 1)
+    """Training characters (targets) a run saw: steps x batch x targets per window, the GPT's
+    context (128, or 64 for the small ablation GPT) or the LSTM's sequence length (128)."""
+    per_window = cfg.gpt.block_size if hasattr(cfg, "gpt") else cfg.seq_len
+    return int(cfg.steps) * int(cfg.batch_size) * int(per_window)
 
 
 def held_out_windows(ids: np.ndarray | None = None, window: int = WINDOW) -> torch.Tensor:
@@ -202,21 +213,24 @@ def _build(cfg: CharLMConfig) -> GPT:
 
 
 MAIN = CharLMConfig()
-ABLATION_STEPS = 400
+# The ablations: the live view's small GPT, trained long enough for the effects to show
+SMALL = GPTConfig(block_size=64, n_layer=2, n_head=2, n_embd=32)  # ~27k parameters
+ABLATION = CharLMConfig(gpt=SMALL, steps=3000, eval_every=100)  # ~1 CPU-min each, one thread
 ABLATIONS = {
-    "gpt_ablation_learned": dataclasses.replace(MAIN, steps=ABLATION_STEPS),
+    "gpt_ablation_learned": ABLATION,
     "gpt_ablation_nopos": dataclasses.replace(
-        MAIN, steps=ABLATION_STEPS, gpt=dataclasses.replace(MAIN.gpt, positions="none")
+        ABLATION, gpt=dataclasses.replace(SMALL, positions="none")
     ),
     "gpt_ablation_leak": dataclasses.replace(
-        MAIN, steps=ABLATION_STEPS, gpt=dataclasses.replace(MAIN.gpt, causal=False)
+        ABLATION, gpt=dataclasses.replace(SMALL, causal=False)
     ),
 }
 DESCRIPTIONS = {
     "gpt_char": "tiny GPT (4 layers x 4 heads, d=64, context 128) on the shared char corpus",
-    "gpt_ablation_learned": "positional ablation: the tiny GPT, learned positions, short run",
-    "gpt_ablation_nopos": "positional ablation: the tiny GPT with no positions, short run",
-    "gpt_ablation_leak": "leak demo: the tiny GPT trained with the causal mask off, short run",
+    "gpt_ablation_learned": "ablation reference: small GPT (2x2, d=32, context 64), learned "
+    "positions, causal mask, 3,000 steps",
+    "gpt_ablation_nopos": "positional ablation: the small GPT with no positions, 3,000 steps",
+    "gpt_ablation_leak": "leak demo: the small GPT trained with the causal mask off, 3,000 steps",
 }
 
 PRETRAINED = tuple(
@@ -230,4 +244,28 @@ PRETRAINED = tuple(
         seed=0,
     )
     for name, cfg in {"gpt_char": MAIN, **ABLATIONS}.items()
+)
+
+LSTM_SPEC = next(s for s in LSTM_SPECS if s.name == CHAR_LSTM_NAME)
+PAIR_LSTM = dataclasses.replace(LSTM_SPEC.config, batch_size=MAIN.batch_size, steps=MAIN.steps)
+
+
+def _train_pair_lstm(cfg: CharLSTMConfig, seed: int) -> TrainResult:
+    """The §4 trainer unchanged, at the GPT's batch and steps; adds the characters seen."""
+    result = LSTM_SPEC.train(cfg, seed)
+    result.extra["characters_seen"] = chars_seen(cfg)
+    return result
+
+
+PRETRAINED = PRETRAINED + (
+    PretrainedSpec(
+        name="gpt_pair_lstm",
+        description="the §4 char LSTM retrained at the tiny GPT's budget (batch 16 x 1,500 "
+        "steps = 3,072,000 characters): the equal-data pair of gpt_char",
+        config=PAIR_LSTM,
+        build=LSTM_SPEC.build,
+        train=_train_pair_lstm,
+        dataset=TEXT_CORPUS_TEXT,
+        seed=LSTM_SPEC.seed,
+    ),
 )

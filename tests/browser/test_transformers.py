@@ -8,44 +8,21 @@ import re
 
 import pytest
 
-from tests.browser.test_browser import PAGE_RUN_MS
+from tests.browser.helpers import assert_clean, open_page, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 PAGE = "Transformers"
 VIEWS = ("Step+through", "Generate", "Mask", "Why+%E2%88%9Ad", "Positions", "Attention+vs+RNN")
-
-
-def _open(browser, url: str):
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url, wait_until="domcontentloaded", timeout=60_000)
-    page.wait_for_selector(IDLE, timeout=PAGE_RUN_MS)
-    return context, page, errors
-
-
-def _settle(page, ms: int = 400) -> None:
-    page.wait_for_timeout(ms)  # let a rerun start before waiting for its end
-    page.wait_for_selector(IDLE, timeout=PAGE_RUN_MS)
-
-
-def _clean(page, errors) -> None:
-    assert page.locator("[data-testid=stException]").count() == 0
-    broken = page.locator("[data-testid=stAlert]", has_text="Something went wrong")
-    assert broken.count() == 0, broken.first.inner_text()
-    assert not errors, errors
 
 
 @pytest.mark.parametrize("view", VIEWS)
 def test_view_renders(server, browser, view):
     base, _ = server
-    context, page, errors = _open(browser, f"{base}/{PAGE}?tf_view={view}")
+    context, page, errors = open_page(browser, f"{base}/{PAGE}?tf_view={view}")
     try:
         page.wait_for_selector("[data-testid=stMain] .js-plotly-plot", timeout=60_000)
-        _clean(page, errors)
+        assert_clean(page, errors)
         # a failed live check turns its expander's mark into a warning sign (ui.checks)
         checks = page.locator("[data-testid=stMain] [data-testid=stExpander] summary")
         labels = [checks.nth(i).inner_text() for i in range(checks.count())]
@@ -56,7 +33,7 @@ def test_view_renders(server, browser, view):
 
 def test_generate_slider_does_not_resample_and_generate_does(server, browser):
     base, _ = server
-    context, page, errors = _open(browser, f"{base}/{PAGE}?tf_view=Generate&tf_gen_n=40")
+    context, page, errors = open_page(browser, f"{base}/{PAGE}?tf_view=Generate&tf_gen_n=40")
     try:
         code = page.locator("[data-testid=stMain] [data-testid=stCode]").first
         first = code.inner_text()
@@ -67,25 +44,25 @@ def test_generate_slider_does_not_resample_and_generate_does(server, browser):
         slider.focus()
         page.keyboard.press("End")  # T 0.8 -> 2.0 (a step of 0.05 may draw the same text:
         # every T uses the same seeded random numbers)
-        _settle(page)
+        settle(page)
         assert caption.count() == 1
         after = page.get_by_text(re.compile(r"After the prompt: next-character")).inner_text()
         assert after != before, "the next-character distribution did not follow T"
         assert code.inner_text() == first, "a slider resampled"
         assert page.get_by_text("press Generate to redraw").count() == 1
         page.get_by_role("button", name=re.compile("Generate")).click()
-        _settle(page)
+        settle(page)
         assert code.inner_text() != first, "Generate did not draw a new sample at T = 2"
         assert page.get_by_text("press Generate to redraw").count() == 0
         assert "T = 2, top-k = 0" in page.locator("[data-testid=stMain]").inner_text()
-        _clean(page, errors)
+        assert_clean(page, errors)
     finally:
         context.close()
 
 
 def test_live_training_plays_and_pauses(server, browser):
     base, _ = server
-    context, page, errors = _open(browser, f"{base}/{PAGE}?tf_view=Live+training")
+    context, page, errors = open_page(browser, f"{base}/{PAGE}?tf_view=Live+training")
     try:
         main = page.locator("[data-testid=stMain]")
 
@@ -102,12 +79,12 @@ def test_live_training_plays_and_pauses(server, browser):
             seen.add(page.locator(title).first.text_content())
             page.wait_for_timeout(150)
         page.get_by_role("button", name=re.compile("Pause")).click()
-        _settle(page, 800)
+        settle(page, 800)
         assert step() > 0 and len(seen) >= 3, (step(), seen)
         paused = step()
         page.wait_for_timeout(1_500)
         assert step() == paused, "still training after Pause"
         assert page.locator("[data-testid=stMain] [data-testid=stCode]").count() == 1  # a sample
-        _clean(page, errors)
+        assert_clean(page, errors)
     finally:
         context.close()
