@@ -1,8 +1,5 @@
-"""Browser tests share one server and one Chromium per test process. Under pytest-xdist's
-``--dist loadgroup`` two groups split them: ``xdist_group("browser")`` (the layout test of every
-page) and ``xdist_group("browser_pages")`` (the per-page, bookmark and download tests), each on
-one worker with its own server, so the two chains run side by side (one chain on one worker
-left the other worker idle: the suite used ~1 of the 2 cores, measured with /usr/bin/time).
+"""Browser tests share one server and one Chromium per test process; under pytest-xdist's
+``--dist loadgroup`` the ``xdist_group("browser")`` mark keeps them all on one worker.
 
 Where ``/usr/bin/chromium`` or Playwright is missing the tests skip with the reason, except
 under CI (the ``CI`` environment variable set), where they fail instead.

@@ -12,7 +12,7 @@ from tests.browser.helpers import assert_clean as _clean
 from tests.browser.helpers import open_page
 from tests.browser.helpers import settle as _settle
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_pages")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 PAGE = "Autoregressive_Models"
 VIEWS = ("Ladder", "Chain+rule", "NADE+O(nd)", "MADE+masks", "Blind+spot", "Inpainting",

@@ -12,7 +12,7 @@ import pytest
 
 from tests.browser.test_browser import PAGE_RUN_MS
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_pages")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 RANGE = ".mp-player input[type=range]"

@@ -16,7 +16,7 @@ from PIL import Image
 
 from tests.browser.test_browser import PAGE_RUN_MS
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_pages")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 N, SEED = 12, 5

@@ -12,7 +12,7 @@ import pytest
 from tests.browser.helpers import IDLE, assert_clean, open_page
 from tests.browser.test_browser import PAGE_RUN_MS
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_pages")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 PAGE = "Recurrent_Networks"
 VIEWS = ("BPTT+step-through", "Spectrum+lab", "Leaky+unit+%26+LSTM", "Gradient+clipping",

@@ -10,7 +10,7 @@ import pytest
 
 from tests.browser.helpers import assert_clean, open_page, settle
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_pages")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 PAGE = "Transformers"
 VIEWS = ("Step+through", "Generate", "Mask", "Why+%E2%88%9Ad", "Positions", "Attention+vs+RNN")
