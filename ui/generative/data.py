@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 
 import numpy as np
 import streamlit as st
@@ -42,10 +44,37 @@ def recorded_samples() -> dict[str, np.ndarray]:
         return {}
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def sample(name: str, n: int, seed: int, _progress=None) -> tuple[np.ndarray, bytes, bytes, float]:
-    """(samples, PNG bytes, .npz bytes, seconds) of n samples of ``name`` from ``seed``;
-    ``_progress(done, total)`` follows the sampler (not part of the cache key)."""
+MAX_SAMPLES = 32  # cached sample requests (each up to 1,024 digits) per server process
+_LOCK = threading.Lock()
+
+
+@st.cache_resource(show_spinner=False)
+def _sample_store() -> OrderedDict:
+    """(name, n, seed) -> result, shared by the sessions of this process, least recent first."""
+    return OrderedDict()
+
+
+def sample(name: str, n: int, seed: int, progress=None) -> tuple[np.ndarray, bytes, bytes, float]:
+    """(samples, PNG bytes, .npz bytes, seconds) of n samples of ``name`` from ``seed``, cached
+    per process; ``progress(done, total)`` follows the sampler on a miss.
+
+    Not ``st.cache_data``: a progress bar drawn from inside a cached function is recorded and
+    replayed on a hit into a block created outside it, which Streamlit refuses
+    (CacheReplayClosureError: the grid and its downloads vanished on the next rerun)."""
+    key, store = (name, int(n), int(seed)), _sample_store()
+    with _LOCK:
+        if key in store:
+            store.move_to_end(key)
+            return store[key]
+    result = _sample(name, int(n), int(seed), progress)
+    with _LOCK:
+        store[key] = result
+        while len(store) > MAX_SAMPLES:
+            store.popitem(last=False)
+    return result
+
+
+def _sample(name: str, n: int, seed: int, progress) -> tuple[np.ndarray, bytes, bytes, float]:
     import io
     import time
 
@@ -55,7 +84,7 @@ def sample(name: str, n: int, seed: int, _progress=None) -> tuple[np.ndarray, by
 
     model, _ = _load(name, "cpu")
     t0 = time.perf_counter()
-    x = draw(name, model, n, seed, _progress)
+    x = draw(name, model, n, seed, progress)
     seconds = time.perf_counter() - t0
     buf = io.BytesIO()
     extra = {"labels": balanced_labels(n).numpy()} if BY_NAME[name].conditional else {}

@@ -313,7 +313,7 @@ def sample_view(ctx) -> None:
 
         try:
             with st.spinner(f"Sampling {req[1]} from {entry.label}…"):
-                x, png, npz, sec = data.sample(*req, _progress=progress)
+                x, png, npz, sec = data.sample(*req, progress)
         except (PretrainedError, ValueError) as e:
             st.error(str(e))
         else:
