@@ -290,9 +290,9 @@ def sample_view(ctx) -> None:
     entry = BY_NAME[name]
     row = {r["name"]: r for r in (data.table() or {}).get("rows", [])}.get(name)
     cap = max_n(row)
-    if row is not None and ms64(row) * n / 64 > 1000.0:
+    if row is not None and n <= cap and ms64(row) * n / 64 > 1000.0:  # over the cap: see below
         st.caption(
-            f"Expect about {ms64(row) * min(n, cap) / 64000:.0f} s here "
+            f"Expect about {ms64(row) * n / 64000:.0f} s here "
             "(measured time for 64, scaled to N; the CPU is shared)."
         )
     if n > cap:
