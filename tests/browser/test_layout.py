@@ -28,9 +28,13 @@ _PLAYERS_DRAWN = """
   (e) => e.classList.contains('js-plotly-plot') || e.textContent.trim())
 """
 
-_VISUAL = ("[data-testid=stMain] .js-plotly-plot, [data-testid=stMain] .mp-player, "
-           "[data-testid=stMain] [data-testid=stImage] img, [data-testid=stMain] "
-           "[data-testid=stDataFrame], [data-testid=stMain] [data-testid=stTable]")  # fmt: skip
+# The page's main visual: the first figure, player, image or table that is shown (one inside a
+# tab that is not selected has no box, and no top to measure).
+_VISUAL_JS = (
+    "document.querySelectorAll('[data-testid=stMain] :is(.js-plotly-plot, .mp-player, "
+    "[data-testid=stImage] img, [data-testid=stDataFrame], [data-testid=stTable])')"
+)
+_FIRST_SHOWN = "((els) => [...els].find((e) => e.getClientRects().length > 0) || null)"
 
 # Everything the page measures about itself, in one evaluation.
 _PROBE = """
@@ -54,8 +58,7 @@ _PROBE = """
     const cs = getComputedStyle(el);
     if (cs.textOverflow === 'ellipsis' && over(el)) truncated.push(name(el));
   }
-  const visual = main.querySelector('.js-plotly-plot, .mp-player, [data-testid=stImage] img, ' +
-    '[data-testid=stDataFrame], [data-testid=stTable]');
+  const visual = FIRST_SHOWN(VISUALS);
   const plotText = [];
   const texts = main.querySelectorAll('.js-plotly-plot .xtick text, ' +
     '.js-plotly-plot .ytick text, .js-plotly-plot .gtitle, .js-plotly-plot .annotation-text, ' +
@@ -77,7 +80,7 @@ _PROBE = """
     rootFont: px(document.querySelector('[data-testid=stAppViewContainer]')),
   };
 }
-"""
+""".replace("FIRST_SHOWN", _FIRST_SHOWN).replace("VISUALS", _VISUAL_JS)
 
 
 # Known defects, measured by this test on 2026-12-01 and left open in issue 13: each case is
@@ -110,17 +113,21 @@ def test_page_is_projector_ready(server, browser, name, path, present):
         # a busy machine a later image mounted first and was taken for the main visual.
         page.wait_for_load_state("networkidle", timeout=60_000)
         if path:  # a topic page: its main visual has mounted (components mount after the run)
-            try:
-                page.wait_for_selector(_VISUAL, timeout=30_000)
+            try:  # the first *shown* one: a visual inside a hidden tab never becomes visible
+                page.wait_for_function(f"() => {_FIRST_SHOWN}({_VISUAL_JS}) !== null",
+                                       timeout=30_000)  # fmt: skip
             except Exception:  # noqa: BLE001 - reported by the check below with the position
                 pass
         page.wait_for_function(_PLAYERS_DRAWN, timeout=60_000)
         if not present:  # the page loads cleanly (tests/browser/test_browser.py)
             check_loaded(page, base, name, path, log_path, errors)
+        shown = (1366, 768)
         for size, (w, h) in SIZES.items():  # the same page at each screen size
-            page.set_viewport_size({"width": w, "height": h})
-            page.wait_for_timeout(1500)  # plotly, the players and the equation fitter redraw
-            page.wait_for_selector(IDLE, timeout=PAGE_RUN_MS)
+            if (w, h) != shown:
+                page.set_viewport_size({"width": w, "height": h})
+                page.wait_for_timeout(1500)  # plotly, the players and the equation fitter redraw
+                page.wait_for_selector(IDLE, timeout=PAGE_RUN_MS)
+                shown = (w, h)
             _check(page, name, path, present, size)
     finally:
         context.close()
