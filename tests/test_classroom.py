@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -34,6 +35,13 @@ def deployment(tmp_path_factory):
         pytest.skip(msg)
     with replicas_with_nginx(2, tmp_path_factory.mktemp("classroom")) as d:
         yield d
+
+
+def _run(coro):
+    """``asyncio.run`` on a thread of its own: where this test process also runs browser tests,
+    Playwright's sync API holds the main thread's event loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 async def _tab(sid: int, base: str, stats: Stats) -> Session:
@@ -71,7 +79,7 @@ def test_tabs_stick_to_their_replica(deployment):
                 break
         return tabs
 
-    tabs = asyncio.run(drive())
+    tabs = _run(drive())
     assert not stats.errors, stats.errors
     for t in tabs:
         ups = stats.upstreams[t.sid]
@@ -92,7 +100,7 @@ def test_warm_opens_each_declared_view_of_a_page_on_a_replica(deployment):
     views = declared_views("Generative_Models")
     assert views[0] == "" and "?gen_view=Sample+a+model" in views
     lines: list[str] = []
-    r = asyncio.run(warm(f"http://127.0.0.1:{deployment.ports[0]}", "Generative_Models",
-                         log=lines.append))  # fmt: skip
+    r = _run(warm(f"http://127.0.0.1:{deployment.ports[0]}", "Generative_Models",
+                  log=lines.append))  # fmt: skip
     assert r["errors"] == [] and r["views"] == len(views) == len(lines)
     assert main(["http://example.com"]) == 2

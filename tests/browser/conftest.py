@@ -1,5 +1,9 @@
-"""Browser tests share one server and one Chromium per test process; under pytest-xdist's
-``--dist loadgroup`` the ``xdist_group("browser")`` mark keeps them all on one worker.
+"""Browser tests share one server, one Chromium and one browser context per test process. Under
+pytest-xdist's ``--dist loadgroup`` two groups split them: ``xdist_group("browser")`` (the
+layout test of every page) and ``xdist_group("browser_pages")`` (the per-page, bookmark and
+download tests), each on one worker with its own server, so the two chains run side by side.
+They wait on the server and the browser more than they compute, so ``./dev.sh test`` runs a
+third worker that takes the other tests meanwhile.
 
 Where ``/usr/bin/chromium`` or Playwright is missing the tests skip with the reason, except
 under CI (the ``CI`` environment variable set), where they fail instead.
@@ -64,3 +68,15 @@ def browser():
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture(scope="session")
+def context(browser):
+    """One browser context per test process, shared by its tests: each test opens its own tab
+    (a new websocket, so a new Streamlit session) and closes it. Fresh contexts fetched and
+    compiled Streamlit's and plotly's scripts anew for every test, 2-3 s each here."""
+    ctx = browser.new_context(accept_downloads=True)
+    try:
+        yield ctx
+    finally:
+        ctx.close()

@@ -1,4 +1,4 @@
-"""What the per-page Chromium tests share: open a page in a fresh context, wait for its rerun,
+"""What the per-page Chromium tests share: open a page in a new tab, wait for its rerun,
 and check that what it shows is clean.
 
 A failed live check is drawn as ``ui.checks.FAIL`` (a red Material Symbol), which Chromium
@@ -14,12 +14,18 @@ IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 FAILED_CHECK = '[data-testid=stMain] [aria-label="cancel icon"]'
 
 
-def open_page(browser, url: str, height: int = 1000, count_sent: bool = False):
-    """(context, page, page errors[, websocket messages sent]) after the first run is idle."""
-    context = browser.new_context(viewport={"width": 1366, "height": height})
+def new_tab(context, width: int = 1366, height: int = 1000):
+    """(page, page errors): a new tab in the test process's shared context."""
     page = context.new_page()
+    page.set_viewport_size({"width": width, "height": height})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    return page, errors
+
+
+def open_page(context, url: str, height: int = 1000, count_sent: bool = False):
+    """(page, page errors[, websocket messages sent]) after the first run is idle."""
+    page, errors = new_tab(context, height=height)
     sent = [0]
 
     def count(_payload) -> None:
@@ -29,7 +35,7 @@ def open_page(browser, url: str, height: int = 1000, count_sent: bool = False):
         page.on("websocket", lambda ws: ws.on("framesent", count))
     page.goto(url, wait_until="domcontentloaded", timeout=60_000)
     page.wait_for_selector(IDLE, timeout=PAGE_RUN_MS)
-    return (context, page, errors, sent) if count_sent else (context, page, errors)
+    return (page, errors, sent) if count_sent else (page, errors)
 
 
 def settle(page, ms: int = 500) -> None:

@@ -12,26 +12,26 @@ from tests.browser.helpers import assert_clean as _clean
 from tests.browser.helpers import open_page
 from tests.browser.helpers import settle as _settle
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_pages")]
 
 PAGE = "Autoregressive_Models"
 VIEWS = ("Ladder", "Chain+rule", "NADE+O(nd)", "MADE+masks", "Blind+spot", "Inpainting",
          "WaveNet", "Variational+RNN")  # fmt: skip
 
 
-def _open(browser, url: str):
-    return open_page(browser, url, height=1000)
+def _open(context, url: str):
+    return open_page(context, url, height=1000)
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_view_renders(server, browser, view):
+def test_view_renders(server, context, view):
     base, _ = server
-    context, page, errors = _open(browser, f"{base}/{PAGE}?ar_view={view}")
+    page, errors = _open(context, f"{base}/{PAGE}?ar_view={view}")
     try:
         _settle(page)
         _clean(page, errors)
     finally:
-        context.close()
+        page.close()
 
 
 def _slider_value(page, label: str) -> int:
@@ -39,9 +39,9 @@ def _slider_value(page, label: str) -> int:
     return int(float(s.input_value()))
 
 
-def test_clicking_a_pixel_probes_it(server, browser):
+def test_clicking_a_pixel_probes_it(server, context):
     base, _ = server
-    context, page, errors = _open(browser, f"{base}/{PAGE}?ar_view=Blind+spot")
+    page, errors = _open(context, f"{base}/{PAGE}?ar_view=Blind+spot")
     try:
         plot = page.locator("[data-testid=stMain] .js-plotly-plot").filter(
             has=page.locator(".scatterlayer")
@@ -69,12 +69,12 @@ def test_clicking_a_pixel_probes_it(server, browser):
         assert after != before  # the counts below the picker follow the new pixel
         _clean(page, errors)
     finally:
-        context.close()
+        page.close()
 
 
-def test_vrnn_view_draws_both_figures(server, browser):
+def test_vrnn_view_draws_both_figures(server, context):
     base, _ = server
-    context, page, errors = _open(browser, f"{base}/{PAGE}?ar_view=Variational+RNN")
+    page, errors = _open(context, f"{base}/{PAGE}?ar_view=Variational+RNN")
     try:
         _settle(page)
         main = page.locator("[data-testid=stMain]")
@@ -85,4 +85,4 @@ def test_vrnn_view_draws_both_figures(server, browser):
         assert "plain RNN rollout" in main.inner_text() or page.locator("text=plain RNN").count()
         _clean(page, errors)
     finally:
-        context.close()
+        page.close()

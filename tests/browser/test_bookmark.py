@@ -10,34 +10,29 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.helpers import IDLE, open_page
 from tests.browser.test_browser import PAGE_RUN_MS
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_pages")]
 
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 RANGE = ".mp-player input[type=range]"
 PAGE = "Diffusion"  # its default view scrubs the forward process with an image player
 KEY = "dif_fwd_player"
 
 
-def _open(browser, url: str):
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url, wait_until="domcontentloaded", timeout=60_000)
-    page.wait_for_selector(IDLE, timeout=PAGE_RUN_MS)
+def _open(context, url: str):
+    page, errors = open_page(context, url, height=900)
     page.wait_for_selector(RANGE, timeout=60_000)
-    return context, page, errors
+    return page, errors
 
 
 def _frame(page) -> int:
     return int(page.query_selector(RANGE).evaluate("e => e.value"))
 
 
-def test_scrub_position_is_in_the_url_survives_a_widget_and_reopens(server, browser):
+def test_scrub_position_is_in_the_url_survives_a_widget_and_reopens(server, context):
     base, _ = server
-    context, page, errors = _open(browser, f"{base}/{PAGE}")
+    page, errors = _open(context, f"{base}/{PAGE}")
     try:
         assert _frame(page) != 7
         page.query_selector(RANGE).evaluate(
@@ -53,21 +48,21 @@ def test_scrub_position_is_in_the_url_survives_a_widget_and_reopens(server, brow
         assert "dif_schedule=linear" in url and f"{KEY}=7" in url, url
         assert not errors, errors
     finally:
-        context.close()
-    context, page, errors = _open(browser, url)
+        page.close()
+    page, errors = _open(context, url)
     try:
         assert _frame(page) == 7, "the copied URL did not reopen the scrubbed frame"
         assert not errors, errors
     finally:
-        context.close()
+        page.close()
 
 
-def test_silly_position_in_the_url_is_ignored(server, browser):
+def test_silly_position_in_the_url_is_ignored(server, context):
     base, _ = server
-    context, page, errors = _open(browser, f"{base}/{PAGE}?{KEY}=banana")
+    page, errors = _open(context, f"{base}/{PAGE}?{KEY}=banana")
     try:
         assert page.query_selector("[data-testid=stException]") is None
         assert 0 <= _frame(page) <= int(page.query_selector(RANGE).evaluate("e => e.max"))
         assert not errors, errors
     finally:
-        context.close()
+        page.close()

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.browser.helpers import IDLE, new_tab
 from tests.browser.test_browser import PAGE_RUN_MS
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_pages")]
 
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 N, SEED = 12, 5
 
 
@@ -31,12 +31,9 @@ def _download(page, label: str) -> tuple[bytes, str]:
         return f.read(), info.value.suggested_filename
 
 
-def test_png_grid_and_npz_download_and_open(server, browser):
+def test_png_grid_and_npz_download_and_open(server, context):
     base, _ = server
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page, errors = new_tab(context, height=900)  # the shared context accepts downloads
     try:
         url = f"{base}/Generative_Models?gen_view=Sample+a+model&gen_model=vae_16d&gen_n={N}"
         page.goto(f"{url}&gen_seed={SEED}", wait_until="domcontentloaded", timeout=60_000)
@@ -65,4 +62,4 @@ def test_png_grid_and_npz_download_and_open(server, browser):
         assert np.array_equal(np.asarray(same), np.asarray(im)), "the PNG is not these samples"
         assert not errors, errors
     finally:
-        context.close()
+        page.close()

@@ -14,12 +14,12 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import ROOT
+from tests.browser.helpers import IDLE, new_tab
 from tests.browser.test_browser import PAGE_RUN_MS, TARGETS, check_loaded
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 SHOTS = ROOT / "artifacts" / "screenshots" / "layout"
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 SIZES = {"1366x768": (1366, 768), "1920x1080": (1920, 1080)}
 
 # The client-side players have drawn (plotly.js is fetched once per browser, then cached).
@@ -35,6 +35,10 @@ _VISUAL_JS = (
     "[data-testid=stImage] img, [data-testid=stDataFrame], [data-testid=stTable])')"
 )
 _FIRST_SHOWN = "((els) => [...els].find((e) => e.getClientRects().length > 0) || null)"
+_VISUAL_ON_SCREEN = f"""() => {{
+  const v = {_FIRST_SHOWN}({_VISUAL_JS});
+  return v !== null && v.getBoundingClientRect().top + window.scrollY < window.innerHeight;
+}}"""
 
 # Everything the page measures about itself, in one evaluation.
 _PROBE = """
@@ -98,12 +102,9 @@ def _cases():
 
 
 @pytest.mark.parametrize("name, path, present", list(_cases()))
-def test_page_is_projector_ready(server, browser, name, path, present):
+def test_page_is_projector_ready(server, context, name, path, present):
     base, log_path = server
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page, errors = new_tab(context, 1366, 768)
     try:
         page.goto(f"{base}/{path}" + ("?present=1" if present else ""),
                   wait_until="domcontentloaded", timeout=60_000)  # fmt: skip
@@ -113,9 +114,9 @@ def test_page_is_projector_ready(server, browser, name, path, present):
         # a busy machine a later image mounted first and was taken for the main visual.
         page.wait_for_load_state("networkidle", timeout=60_000)
         if path:  # a topic page: its main visual has mounted (components mount after the run)
-            try:  # the first *shown* one: a visual inside a hidden tab never becomes visible
-                page.wait_for_function(f"() => {_FIRST_SHOWN}({_VISUAL_JS}) !== null",
-                                       timeout=30_000)  # fmt: skip
+            try:  # the first *shown* one (a visual in a hidden tab never shows) is in place; a
+                # figure drawn by a component mounts after the images beside it
+                page.wait_for_function(_VISUAL_ON_SCREEN, timeout=30_000)
             except Exception:  # noqa: BLE001 - reported by the check below with the position
                 pass
         page.wait_for_function(_PLAYERS_DRAWN, timeout=60_000)
@@ -130,7 +131,7 @@ def test_page_is_projector_ready(server, browser, name, path, present):
                 shown = (w, h)
             _check(page, name, path, present, size)
     finally:
-        context.close()
+        page.close()
 
 
 def _check(page, name: str, path: str, present: bool, size: str) -> None:

@@ -12,7 +12,7 @@ import pytest
 from tests.browser.helpers import IDLE, assert_clean, open_page
 from tests.browser.test_browser import PAGE_RUN_MS
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_pages")]
 
 PAGE = "Recurrent_Networks"
 VIEWS = ("BPTT+step-through", "Spectrum+lab", "Leaky+unit+%26+LSTM", "Gradient+clipping",
@@ -20,21 +20,21 @@ VIEWS = ("BPTT+step-through", "Spectrum+lab", "Leaky+unit+%26+LSTM", "Gradient+c
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_view_renders(server, browser, view):
+def test_view_renders(server, context, view):
     base, _ = server
-    context, page, errors = open_page(browser, f"{base}/{PAGE}?rnn_view={view}")
+    page, errors = open_page(context, f"{base}/{PAGE}?rnn_view={view}")
     try:
         page.wait_for_timeout(500)
         page.wait_for_selector(IDLE, timeout=PAGE_RUN_MS)
         assert_clean(page, errors)
     finally:
-        context.close()
+        page.close()
 
 
-def test_bptt_scrubber_plays_in_the_browser(server, browser):
+def test_bptt_scrubber_plays_in_the_browser(server, context):
     base, _ = server
     url = f"{base}/{PAGE}?rnn_view=BPTT+step-through"
-    context, page, errors, sent = open_page(browser, url, count_sent=True)
+    page, errors, sent = open_page(context, url, count_sent=True)
     try:
         rng = page.locator("[data-testid=stMain] .mp-player input[type=range]").first
         rng.wait_for(state="visible", timeout=PAGE_RUN_MS)
@@ -68,13 +68,13 @@ def test_bptt_scrubber_plays_in_the_browser(server, browser):
         assert sent[0] == n0  # no server round trip
         assert_clean(page, errors)
     finally:
-        context.close()
+        page.close()
 
 
-def test_lstmvis_lists_held_out_matches(server, browser):
+def test_lstmvis_lists_held_out_matches(server, context):
     base, _ = server
     url = f"{base}/{PAGE}?rnn_view=Char-level+LSTM&rnn_lv_span=%5B1,2%5D&rnn_lv_thr=0.2"
-    context, page, errors = open_page(browser, url)
+    page, errors = open_page(context, url)
     try:
         table = page.locator("[data-testid=stMain] table", has_text="cells kept")
         table.first.wait_for(timeout=PAGE_RUN_MS)
@@ -83,12 +83,12 @@ def test_lstmvis_lists_held_out_matches(server, browser):
         assert page.get_by_text(re.compile(r"of 180 cells on")).count() == 1
         assert_clean(page, errors)
     finally:
-        context.close()
+        page.close()
 
 
-def test_memory_view_plays_live_frames(server, browser):
+def test_memory_view_plays_live_frames(server, context):
     base, _ = server
-    context, page, errors = open_page(browser, f"{base}/{PAGE}?rnn_view=Long-range+memory")
+    page, errors = open_page(context, f"{base}/{PAGE}?rnn_view=Long-range+memory")
     try:
         play = page.locator("[data-testid=stMain] button", has_text=re.compile("Play"))
         play.first.wait_for(timeout=PAGE_RUN_MS)
@@ -107,4 +107,4 @@ def test_memory_view_plays_live_frames(server, browser):
         page.wait_for_selector(IDLE, timeout=PAGE_RUN_MS)
         assert_clean(page, errors)
     finally:
-        context.close()
+        page.close()

@@ -10,16 +10,16 @@ import pytest
 
 from tests.browser.helpers import assert_clean, open_page, settle
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_pages")]
 
 PAGE = "Transformers"
 VIEWS = ("Step+through", "Generate", "Mask", "Why+%E2%88%9Ad", "Positions", "Attention+vs+RNN")
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_view_renders(server, browser, view):
+def test_view_renders(server, context, view):
     base, _ = server
-    context, page, errors = open_page(browser, f"{base}/{PAGE}?tf_view={view}")
+    page, errors = open_page(context, f"{base}/{PAGE}?tf_view={view}")
     try:
         page.wait_for_selector("[data-testid=stMain] .js-plotly-plot", timeout=60_000)
         assert_clean(page, errors)
@@ -28,12 +28,12 @@ def test_view_renders(server, browser, view):
         labels = [checks.nth(i).inner_text() for i in range(checks.count())]
         assert not [t for t in labels if "Math checks" in t and "warning" in t], labels
     finally:
-        context.close()
+        page.close()
 
 
-def test_generate_slider_does_not_resample_and_generate_does(server, browser):
+def test_generate_slider_does_not_resample_and_generate_does(server, context):
     base, _ = server
-    context, page, errors = open_page(browser, f"{base}/{PAGE}?tf_view=Generate&tf_gen_n=40")
+    page, errors = open_page(context, f"{base}/{PAGE}?tf_view=Generate&tf_gen_n=40")
     try:
         code = page.locator("[data-testid=stMain] [data-testid=stCode]").first
         first = code.inner_text()
@@ -57,12 +57,12 @@ def test_generate_slider_does_not_resample_and_generate_does(server, browser):
         assert "T = 2, top-k = 0" in page.locator("[data-testid=stMain]").inner_text()
         assert_clean(page, errors)
     finally:
-        context.close()
+        page.close()
 
 
-def test_live_training_plays_and_pauses(server, browser):
+def test_live_training_plays_and_pauses(server, context):
     base, _ = server
-    context, page, errors = open_page(browser, f"{base}/{PAGE}?tf_view=Live+training")
+    page, errors = open_page(context, f"{base}/{PAGE}?tf_view=Live+training")
     try:
         main = page.locator("[data-testid=stMain]")
 
@@ -87,4 +87,4 @@ def test_live_training_plays_and_pauses(server, browser):
         assert page.locator("[data-testid=stMain] [data-testid=stCode]").count() == 1  # a sample
         assert_clean(page, errors)
     finally:
-        context.close()
+        page.close()
