@@ -306,9 +306,10 @@ def speed_figure(labels: list[str], seconds: list[float]) -> go.Figure:
 
 def live_2d_figure(
     samples: np.ndarray, ref: np.ndarray, losses: np.ndarray, lim: float = 3.5,
-    max_points: int = 200,
+    max_points: int = 200, ddim_steps: int = 10,
 ) -> dict:  # fmt: skip
-    """The live-training snapshot (§10.3): samples of the current model (left, over the data)
+    """The live-training snapshot (§10.3): samples of the current model (left, over the data;
+    drawn by a deterministic DDIM run of ``ddim_steps`` steps)
     and the loss of Algorithm 2 (right, downsampled to ``max_points``). Cheap by design: plotly's
     JSON form (float32 base64 arrays, no validation), the same four traces and fixed x ranges in
     every snapshot."""
@@ -325,7 +326,7 @@ def live_2d_figure(
         dict(type="scatter", x=b64(r[:, 0]), y=b64(r[:, 1]), mode="markers", name="data",
              marker=dict(size=3, color="#BBBBBB")),
         dict(type="scatter", x=b64(s[:, 0]), y=b64(s[:, 1]), mode="markers",
-             name="samples now (DDIM, 20 steps)", marker=dict(size=4, color=PALETTE[0])),
+             name=f"samples now (DDIM, {ddim_steps} steps)", marker=dict(size=4, color=PALETTE[0])),
         dict(type="scatter", x=b64(xd), y=b64(yd), mode="lines", name="loss ‖ε − ε̂‖²",
              line=dict(color=PALETTE[0], width=1), xaxis="x2", yaxis="y2", opacity=0.5),
         dict(type="scatter", x=b64(xd[len(xd) - len(sm):]), y=b64(sm), mode="lines",
