@@ -616,3 +616,27 @@ def test_slow_chunks_draw_fewer_frames_and_the_tick_fits_its_timer():
     s = at.session_state["slow"]
     assert s.ticks == 1 and 1 <= s.stepper.calls <= 3, s.stepper.calls
     assert s.seconds < 0.4
+
+
+def test_advance_stops_before_a_chunk_that_would_overrun_its_budget():
+    """A slice of a tick (ui.live._advance) with 30-ms chunks and a 50-ms budget trains one
+    chunk: a second would end at ~60 ms. Stopping only once the budget was spent ran two, and
+    8 such slices overran a tick's budget after 5-6 frames."""
+    import time
+
+    from ui.live import LiveState, _advance
+
+    class Sleepy:
+        steps_done = calls = 0
+
+        def step(self, n=1):
+            time.sleep(0.03)
+            self.steps_done += n
+            self.calls += 1
+            return {"loss": 1.0}
+
+    s = LiveState(stepper=Sleepy(), signature="x", playing=True)
+    _advance(s, n_max=100, budget_s=0.05, chunk=1, stop_when=None, max_steps=None)
+    assert s.stepper.calls == 1 and s.seconds < 0.05
+    _advance(s, n_max=100, budget_s=0.2, chunk=1, stop_when=None, max_steps=None)
+    assert 4 <= s.stepper.calls - 1 <= 6  # ~0.2 s of 30-ms chunks, never one past the budget
