@@ -6,42 +6,35 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.checks import FAIL
+from tests.apptest import assert_ok
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "04_Recurrent_Networks.py")
-
-
-def _ok(at):
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e for e in at.error if "went wrong" in e.value], [e.value for e in at.error]
-    fails = [m.value for m in at.markdown if FAIL in m.value]
-    assert not fails, fails
 
 
 @pytest.fixture(scope="module")
 def at():
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.run()
-    _ok(at)
+    assert_ok(at, checks=True)
     return at
 
 
 def _view(at, name):
     at.radio(key="rnn_view").set_value(name).run()
-    _ok(at)
+    assert_ok(at, checks=True)
 
 
 def test_bptt_view_and_its_checks(at):
     _view(at, "BPTT step-through")
     at.slider(key="rnn_bptt_T").set_value(4).run()
-    _ok(at)
+    assert_ok(at, checks=True)
     at.slider(key="rnn_bptt_t").set_value(9).run()  # past the end: clamped with a message
-    _ok(at)
+    assert_ok(at, checks=True)
     assert any("past the sequence's end" in i.value for i in at.info)
     at.selectbox(key="rnn_bptt_act").set_value("linear")
     at.slider(key="rnn_bptt_scale").set_value(3.0).run()
-    _ok(at)
+    assert_ok(at, checks=True)
     text = " ".join(m.value for m in at.markdown)
     assert "autograd" in text and "finite differences" in text
 
@@ -50,14 +43,14 @@ def test_spectrum_view_flags_the_non_normal_case(at):
     _view(at, "Spectrum lab")
     at.selectbox(key="rnn_sp_kind").set_value("non_normal")
     at.selectbox(key="rnn_sp_act").set_value("linear").run()
-    _ok(at)
+    assert_ok(at, checks=True)
     assert any("eigenvalue 'bound' fails" in w.value for w in at.warning)
     at.selectbox(key="rnn_sp_kind").set_value("orthogonal").run()
-    _ok(at)
+    assert_ok(at, checks=True)
     assert not any("eigenvalue 'bound' fails" in w.value for w in at.warning)
     at.slider(key="rnn_sp_rho").set_value(2.0)
     at.selectbox(key="rnn_sp_act").set_value("tanh").run()  # exploding regime
-    _ok(at)
+    assert_ok(at, checks=True)
 
 
 def test_gates_view(at):
@@ -65,9 +58,9 @@ def test_gates_view(at):
     at.slider(key="rnn_g_bf").set_value(-3.0)
     at.slider(key="rnn_g_alpha").set_value(0.99)
     at.selectbox(key="rnn_g_input").set_value("pulse").run()
-    _ok(at)
+    assert_ok(at, checks=True)
     at.slider(key="rnn_g_T").set_value(5).run()
-    _ok(at)
+    assert_ok(at, checks=True)
 
 
 def test_clipping_view(at):
@@ -75,7 +68,7 @@ def test_clipping_view(at):
     at.select_slider(key="rnn_cl_k").set_value(0.1)
     at.select_slider(key="rnn_cl_lr").set_value(0.2)
     at.slider(key="rnn_cl_steps").set_value(200).run()
-    _ok(at)
+    assert_ok(at, checks=True)
     assert any("longest clipped step" in str(m.label) for m in at.metric)
     if (ROOT / "pretrained" / "rnn_clip_norms.json").exists():  # the training-norm histogram
         assert any("Plain: median" in c.value and "% of steps above your k = 0.1" in c.value
@@ -88,19 +81,19 @@ def test_char_lstm_bad_prompts_and_temperature_zero(at):
         assert any("rebuild it with" in e.value for e in at.error)
         return
     at.slider(key="rnn_lm_temp").set_value(0.0).run()
-    _ok(at)
+    assert_ok(at, checks=True)
     assert any("greedy" in i.value for i in at.info)
     at.text_input(key="rnn_lm_prompt").set_value("").run()
-    _ok(at)
+    assert_ok(at, checks=True)
     assert any("Empty prompt" in i.value for i in at.info)
     at.text_input(key="rnn_lm_prompt").set_value("naïve ☃ → ").run()
-    _ok(at)
+    assert_ok(at, checks=True)
     assert any("vocabulary has no" in w.value for w in at.warning)
     at.slider(key="rnn_lm_temp").set_value(2.0)
     at.slider(key="rnn_lm_n").set_value(1000)
     at.number_input(key="rnn_lm_unit").set_value(179)
     at.selectbox(key="rnn_lm_gate").set_value("f").run()
-    _ok(at)
+    assert_ok(at, checks=True)
 
 
 def test_lstmvis_span_search(at):
@@ -108,33 +101,33 @@ def test_lstmvis_span_search(at):
     if not at.text_input:
         return
     at.text_input(key="rnn_lm_prompt").set_value("The value of the ").run()
-    _ok(at)
+    assert_ok(at, checks=True)
     at.slider(key="rnn_lv_thr").set_value(0.1)
     at.slider(key="rnn_lv_span").set_value((4, 8)).run()  # "value"
-    _ok(at)
+    assert_ok(at, checks=True)
     html = " ".join(h.proto.body for h in at.get("html"))
     assert "cells kept" in html and "<mark" in html
     at.selectbox(key="rnn_lv_state").set_value("c").run()
-    _ok(at)
+    assert_ok(at, checks=True)
     # a whole sentence at a high threshold: no cell stays on, said plainly
     at.slider(key="rnn_lv_thr").set_value(0.95)
     at.slider(key="rnn_lv_span").set_value((0, 16)).run()
-    _ok(at)
+    assert_ok(at, checks=True)
     assert any("No cell stays above" in i.value for i in at.info)
     at.text_input(key="rnn_lm_prompt").set_value("").run()  # a shorter text: span clamped
-    _ok(at)
+    assert_ok(at, checks=True)
 
 
 def test_memory_view_rejects_silly_lags(at):
     _view(at, "Long-range memory")
     for bad in (0, 10_000):
         at.number_input(key="rnn_mem_lag").set_value(bad).run()
-        _ok(at)
+        assert_ok(at, checks=True)
         assert any("Pick a lag" in w.value for w in at.warning), bad
     at.number_input(key="rnn_mem_lag").set_value(4).run()
-    _ok(at)
+    assert_ok(at, checks=True)
     at.button(key="rnn_mem_live_step").click().run()
-    _ok(at)
+    assert_ok(at, checks=True)
     assert any("accuracy" in c.value for c in at.caption)
 
 
@@ -143,4 +136,4 @@ def test_silly_url_values_fall_back():
     at.query_params.update(rnn_view="Nope", rnn_sp_rho="nan", rnn_bptt_T="-4",
                            rnn_lm_temp="1e9", rnn_cl_k="banana")  # fmt: skip
     at.run()
-    _ok(at)
+    assert_ok(at, checks=True)

@@ -7,15 +7,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.pretrained import manifest_path
+from tests.apptest import assert_ok
 from ui.checks import FAIL, PASS
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "07_Autoregressive_Models.py")
-
-
-def _ok(at):
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e for e in at.error if "went wrong" in e.value], [e.value for e in at.error]
 
 
 def _checks(at) -> str:
@@ -26,13 +22,13 @@ def _checks(at) -> str:
 def at():
     at = AppTest.from_file(PAGE, default_timeout=180)
     at.run()
-    _ok(at)
+    assert_ok(at)
     return at
 
 
 def _view(at, name):
     at.radio(key="ar_view").set_value(name).run()
-    _ok(at)
+    assert_ok(at)
 
 
 def test_ladder_table_and_reproduced_nll(at):
@@ -50,15 +46,15 @@ def test_made_builder_checks_pass_then_fail_when_broken(at):
         at.radio(key="ar_md_layers").set_value(layers)
         at.radio(key="ar_md_order").set_value(order)
         at.radio(key="ar_md_deg").set_value(deg).run()
-        _ok(at)
+        assert_ok(at)
         assert "strictly lower-triangular" in _checks(at) and FAIL not in _checks(at)
     for broken in ("output mask uses ≤ instead of <", "first hidden mask all ones"):
         at.selectbox(key="ar_md_break").set_value(broken).run()
-        _ok(at)
+        assert_ok(at)
         assert FAIL in _checks(at), broken
     at.selectbox(key="ar_md_break").set_value("none").run()
     at.slider(key="ar_md_k").set_value(1).run()
-    _ok(at)
+    assert_ok(at)
     assert FAIL not in _checks(at)
 
 
@@ -66,7 +62,7 @@ def test_blind_spot_view(at):
     _view(at, "Blind spot")
     at.slider(key="ar_bs_r").set_value(10)
     at.slider(key="ar_bs_c").set_value(27).run()
-    _ok(at)
+    assert_ok(at)
     text = _checks(at)
     assert "causality" in text and FAIL not in text, text
     assert any("have zero gradient" in c.value for c in at.caption)
@@ -77,29 +73,29 @@ def test_wavenet_editor_checks_and_bad_dilations(at):
     assert "receptive field" in _checks(at) and FAIL not in _checks(at)
     at.text_input(key="ar_wn_d").set_value("1, 2, 4, 8, 16").run()
     at.slider(key="ar_wn_k").set_value(3).run()
-    _ok(at)
+    assert_ok(at)
     assert FAIL not in _checks(at)
     at.radio(key="ar_wn_pad").set_value("same (both sides)").run()
-    _ok(at)
+    assert_ok(at)
     assert FAIL in _checks(at)  # symmetric padding lets later inputs in
     at.radio(key="ar_wn_pad").set_value("causal (left)")
     at.text_input(key="ar_wn_d").set_value("1, 8").run()
     assert any("holes" in w.value for w in at.warning)
     for bad in ("", "one, two", "0, 1", "1000"):
         at.text_input(key="ar_wn_d").set_value(bad).run()
-        _ok(at)
+        assert_ok(at)
         assert at.error, bad
     at.text_input(key="ar_wn_d").set_value("1, 2, 4, 8").run()
-    _ok(at)
+    assert_ok(at)
 
 
 @pytest.mark.skipif(not manifest_path("ar_nade").exists(), reason="ar_nade not trained")
 def test_chain_rule_and_teacher_forcing(at):
     _view(at, "Chain rule")
     at.selectbox(key="ar_ch_stride").set_value(28).run()
-    _ok(at)
+    assert_ok(at)
     at.slider(key="ar_tf_rows").set_value(20).run()
-    _ok(at)
+    assert_ok(at)
     assert any("log p(x) of this sample" in c.value for c in at.caption)
     assert PASS in _checks(at) and FAIL not in _checks(at)
 
@@ -108,7 +104,7 @@ def test_chain_rule_and_teacher_forcing(at):
 def test_nade_recursion_view(at):
     _view(at, "NADE O(nd)")
     at.select_slider(key="ar_nade_b").set_value(1).run()
-    _ok(at)
+    assert_ok(at)
     assert "recursion vs naive" in _checks(at) and FAIL not in _checks(at)
 
 
@@ -117,7 +113,7 @@ def test_inpainting_with_nade():
     at = AppTest.from_file(PAGE, default_timeout=180)
     at.query_params.update(ar_view="Inpainting", ar_in_model="ar_nade", ar_in_rows="20")
     at.run()
-    _ok(at)
+    assert_ok(at)
     assert any("completions below row 20" in c.value for c in at.caption)
 
 
@@ -130,10 +126,10 @@ def test_vrnn_view_terms_rollouts_and_checks(at):
     assert any("VRNN ELBO" in m.label for m in at.metric)
     at.number_input(key="ar_vr_idx").set_value(5)
     at.slider(key="ar_vr_prompt").set_value(96).run()
-    _ok(at)
+    assert_ok(at)
     assert FAIL not in _checks(at)
     at.number_input(key="ar_vr_seed").set_value(3).run()
-    _ok(at)
+    assert_ok(at)
 
 
 @pytest.mark.parametrize(
@@ -152,4 +148,4 @@ def test_silly_url_values_fall_back(params):
     at = AppTest.from_file(PAGE, default_timeout=180)
     at.query_params.update(params)
     at.run()
-    _ok(at)
+    assert_ok(at)

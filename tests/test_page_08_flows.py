@@ -4,6 +4,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest import assert_ok
 from ui.checks import FAIL, PASS, WAIT
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "08_Normalizing_Flows.py")
@@ -16,11 +17,6 @@ def _app():
     return at
 
 
-def _ok(at):
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e.value for e in at.error if "went wrong" in e.value], [e.value for e in at.error]
-
-
 def _checks_pass(at):
     texts = [m.value for m in at.markdown]
     assert any(f"{PASS} **2-D: max |f⁻¹(f(z)) − z|" in t for t in texts), texts
@@ -30,52 +26,52 @@ def _checks_pass(at):
 def _apply(at):
     """Apply the changed live settings: the panel offers Apply whenever they differ from the run."""
     at.button(key="nf_settings_apply").click().run()
-    _ok(at)
+    assert_ok(at)
     assert "nf_settings_apply" not in [b.key for b in at.button]
 
 
 def test_pretrained_views_and_sections():
     at = _app()
-    _ok(at)
+    assert_ok(at)
     _checks_pass(at)
     assert any(c.value.startswith("**Warping view**") for c in at.caption)
     for view in ("logdet", "samples", "density"):
         at.radio(key="nf_view").set_value(view).run()
-        _ok(at)
+        assert_ok(at)
     at.radio(key="nf_direction").set_value("normalize").run()
-    _ok(at)
+    assert_ok(at)
     at.selectbox(key="nf_target").set_value("checkerboard").run()
-    _ok(at)
+    assert_ok(at)
     _checks_pass(at)
     assert any("entropy ln 32" in m.value for m in at.markdown)
     at.radio(key="nf_section").set_value("1d").run()
-    _ok(at)
+    assert_ok(at)
     for name in ("bimodal", "tanh"):
         at.selectbox(key="nf_map").set_value(name).run()
-        _ok(at)
+        assert_ok(at)
     assert any(f"{PASS} **1-D" in m.value for m in at.markdown)
     at.radio(key="nf_section").set_value("images").run()
-    _ok(at)
+    assert_ok(at)
     at.slider(key="nf_digit").set_value(7).run()
     at.radio(key="nf_parity").set_value(1).run()
-    _ok(at)
+    assert_ok(at)
 
 
 def test_live_training_controls_and_divergence():
     at = _app()
     at.radio(key="nf_source").set_value("live").run()
-    _ok(at)
+    assert_ok(at)
     at.selectbox(key="nf_kind").set_value("nice").run()
     at.slider(key="nf_steps").set_value(3).run()
     at.select_slider(key="nf_hidden").set_value(16).run()
     at.selectbox(key="nf_perm").set_value("none").run()
-    _ok(at)
+    assert_ok(at)
     assert any("x_B is copied through every step" in w.value for w in at.warning)
     at.selectbox(key="nf_perm").set_value("random").run()
     at.selectbox(key="nf_kind").set_value("glow").run()
     _apply(at)
     at.button(key="nf_live_step").click().run()
-    _ok(at)
+    assert_ok(at)
     assert any(c.value.startswith("step 50") for c in at.caption), [c.value for c in at.caption]
     assert any("held-out NLL" in c.value for c in at.caption)
     assert any("live Glow" in c.value and "step 50" in c.value for c in at.caption)
@@ -84,7 +80,7 @@ def test_live_training_controls_and_divergence():
     at.select_slider(key="nf_lr").set_value(10.0).run()
     _apply(at)
     at.button(key="nf_live_step").click().run()
-    _ok(at)
+    assert_ok(at)
     assert any("diverged" in w.value.lower() for w in at.warning), [w.value for w in at.warning]
     # regression: the NaN flow's views and checks used to show four ❌ "nan" checks (as if the
     # log-det maths were wrong); now the page says why there is nothing to draw
@@ -95,15 +91,15 @@ def test_live_training_controls_and_divergence():
         assert not [m.value for m in at.markdown if m.value.startswith(FAIL)]
     at.select_slider(key="nf_lr").set_value(3e-3).run()
     _apply(at)
-    _ok(at)
+    assert_ok(at)
     at.radio(key="nf_view").set_value("logdet").run()  # the views are back after Reset
-    _ok(at)
+    assert_ok(at)
 
 
 def test_csv_upload_refuses_bad_files_and_trains_on_good_ones():
     at = _app()
     at.selectbox(key="nf_target").set_value("upload").run()
-    _ok(at)
+    assert_ok(at)
     assert any("Upload a CSV" in i.value for i in at.info)
     bad = {
         "nan.csv": (b"x1,x2\n" + b"0.1,0.2\n" * 30 + b"nan,1.0\n", "NaN"),
@@ -112,17 +108,17 @@ def test_csv_upload_refuses_bad_files_and_trains_on_good_ones():
     }
     for name, (data, expected) in bad.items():
         at.file_uploader(key="nf_upload").set_value((name, data, "text/csv")).run()
-        _ok(at)
+        assert_ok(at)
         assert any(expected in e.value for e in at.error), (name, [e.value for e in at.error])
     rng = __import__("numpy").random.default_rng(0)
     pts = rng.normal(size=(200, 2)) * [2.0, 0.5]
     good = ("x1,x2\n" + "\n".join(f"{a:.4f},{b:.4f}" for a, b in pts)).encode()
     at.file_uploader(key="nf_upload").set_value(("mine.csv", good, "text/csv")).run()
-    _ok(at)
+    assert_ok(at)
     assert not at.error
     assert any("no pretrained flow for your points" in i.value for i in at.info)
     at.button(key="nf_live_step").click().run()
-    _ok(at)
+    assert_ok(at)
     assert any(c.value.startswith("step 50") for c in at.caption)
 
 
@@ -137,10 +133,10 @@ def test_upload_in_pixel_units_trains_and_degenerate_points_are_refused():
     pts = np.random.default_rng(0).normal(size=(300, 2)) * [120.0, 40.0] + [640.0, 360.0]
     csv = ("x1,x2\n" + "\n".join(f"{a:.4f},{b:.4f}" for a, b in pts)).encode()
     at.file_uploader(key="nf_upload").set_value(("pixels.csv", csv, "text/csv")).run()
-    _ok(at)
+    assert_ok(at)
     assert any("standardised" in c.value for c in at.caption), [c.value for c in at.caption]
     at.button(key="nf_live_step").click().run()
-    _ok(at)
+    assert_ok(at)
     assert not any("diverged" in w.value.lower() for w in at.warning), [w.value for w in at.warning]
     assert any(c.value.startswith("step 50") for c in at.caption)
     bad = {
@@ -152,7 +148,7 @@ def test_upload_in_pixel_units_trains_and_degenerate_points_are_refused():
     }
     for name, (data, expected) in bad.items():
         at.file_uploader(key="nf_upload").set_value((name, data, "text/csv")).run()
-        _ok(at)
+        assert_ok(at)
         assert any(expected in e.value for e in at.error), (name, [e.value for e in at.error])
 
 
@@ -168,7 +164,7 @@ def test_a_new_upload_with_the_same_sums_restarts_live_training():
     def upload(name, p):
         csv = ("x1,x2\n" + "\n".join(f"{a:.4f},{b:.4f}" for a, b in p)).encode()
         at.file_uploader(key="nf_upload").set_value((name, csv, "text/csv")).run()
-        _ok(at)
+        assert_ok(at)
 
     upload("a.csv", pts)
     at.button(key="nf_live_step").click().run()
@@ -199,12 +195,12 @@ def test_every_part_shows_passing_checks():
     assert blocks and PASS in blocks[0].label, [e.label for e in at.expander]
     for part in ("1d", "images"):
         at.radio(key="nf_section").set_value(part).run()
-        _ok(at)
+        assert_ok(at)
         blocks = [e for e in at.expander if "Math checks" in e.label]
         assert blocks and PASS in blocks[0].label, (part, [e.label for e in at.expander])
     at.radio(key="nf_section").set_value("2d").run()
     at.radio(key="nf_source").set_value("live").run()
-    _ok(at)
+    assert_ok(at)
     texts = [m.value for m in at.markdown]
     assert not [t for t in texts if t.startswith(FAIL)], texts
     assert any(t.startswith(WAIT) and "needs training" in t for t in texts) or any(
@@ -223,7 +219,7 @@ def test_live_settings_wait_for_apply():
     at.button(key="nf_live_step").click().run()
     run = at.session_state["nf_live"].stepper
     at.slider(key="nf_steps").set_value(4).run()
-    _ok(at)
+    assert_ok(at)
     assert at.session_state["nf_live"].stepper is run and run.steps_done == 50
     note = " ".join(i.value for i in at.info)
     assert "Not applied yet" in note and "n_steps: 6 → 4" in note, note
@@ -236,7 +232,7 @@ def test_live_settings_wait_for_apply():
     assert at.query_params["nf_lr"] == "0.001"
     at.select_slider(key="nf_hidden").set_value(16).run()  # Reset also starts from the panel
     at.button(key="nf_live_reset").click().run()
-    _ok(at)
+    assert_ok(at)
     assert at.session_state["nf_live"].stepper.config.hidden == 16
     assert "nf_settings_apply" not in [b.key for b in at.button]
 
@@ -244,6 +240,6 @@ def test_live_settings_wait_for_apply():
     at.query_params["nf_source"] = "live"
     at.query_params["nf_steps"] = "3"
     at.run()
-    _ok(at)
+    assert_ok(at)
     assert at.session_state["nf_live"].stepper.flow.n_steps == 3
     assert "nf_settings_apply" not in [b.key for b in at.button]

@@ -5,14 +5,10 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest import assert_ok
 from ui.checks import FAIL, PASS
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "09_GANs.py")
-
-
-def _ok(at):
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e for e in at.error if "went wrong" in e.value], [e.value for e in at.error]
 
 
 def _checks_pass(at, *titles: str) -> None:
@@ -28,14 +24,14 @@ def _checks_pass(at, *titles: str) -> None:
 def _apply(at):
     """Apply the changed settings: the panel offers Apply whenever they differ from the run."""
     at.button(key="gan_settings_apply").click().run()
-    _ok(at)
+    assert_ok(at)
     assert "gan_settings_apply" not in [b.key for b in at.button]  # applied: nothing pending
 
 
 def _new():
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.run()
-    _ok(at)
+    assert_ok(at)
     return at
 
 
@@ -55,14 +51,14 @@ def test_controls_step_buttons_timeline_and_panels():
     at.select_slider(key="gan_lr_d").set_value(3e-3)
     at.select_slider(key="gan_g_ema_r1").set_value(0.9)
     at.run()
-    _ok(at)
+    assert_ok(at)
     _apply(at)
     at.button(key="gan_live_step").click().run()
-    _ok(at)
+    assert_ok(at)
     assert "step 25" in " ".join(c.value for c in at.caption)
     at.button(key="gan_dstep").click().run()
     at.button(key="gan_gstep").click().run()
-    _ok(at)
+    assert_ok(at)
     assert "step 26" in " ".join(c.value for c in at.caption)
     for obj, knob, value in (
         ("unrolled", "gan_unroll", 2),
@@ -86,7 +82,7 @@ def test_controls_step_buttons_timeline_and_panels():
         at.run()
         _apply(at)
         at.button(key="gan_live_step").click().run()
-        _ok(at)
+        assert_ok(at)
     for data in ("grid25", "moons"):
         at.selectbox(key="gan_data").set_value(data).run()
         _apply(at)
@@ -98,19 +94,19 @@ def test_controls_step_buttons_timeline_and_panels():
         "gan_show_sheet",
     ):
         at.checkbox(key=k).set_value(not at.checkbox(key=k).value).run()
-        _ok(at)
+        assert_ok(at)
     at.button(key="gan_live_step").click().run()
     at.button(key="gan_live_step").click().run()  # 50 steps -> snapshots at 0, 25, 50
-    _ok(at)
+    assert_ok(at)
     assert "3 snapshots" in " ".join(c.value for c in at.caption)  # the timeline player's
     for panel in ("Theory (§9.1)", "MNIST digits", "Timeline"):
         at.radio(key="gan_panel").set_value(panel).run()
-        _ok(at)
+        assert_ok(at)
         _checks_pass(at)
     at.button(key="gan_live_play").click().run()
-    _ok(at)
+    assert_ok(at)
     at.button(key="gan_live_reset").click().run()
-    _ok(at)
+    assert_ok(at)
 
 
 def test_benchmark_with_a_tiny_budget():
@@ -122,7 +118,7 @@ def test_benchmark_with_a_tiny_budget():
     at.select_slider(key="gan_bench_iters").set_value(2)
     at.run()
     at.button(key="gan_bench_run").click().run()
-    _ok(at)
+    assert_ok(at)
     tables = [t.value for t in at.table]
     ours = [t for t in tables if "seeds with every mode" in t.columns]
     assert ours and len(ours[0]) == 4  # 2 datasets x 2 objectives
@@ -143,7 +139,7 @@ def test_too_few_csv_points_refused():
     rows = "x1,x2\n" + "\n".join(f"{i * 0.1},{i * 0.2}" for i in range(10))
     at.file_uploader(key="gan_csv").set_value(("few.csv", rows.encode(), "text/csv"))
     at.run()
-    _ok(at)
+    assert_ok(at)
     assert any("at least 50" in e.value for e in at.error), [e.value for e in at.error]
 
 
@@ -155,7 +151,7 @@ def test_valid_csv_trains():
     at.run()
     _apply(at)
     at.button(key="gan_live_step").click().run()
-    _ok(at)
+    assert_ok(at)
     assert not any("at least" in e.value for e in at.error)
 
 
@@ -170,7 +166,7 @@ def test_divergence_pauses_with_a_message():
     assert any("very large" in w.value for w in at.warning)
     _apply(at)
     at.button(key="gan_live_step").click().run()
-    _ok(at)
+    assert_ok(at)
     assert any("diverged" in w.value for w in at.warning), [w.value for w in at.warning]
 
 
@@ -183,12 +179,12 @@ def test_identical_csv_points_do_not_crash():
     rows = "x1,x2\n" + "\n".join("1,1" for _ in range(60))
     at.file_uploader(key="gan_csv").set_value(("same.csv", rows.encode(), "text/csv"))
     at.run()
-    _ok(at)
+    assert_ok(at)
     _apply(at)
     at.button(key="gan_live_step").click().run()
-    _ok(at)
+    assert_ok(at)
     at.radio(key="gan_panel").set_value("Theory (§9.1)").run()
-    _ok(at)
+    assert_ok(at)
 
 
 def test_extreme_cost_settings_warn():
@@ -200,7 +196,7 @@ def test_extreme_cost_settings_warn():
     at.select_slider(key="gan_g_width").set_value(256)
     at.select_slider(key="gan_d_width").set_value(256)
     at.run()
-    _ok(at)
+    assert_ok(at)
     assert any("the work of the defaults" in w.value for w in at.warning), [
         w.value for w in at.warning
     ]
@@ -218,7 +214,7 @@ def test_checks_pass_and_touch_the_trainer():
     assert "D step: trainer's L_D" in text and "G step: trainer's L_G" in text
     assert "G average" in text  # r1 averages G (beta = 0.99)
     at.button(key="gan_live_step").click().run()
-    _ok(at)
+    assert_ok(at)
     _checks_pass(at, "Trainer checks")
     for obj in ("wgan-gp", "unrolled"):  # small networks and batches keep this quick
         at.selectbox(key="gan_objective").set_value(obj)
@@ -228,7 +224,7 @@ def test_checks_pass_and_touch_the_trainer():
         at.run()
         _apply(at)
         at.button(key="gan_live_step").click().run()
-        _ok(at)
+        assert_ok(at)
         _checks_pass(at, "Trainer checks")
 
 
@@ -237,7 +233,7 @@ def test_view_toggles_live_in_the_url():
     at.query_params["gan_show_sheet"] = "1"
     at.query_params["gan_show_arrows"] = "0"
     at.run()
-    _ok(at)
+    assert_ok(at)
     assert at.checkbox(key="gan_show_sheet").value is True
     assert at.checkbox(key="gan_show_arrows").value is False
     at.checkbox(key="gan_show_real").set_value(False).run()
@@ -251,7 +247,7 @@ def test_settings_wait_for_apply():
     at.button(key="gan_live_step").click().run()
     run = at.session_state["gan_live"].stepper
     at.select_slider(key="gan_lr_g").set_value(3e-4).run()
-    _ok(at)
+    assert_ok(at)
     assert at.session_state["gan_live"].stepper is run and run.steps_done == 25
     note = " ".join(i.value for i in at.info)
     assert "Not applied yet" in note and "lr_g: 0.001 → 0.0003" in note, note
@@ -264,13 +260,13 @@ def test_settings_wait_for_apply():
     assert at.query_params["gan_d_width"] == "32"
     at.select_slider(key="gan_batch").set_value(64).run()  # Reset also starts from the panel
     at.button(key="gan_live_reset").click().run()
-    _ok(at)
+    assert_ok(at)
     assert at.session_state["gan_live"].stepper.cfg.batch_size == 64
 
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.query_params["gan_lr_g"] = "0.0003"
     at.run()
-    _ok(at)
+    assert_ok(at)
     assert at.session_state["gan_live"].stepper.cfg.lr_g == 3e-4
     assert "gan_settings_apply" not in [b.key for b in at.button]
 
@@ -282,6 +278,6 @@ def test_recorded_timeline_before_training():
     caps = " ".join(c.value for c in at.caption)
     assert "recorded run" in caps and "2,000 generator steps" in caps and "8/8 modes" in caps
     at.button(key="gan_live_step").click().run()
-    _ok(at)
+    assert_ok(at)
     caps = " ".join(c.value for c in at.caption)
     assert "2 snapshots" in caps and "recorded run" not in caps
