@@ -36,11 +36,12 @@ TOGGLES = (
     ("gan_show_sheet", "noise grid G(z)", False),
 )
 RES, N_FAKE, N_ARROWS, N_REAL = 40, 400, 80, 400  # per frame: light enough for 10+ frames/s
-# A tick trains in FRAMES_PER_TICK slices, each ending after the step (~22 ms) that passes its
-# budget: with 8 slices of ~49 ms each took 3 steps, the tick ~0.62 s of CPU against its 0.64 s
-# timer, so batches came late (9.0 changed frames/s in Chromium). 10 slices of ~39 ms take 2
-# steps each and the tick fits; the browser plays 10 frames per tick at 64 ms.
-FRAMES_PER_TICK, FRAME_MS = 10, 64
+# A tick trains in FRAMES_PER_TICK slices and draws a frame after each. Slices used to overrun
+# by up to a step each (~22 ms), so 8 slices of ~49 ms ran late (9.0 changed frames/s in
+# Chromium) and 10 of 64 ms were tried (11.3 frames/s, but 39 % of the raw steps/s). Now that a
+# slice stops short of a step that would overrun (ui.live._advance), 8 frames of 80 ms drew
+# 11.0-11.8 changed frames/s at 21-26 steps/s in Chromium (10 of 64 ms: 10.8-13.6 at 17-23).
+FRAMES_PER_TICK, FRAME_MS = 8, 80
 FIELD_TITLE = "D(x), samples and G's pull"
 FIELD_HEIGHT = 500
 
