@@ -35,6 +35,8 @@ _VISUAL_JS = (
     "[data-testid=stImage] img, [data-testid=stDataFrame], [data-testid=stTable])')"
 )
 _FIRST_SHOWN = "((els) => [...els].find((e) => e.getClientRects().length > 0) || null)"
+_NO_SKELETON = """() => ![...document.querySelectorAll(
+  '[data-testid=stMain] [data-testid=stSkeleton]')].some((e) => e.getClientRects().length > 0)"""
 _VISUAL_ON_SCREEN = f"""() => {{
   const v = {_FIRST_SHOWN}({_VISUAL_JS});
   return v !== null && v.getBoundingClientRect().top + window.scrollY < window.innerHeight;
@@ -113,6 +115,9 @@ def test_page_is_projector_ready(server, context, name, path, present):
         # Lazy element chunks (plotly's among them) arrive over HTTP after the script is idle; on
         # a busy machine a later image mounted first and was taken for the main visual.
         page.wait_for_load_state("networkidle", timeout=60_000)
+        # and drawn them: a shown skeleton is an element whose code has not arrived (once, in a
+        # fresh clone under full load, a whole page still showed them when it was measured)
+        page.wait_for_function(_NO_SKELETON, timeout=60_000)
         if path:  # a topic page: its main visual has mounted (components mount after the run)
             try:  # the first *shown* one (a visual in a hidden tab never shows) is in place; a
                 # figure drawn by a component mounts after the images beside it
@@ -128,6 +133,7 @@ def test_page_is_projector_ready(server, context, name, path, present):
                 page.set_viewport_size({"width": w, "height": h})
                 page.wait_for_timeout(1500)  # plotly, the players and the equation fitter redraw
                 page.wait_for_selector(IDLE, timeout=PAGE_RUN_MS)
+                page.wait_for_function(_NO_SKELETON, timeout=60_000)
                 shown = (w, h)
             _check(page, name, path, present, size)
     finally:
