@@ -15,6 +15,10 @@ from ui.rl.common import Setting
 
 STEP_ENV_STEPS = 600_000  # env steps (all seeds) one Step click may run: ~2 s at ~3 us/step
 CHUNK_ENV_STEPS = 30_000  # env steps per live-training chunk: ~0.1 s
+# Episodes per live chunk at most: a tick of 6 frames trains 6 slices of ~65 ms, and a slice
+# runs at least one chunk. Chunks of up to 50 episodes took 0.2-0.3 s on the default grid, so
+# a tick drew 1-2 frames (1.6-3.1 changed frames/s in Chromium).
+LIVE_CHUNK_EPISODES = 10
 UPDATE_RULES = {  # notes §11.1-11.2, in the delta form V <- V + alpha delta
     "Q-learning": r"\delta = r + \gamma \max_{a'} Q(s',a') - Q(s,a),\qquad "
     r"Q(s,a) \leftarrow Q(s,a) + \alpha\,\delta",
@@ -166,7 +170,7 @@ def view(s: Setting) -> None:
         signature=(env_key, cfg),
         render=render,
         steps_per_click=per_step,
-        chunk=max(1, min(per_step, 50, int(CHUNK_ENV_STEPS // batch) // 4)),
+        chunk=max(1, min(per_step, LIVE_CHUNK_EPISODES, int(CHUNK_ENV_STEPS // batch) // 4)),
         max_steps=100_000,
         snapshot=snapshot,
         frames_per_tick=6,
