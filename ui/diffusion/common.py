@@ -14,6 +14,7 @@ import streamlit as st
 import ui
 from core.diffusion.explore import reverse_step_check
 from core.diffusion.samplers import Trajectory
+from ui import memo
 
 SAMPLE_GRID = 16  # digits per pretrained trajectory (4 x 4)
 
@@ -30,28 +31,24 @@ def url_start(key: str, default: int, lo: int, hi: int) -> int:
     return min(max(v, lo), hi)
 
 
-@st.cache_resource(show_spinner=False)
 def trajectory_store() -> OrderedDict:
     """Sampled trajectories and their frames, shared by sessions, keyed by small settings."""
-    return OrderedDict()
+    return memo.store("diffusion")
 
 
 def cached(key: tuple, compute: Callable[[Callable[[int, int], None]], dict], max_entries=24):
     """``compute(progress)`` once per key, with a progress bar while it runs (§10 sampling can
     take seconds); later calls index the stored result."""
-    store = trajectory_store()
-    if key in store:
-        store.move_to_end(key)
-        return store[key]
-    bar = st.progress(0.0, text="Sampling the trajectory…")
-    t0 = time.perf_counter()
-    result = compute(lambda i, n: bar.progress(min(i / n, 1.0), text=f"Denoising step {i}/{n}"))
-    result["seconds"] = time.perf_counter() - t0
-    bar.empty()
-    store[key] = result
-    while len(store) > max_entries:
-        store.popitem(last=False)
-    return result
+
+    def run() -> dict:
+        bar = st.progress(0.0, text="Sampling the trajectory…")
+        t0 = time.perf_counter()
+        result = compute(lambda i, n: bar.progress(min(i / n, 1.0), text=f"Denoising step {i}/{n}"))
+        result["seconds"] = time.perf_counter() - t0
+        bar.empty()
+        return result
+
+    return memo.remembered("diffusion", key, run, max_entries)
 
 
 def step_checks(traj: Trajectory, alpha_bar: np.ndarray, sampler: str, eta: float) -> list:

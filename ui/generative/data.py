@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 
 import numpy as np
 import streamlit as st
@@ -14,6 +12,7 @@ from safetensors.numpy import load_file
 from core.generative.measure import SAMPLES, TABLE
 from core.generative.steps import FILE as STEPS_FILE
 from core.pretrained import PRETRAINED_DIR
+from ui.memo import remembered
 
 
 @st.cache_data(show_spinner=False)
@@ -45,33 +44,14 @@ def recorded_samples() -> dict[str, np.ndarray]:
 
 
 MAX_SAMPLES = 32  # cached sample requests (each up to 1,024 digits) per server process
-_LOCK = threading.Lock()
-
-
-@st.cache_resource(show_spinner=False)
-def _sample_store() -> OrderedDict:
-    """(name, n, seed) -> result, shared by the sessions of this process, least recent first."""
-    return OrderedDict()
 
 
 def sample(name: str, n: int, seed: int, progress=None) -> tuple[np.ndarray, bytes, bytes, float]:
-    """(samples, PNG bytes, .npz bytes, seconds) of n samples of ``name`` from ``seed``, cached
-    per process; ``progress(done, total)`` follows the sampler on a miss.
-
-    Not ``st.cache_data``: a progress bar drawn from inside a cached function is recorded and
-    replayed on a hit into a block created outside it, which Streamlit refuses
-    (CacheReplayClosureError: the grid and its downloads vanished on the next rerun)."""
-    key, store = (name, int(n), int(seed)), _sample_store()
-    with _LOCK:
-        if key in store:
-            store.move_to_end(key)
-            return store[key]
-    result = _sample(name, int(n), int(seed), progress)
-    with _LOCK:
-        store[key] = result
-        while len(store) > MAX_SAMPLES:
-            store.popitem(last=False)
-    return result
+    """(samples, PNG bytes, .npz bytes, seconds) of n samples of ``name`` from ``seed``, kept
+    per process (``ui.memo``: a progress bar inside ``st.cache_data`` broke on a hit);
+    ``progress(done, total)`` follows the sampler on a miss."""
+    key = (name, int(n), int(seed))
+    return remembered("gen_samples", key, lambda: _sample(*key, progress), MAX_SAMPLES)
 
 
 def _sample(name: str, n: int, seed: int, progress) -> tuple[np.ndarray, bytes, bytes, float]:
