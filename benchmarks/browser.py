@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import os
 import platform
 import re
@@ -305,8 +306,9 @@ def bench_page(browser, base: str, stem: str) -> dict:
         for q in spec["live"]:
             _open(page, base, stem, q, spec["ready"].get(q))
             r = live_rate(page)
-            if r is not None and spec["raw"] is not None:
-                r["raw_steps_per_s"] = float(spec["raw"](q))
+            raw = spec["raw"](q) if r is not None and spec["raw"] is not None else None
+            if raw is not None and math.isfinite(raw):  # nan: a replay paced on purpose
+                r["raw_steps_per_s"] = float(raw)
             res["live"][q] = r
         for q in spec["scrub"]:
             _open(page, base, stem, q, spec["ready"].get(q))

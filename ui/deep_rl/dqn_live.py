@@ -128,7 +128,7 @@ def view(ctx) -> None:
         snapshot=snapshot,
         frames_per_tick=8,
         frame_ms=80,
-        tick_budget_s=0.4,
+        tick_budget_s=0.5,
         figure_height=340,
         controls=buttons,
     )

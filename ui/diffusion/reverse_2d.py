@@ -171,7 +171,7 @@ def _reverse_2d(ctx) -> None:
         render=render,
         steps_per_click=200,
         chunk=2,  # ~10 ms: a slice of a tick (~45 ms) fills with whole chunks
-        tick_budget_s=0.42,
+        tick_budget_s=0.5,
         max_steps=20_000,
         snapshot=snapshot,
         frames_per_tick=8,

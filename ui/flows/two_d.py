@@ -284,7 +284,7 @@ def _live(ctx, x_train, x_test, box, data_tag, best, x_show):
             snapshot=live_snapshot(x_show, tuple(box), best, ctx.seed),
             frames_per_tick=8,
             frame_ms=80,
-            tick_budget_s=0.45,
+            tick_budget_s=0.5,
             figure_height=420,
         )
         s = st.session_state.get("nf_live")

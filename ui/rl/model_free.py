@@ -175,7 +175,7 @@ def view(s: Setting) -> None:
         snapshot=snapshot,
         frames_per_tick=6,
         frame_ms=100,
-        tick_budget_s=0.4,
+        tick_budget_s=0.5,
         figure_height=420,
     )
     ui.prose(

@@ -136,7 +136,7 @@ def view(ctx) -> None:
         snapshot=snapshot,
         frames_per_tick=FRAMES_PER_TICK,
         frame_ms=FRAME_MS,
-        tick_budget_s=0.45,
+        tick_budget_s=0.5,
         figure_height=440,
         controls=buttons,
     )
