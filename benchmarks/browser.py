@@ -155,6 +155,12 @@ def slider_latency(page, presses: int = 6, max_sliders: int = 3) -> list[float]:
     page.evaluate(_UNFOLD)
     page.wait_for_timeout(300)
     sliders = page.locator("[data-testid=stMain] [data-testid=stSlider] input[type=range]")
+    keys = ("ArrowRight", "ArrowLeft")
+    if not any(sliders.nth(i).is_visible() for i in range(sliders.count())):
+        # a view without sliders (§5's sampler): its number inputs, stepped by ArrowUp/Down,
+        # which Streamlit commits at once like the +/- buttons
+        sliders = page.locator("[data-testid=stMain] [data-testid=stNumberInput] input")
+        keys = ("ArrowUp", "ArrowDown")
     n = min(sliders.count(), max_sliders)
     for i in range(n):
         s = sliders.nth(i)
@@ -163,7 +169,7 @@ def slider_latency(page, presses: int = 6, max_sliders: int = 3) -> list[float]:
         for j in range(presses):
             s.focus()
             page.evaluate("window.__mp.lastPaint = 0")
-            page.keyboard.press("ArrowRight" if j % 2 == 0 else "ArrowLeft")
+            page.keyboard.press(keys[j % 2])
             _settle(page)
             t0, painted = page.evaluate("[window.__mp.t0, window.__mp.lastPaint]")
             if painted > t0:  # the page changed at all (a slider at its end does not)
