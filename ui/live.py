@@ -266,7 +266,6 @@ def live_training(
             render(cur.stepper, cur.metrics)
         if was_playing:
             cur.overhead_s = time.perf_counter() - t_tick - (cur.seconds - trained0)
-            import sys; print(f"TICK {key} t={time.time():.3f} dur={time.perf_counter()-t_tick:.3f} train={cur.seconds-trained0:.3f} budget={budget:.3f} frames={len(frames)} steps={cur.stepper.steps_done}", file=sys.stderr, flush=True)
         if was_playing and not cur.playing:
             st.rerun(scope="app")  # stop the timer and flip the Play button
 

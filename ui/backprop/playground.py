@@ -27,7 +27,7 @@ from ui.backprop.common import (
 )
 
 DETAILS = ["hidden neurons", "gradient norms", "confusion matrix"]
-FRAMES_PER_TICK, FRAME_MS, TICK_BUDGET_S = 10, 80, 0.5  # 12.5 frames/s; ~60 % of a tick trains
+FRAMES_PER_TICK, FRAME_MS, TICK_BUDGET_S = 10, 80, 0.64  # 12.5 frames/s; FIT bounds the budget
 
 
 def snapshot_figure(tr: BackpropTrainer, show_test: bool, discretize: bool) -> dict:

@@ -99,5 +99,5 @@ def view(ctx) -> None:
     ui.live_training("drl_ac_live", lambda: ActorCriticTrainer(cfg, seed=ctx.seed),
                      signature=(cfg, ctx.seed), render=render, steps_per_click=2_000,
                      chunk=100, max_steps=MAX_STEPS, snapshot=snapshot, frames_per_tick=8,
-                     frame_ms=80, tick_budget_s=0.4, figure_height=300,
+                     frame_ms=80, tick_budget_s=0.5, figure_height=300,
                      controls=buttons)  # fmt: skip
