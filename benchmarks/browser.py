@@ -3,6 +3,7 @@
     python -m benchmarks.browser                      # every page
     python -m benchmarks.browser --only 09_GANs       # one page (file stem)
     python -m benchmarks.browser --record             # also update benchmarks/results/browser.json
+    python -m benchmarks.browser --record --only X    # re-run page X, keep the others' record
 
 AppTest leaves out the websocket, the figure transfer and plotly.js; this does not. A
 ``MutationObserver`` on the page counts what the browser really changes, and a
@@ -355,7 +356,8 @@ def _table(results: list[dict]) -> str:
         sc = [f"{v['frames_per_s']:.0f} · {v['messages_sent']} "
               f"{_ok(v['frames_per_s'] >= 30 and v['messages_sent'] == 0)}"
               for v in r["scrub"].values() if v]  # fmt: skip
-        rows.append(f"| {r['page']} | {sl} | {'; '.join(lv) or '–'} | {'; '.join(sc) or '–'} |")
+        when = f" ({r['when']})" if r.get("when") else ""  # pages re-run alone (--only)
+        rows.append(f"| {r['page']}{when} | {sl} | {'; '.join(lv) or '–'} | {'; '.join(sc) or '–'} |")
     return "\n".join(rows)
 
 
@@ -391,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 for stem in stems:
                     r = bench_page(browser, base, stem)
+                    r["when"] = time.strftime("%Y-%m-%d %H:%M")
                     print(_table([r]).splitlines()[-1], flush=True)
                     results.append(r)
             finally:
@@ -400,6 +403,10 @@ def main(argv: list[str] | None = None) -> int:
            "load_1min_at_end": os.getloadavg()[0], "when": time.strftime("%Y-%m-%d %H:%M"),
            "pages": results}  # fmt: skip
     path = RESULTS if args.record else SCRATCH
+    if args.only and path.exists():  # --only: keep the other pages' last measurement
+        mine = {r["page"] for r in results}
+        kept = [r for r in json.loads(path.read_text())["pages"] if r["page"] not in mine]
+        out["pages"] = sorted(kept + results, key=lambda r: r["page"])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=1))
     # the BENCHMARKS.md section (python -m benchmarks --render-only --record appends it)
