@@ -356,8 +356,8 @@ def _table(results: list[dict]) -> str:
         sc = [f"{v['frames_per_s']:.0f} · {v['messages_sent']} "
               f"{_ok(v['frames_per_s'] >= 30 and v['messages_sent'] == 0)}"
               for v in r["scrub"].values() if v]  # fmt: skip
-        when = f" ({r['when']})" if r.get("when") else ""  # pages re-run alone (--only)
-        rows.append(f"| {r['page']}{when} | {sl} | {'; '.join(lv) or '–'} | {'; '.join(sc) or '–'} |")
+        page = f"{r['page']} ({r['when']})" if r.get("when") else r["page"]  # --only re-runs
+        rows.append(f"| {page} | {sl} | {'; '.join(lv) or '–'} | {'; '.join(sc) or '–'} |")
     return "\n".join(rows)
 
 
