@@ -19,21 +19,37 @@ from core.rl.gaussian import rollout_pendulum
 NS = [50, 100, 200, 400]
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def table(seed: int, n: int, gamma: float) -> tuple[list[dict], float, float]:
-    """The variance table, the exactness of b_t ≡ reward-to-go, and the mean episode length."""
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _episodes(seed: int) -> tuple[PG.CategoricalPolicy, list, list]:
+    """The untrained policy of ``seed``, max(NS) episodes and 100 more to fit V (read-only).
+
+    The first n of the max(NS) episodes are exactly an n-episode sample (episode i is reset
+    with seed + i and the action draws run in order), so every N shares one rollout."""
     torch.manual_seed(seed)
     policy = PG.CategoricalPolicy()
-    bar = st.progress(0.0, text=f"Sampling {n} episodes of the untrained policy…")
-    trajs = PG.rollout_cartpole(policy, n, seed=seed * 100_003)
-    bar.progress(0.4, text="Sampling 100 more episodes to fit the learned V…")
+    bar = st.progress(0.0, text=f"Sampling {max(NS)} episodes of the untrained policy…")
+    trajs = PG.rollout_cartpole(policy, max(NS), seed=seed * 100_003)
+    bar.progress(0.7, text="Sampling 100 more episodes to fit the learned V…")
     value_trajs = PG.rollout_cartpole(policy, 100, seed=seed * 100_003 + 50_000)
-    bar.progress(0.7, text="Scores, baselines and their variances…")
-    rows = PG.variance_table(policy, trajs, value_trajs, gamma, seed)
+    bar.empty()
+    return policy, trajs, value_trajs
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _value_fn(seed: int, gamma: float):
+    """The learned V for γ, fitted once per (seed, γ) whatever N is (read-only)."""
+    return PG.fit_value(_episodes(seed)[2], gamma, seed)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def table(seed: int, n: int, gamma: float) -> tuple[list[dict], float, float]:
+    """The variance table, the exactness of b_t ≡ reward-to-go, and the mean episode length."""
+    policy, all_trajs, value_trajs = _episodes(seed)
+    trajs = all_trajs[:n]
+    rows = PG.variance_table(policy, trajs, value_trajs, gamma, seed, _value_fn(seed, gamma))
     a = PG.weights(trajs, gamma, "notes", False)
     b = PG.weights(trajs, gamma, "none", True)
     gap = max(float(np.abs(x - y).max()) for x, y in zip(a, b, strict=True))
-    bar.empty()
     return rows, gap, float(np.mean([len(t["r"]) for t in trajs]))
 
 
