@@ -96,6 +96,7 @@ class Widget:
     proto: object
     fragment_id: str
     value: WidgetState | None  # current state in wire form; None: not sent (server default)
+    path: tuple[int, ...] = ()  # where it sits in the page (ForwardMsg.metadata.delta_path)
 
     @property
     def user_key(self) -> str | None:
@@ -347,6 +348,8 @@ class Session:
         self.name = page["name"]
         self.widgets: dict[str, Widget] = {}
         self.run_widgets: set[str] = set()
+        self.frag_widgets: set[str] = set()  # widgets and delta paths sent by a fragment run
+        self.frag_paths: list[tuple[int, ...]] = []
         self.query_string = ""
         self.page_hash = ""
         self.session_id = ""
@@ -426,7 +429,9 @@ class Session:
         t = msg.WhichOneof("type")
         if t == "navigation":  # the page this run shows (new_session's hash is the main script's)
             self.page_hash = msg.navigation.page_script_hash
-        elif t == "new_session" and not msg.metadata.run.fragment_ids:  # a full run starts
+        elif t == "new_session" and msg.metadata.run.fragment_ids:  # a fragment run starts
+            self.frag_widgets, self.frag_paths = set(), []
+        elif t == "new_session":  # a full run starts
             self.session_id = msg.new_session.initialize.session_id or self.session_id
             self.run_widgets = set()
             for task in self.timers.values():  # the frontend drops timers on a full run
@@ -435,6 +440,7 @@ class Session:
             self.timer_intervals.clear()
         elif t == "delta":
             d = msg.delta
+            self.frag_paths.append(tuple(msg.metadata.delta_path))
             if d.WhichOneof("type") != "new_element":
                 return
             el = d.new_element
@@ -447,6 +453,8 @@ class Session:
                 self.stats.error(self.sid, self.name, f"boundary: {el.alert.body}")
             w = widget_from_element(el, d.fragment_id)
             if w is not None:
+                w.path = tuple(msg.metadata.delta_path)
+                self.frag_widgets.add(w.id)
                 old = self.widgets.get(w.id)
                 if old is not None and not getattr(w.proto, "set_value", False):
                     w.value = old.value or w.value  # the browser keeps what the user set
@@ -477,12 +485,34 @@ class Session:
                 self.widgets = {k: w for k, w in self.widgets.items() if k in self.run_widgets}
             if status == FINISHED.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
                 self.stats.ticks[self.sid].append(time.monotonic())
+                self._forget_dropped_in_fragment()
             elif status == FINISHED.FINISHED_EARLY_FOR_RERUN and msg.metadata.run.fragment_ids:
                 self.stats.ticks_cut[self.sid] += 1  # a tick stopped by the next timer fire
             if status == FINISHED.FINISHED_WITH_COMPILE_ERROR:
                 self.stats.error(self.sid, self.name, "script compile error")
             if status != FINISHED.FINISHED_EARLY_FOR_RERUN:
                 self.finished.put_nowait(status)
+
+    def _forget_dropped_in_fragment(self) -> None:
+        """As the frontend after a fragment run: the widgets inside the fragment's part of the
+        page that the run did not send again are gone, and so are the fragments nested there
+        (a Flows section switched from live training to pretrained drops its settings panel).
+        Kept, such a widget's change names a fragment the server no longer holds, and the
+        server ignores that rerun without a word (``AppSession.request_rerun``): the session
+        then waited for ever."""
+        if len(self.frag_paths) < 2:  # one delta: the fragment's extent is not known
+            return
+        n = 0  # the fragment's part of the page: the delta paths' common prefix
+        for parts in zip(*self.frag_paths, strict=False):
+            if any(x != parts[0] for x in parts):
+                break
+            n += 1
+        pre = self.frag_paths[0][:n]
+        self.widgets = {
+            k: w
+            for k, w in self.widgets.items()
+            if k in self.frag_widgets or w.path[:n] != pre or len(w.path) <= n
+        }
 
     async def _timer(self, interval: float, fragment_id: str) -> None:
         while True:  # the frontend's setInterval: fires whether or not the last tick is done
@@ -556,7 +586,7 @@ class Session:
         w = self.rng.choice(ws)
         new = change(w, self.rng)
         cs = self._client_state(fragment_id=w.fragment_id, extra=new)
-        self.stats.pending[self.sid] = (time.monotonic(), self.name, w.kind)
+        self.stats.pending[self.sid] = (time.monotonic(), self.name, f"{w.kind} {w.user_key}")
         dt, status = await self.rerun(cs, RERUN_TIMEOUT_S)
         del self.stats.pending[self.sid]
         if status is None:
