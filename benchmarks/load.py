@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import heapq
 import http.cookies
 import json
 import os
@@ -65,6 +66,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 ARTIFACTS = ROOT / "artifacts" / "benchmarks"
 MAX_SESSIONS = 200
 MAX_DURATION_S = 1800
+SLOWEST = 10  # the slowest reruns reported by page and widget key
 RERUN_TIMEOUT_S = 180  # a rerun with no script_finished by then counts as an error
 OPEN_TIMEOUT_S = 300  # the first run of a page (cold caches, a loaded server)
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -259,6 +261,7 @@ class Stats:
     total_reruns: int = 0
     pending: dict = field(default_factory=dict)  # session -> (t sent, page, kind) of its rerun
     unfinished: list = field(default_factory=list)  # (page, kind, waited s) when time was up
+    slowest: list = field(default_factory=list)  # (s, page, "kind key"): the 10 slowest reruns
 
     def error(self, sid: int, page: str, what: str) -> None:
         self.errors.append((sid, page, what[:300]))
@@ -592,6 +595,9 @@ class Session:
         if status is None:
             raise ConnectionError("websocket closed during a rerun")
         self.stats.reruns[(self.name, w.kind)].append(dt)
+        heapq.heappush(self.stats.slowest, (dt, self.name, f"{w.kind} {w.user_key}"))
+        if len(self.stats.slowest) > SLOWEST:
+            heapq.heappop(self.stats.slowest)
         self.stats.total_reruns += 1
         return True
 
@@ -761,6 +767,7 @@ def report(args, pages, stats: Stats, sample: dict, elapsed: float, pids) -> dic
         "error_samples": stats.errors[:20],
         "disconnects": stats.disconnects,
         "unfinished_at_end": stats.unfinished,
+        "slowest": [(p, k, round(t, 2)) for t, p, k in sorted(stats.slowest, reverse=True)],
         "failed_sessions": stats.failed_sessions,
         "latency_s": summary(all_lat),
         "open_s": {p: summary(xs) for p, xs in sorted(stats.opens.items())},
@@ -901,6 +908,9 @@ def markdown(results: dict) -> str:
         if r.get("warmup_open_s"):
             warm = ", ".join(f"{p} {v:.2f}" for p, v in r["warmup_open_s"].items())
             out += ["", f"Warm-up before the clock, one page at a time (s): {warm}."]
+        if r.get("slowest"):
+            slow = ", ".join(f"{p}/{k} {t:.2f}" for p, k, t in r["slowest"])
+            out += ["", f"The {len(r['slowest'])} slowest reruns (s): {slow}."]
         if r.get("unfinished_at_end"):
             waits = ", ".join(f"{p}/{k} {w} s" for p, k, w in r["unfinished_at_end"])
             out += ["", f"Reruns still waiting when the time was up (not in the table): {waits}."]
