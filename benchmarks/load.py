@@ -67,6 +67,7 @@ ARTIFACTS = ROOT / "artifacts" / "benchmarks"
 MAX_SESSIONS = 200
 MAX_DURATION_S = 1800
 SLOWEST = 10  # the slowest reruns reported by page and widget key
+_AUTOPLAY = re.compile(r'"autoplay": ?true')
 RERUN_TIMEOUT_S = 180  # a rerun with no script_finished by then counts as an error
 OPEN_TIMEOUT_S = 300  # the first run of a page (cold caches, a loaded server)
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -253,6 +254,7 @@ class Stats:
     opens: dict = field(default_factory=lambda: defaultdict(list))  # page -> [s]
     ticks: dict = field(default_factory=lambda: defaultdict(list))  # session -> [t finished]
     ticks_cut: dict = field(default_factory=lambda: defaultdict(int))  # session -> ticks stopped
+    frames: dict = field(default_factory=lambda: defaultdict(list))  # session -> [(t, n frames)]
     errors: list = field(default_factory=list)  # (session, page, what)
     disconnects: int = 0
     failed_sessions: int = 0
@@ -454,6 +456,10 @@ class Session:
                 )
             elif kind == "alert" and el.alert.body.startswith(BOUNDARY):
                 self.stats.error(self.sid, self.name, f"boundary: {el.alert.body}")
+            if kind == "bidi_component" and _AUTOPLAY.search(el.bidi_component.json[:200_000]):
+                # a live tick's batch of snapshots (ui.scrub.plot_player), played by the browser
+                n = len(json.loads(el.bidi_component.json).get("frames", []))
+                self.stats.frames[self.sid].append((time.monotonic(), n))
             w = widget_from_element(el, d.fragment_id)
             if w is not None:
                 w.path = tuple(msg.metadata.delta_path)
@@ -748,10 +754,13 @@ def report(args, pages, stats: Stats, sample: dict, elapsed: float, pids) -> dic
     rss = [r for _, _, r in sample["samples"]]
     n_move = args.sessions - args.play
     ticks = {sid: ts for sid, ts in stats.ticks.items() if sid >= n_move}
-    tick_rates = []
+    tick_rates, frame_rates = [], []
     for ts in ticks.values():
         if len(ts) >= 2:
             tick_rates.append((len(ts) - 1) / (ts[-1] - ts[0]))
+    for sid, fs in stats.frames.items():  # frames the browser gets to play, per second
+        if sid >= n_move and len(fs) >= 2:
+            frame_rates.append(sum(n for _, n in fs[1:]) / (fs[-1][0] - fs[0][0]))
     return {
         "name": args.name,
         "command": "python -m benchmarks.load " + " ".join(sys.argv[1:]),
@@ -777,6 +786,8 @@ def report(args, pages, stats: Stats, sample: dict, elapsed: float, pids) -> dic
             "sessions": args.play,
             "playing": len(stats.widgets_seen.get("_play", {})),
             "ticks_per_s_each": summary(tick_rates),
+            "frames_per_s_each": summary(frame_rates),
+            "frames_per_s_min": round(min(frame_rates), 2) if frame_rates else None,
             "ticks_done": sum(len(ts) for ts in ticks.values()),
             "ticks_cut_short": sum(n for sid, n in stats.ticks_cut.items() if sid >= n_move),
         },
@@ -921,7 +932,9 @@ def markdown(results: dict) -> str:
                 f"Live: {live['playing']} of {live['sessions']} sessions playing; "
                 f"{live['ticks_done']} ticks done, {live['ticks_cut_short']} cut short by "
                 f"the next timer fire; ticks/s per session p50 "
-                f"{fmt(live['ticks_per_s_each']['p50'])}.",
+                f"{fmt(live['ticks_per_s_each']['p50'])}; snapshot frames/s per session "
+                f"(what the browser plays) min {fmt(live.get('frames_per_s_min'))}, p50 "
+                f"{fmt((live.get('frames_per_s_each') or {}).get('p50'))}.",
             ]
         if r["error_samples"]:
             out += ["", "Errors (first ones):", ""]
