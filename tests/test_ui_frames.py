@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import warnings
 
 import numpy as np
 import plotly.graph_objects as go
@@ -167,3 +168,14 @@ def test_presentation_raises_every_trace_text_of_dict_and_figure_frames():
     g = apply_theme(go.Figure(go.Scatter(x=[0, 1], y=[0, 1], text=["a", "b"],
                                          textfont={"size": [11, 30]})), True)  # fmt: skip
     assert list(g.data[0].textfont.size) == [small, 30]
+
+
+def test_nan_cells_of_a_diverged_run_are_transparent_and_raise_no_warning():
+    z = np.array([[0.0, np.nan], [1.0, np.inf]])
+    frames = [[_heat(z, x=[0, 1], y=[0, 1], colorscale="Viridis", zmin=0.0, zmax=1.0)]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "invalid value encountered in cast"
+        ((img,),) = heatmaps_to_images(frames, {})
+    pix = _pixels(img["source"])  # image row 0 is the last row of z
+    assert pix[1, 1, 3] == 0 and pix[0, 1, 3] == 0  # NaN and inf: nothing drawn
+    assert pix[1, 0, 3] == 255 and pix[0, 0, 3] == 255

@@ -90,6 +90,7 @@ def _cells(trace: dict, n: int, axis: str) -> np.ndarray | None:
 def _png(z: np.ndarray, lo: float, hi: float, trace: dict) -> str:
     stops, rgb = _colorscale(trace)
     t = np.clip((z - lo) / (hi - lo if hi > lo else 1.0), 0.0, 1.0)
+    t = np.where(np.isfinite(t), t, 0.0)  # NaN cells (a diverged run) are transparent below
     pix = np.stack([np.interp(t, stops, rgb[:, k]) for k in range(3)], axis=-1)
     alpha = np.where(np.isfinite(z), 255.0 * float(trace.get("opacity", 1.0)), 0.0)
     img = np.concatenate([pix, alpha[..., None]], axis=-1).round().astype(np.uint8)[::-1]
