@@ -67,7 +67,9 @@ ARTIFACTS = ROOT / "artifacts" / "benchmarks"
 MAX_SESSIONS = 200
 MAX_DURATION_S = 1800
 SLOWEST = 10  # the slowest reruns reported by page and widget key
+BUSY = "The server is busy"  # ui/busy.py's toast
 _AUTOPLAY = re.compile(r'"autoplay": ?true')
+MAX_WAVES = 4
 RERUN_TIMEOUT_S = 180  # a rerun with no script_finished by then counts as an error
 OPEN_TIMEOUT_S = 300  # the first run of a page (cold caches, a loaded server)
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -255,6 +257,7 @@ class Stats:
     ticks: dict = field(default_factory=lambda: defaultdict(list))  # session -> [t finished]
     ticks_cut: dict = field(default_factory=lambda: defaultdict(int))  # session -> ticks stopped
     frames: dict = field(default_factory=lambda: defaultdict(list))  # session -> [(t, n frames)]
+    busy: dict = field(default_factory=lambda: defaultdict(int))  # session -> busy toasts seen
     errors: list = field(default_factory=list)  # (session, page, what)
     disconnects: int = 0
     failed_sessions: int = 0
@@ -456,6 +459,8 @@ class Session:
                 )
             elif kind == "alert" and el.alert.body.startswith(BOUNDARY):
                 self.stats.error(self.sid, self.name, f"boundary: {el.alert.body}")
+            if kind == "toast" and el.toast.body.startswith(BUSY):
+                self.stats.busy[self.sid] += 1  # ui.busy's signal: the student sees why
             if kind == "bidi_component" and _AUTOPLAY.search(el.bidi_component.json[:200_000]):
                 # a live tick's batch of snapshots (ui.scrub.plot_player), played by the browser
                 n = len(json.loads(el.bidi_component.json).get("frames", []))
@@ -776,6 +781,8 @@ def report(args, pages, stats: Stats, sample: dict, elapsed: float, pids) -> dic
         "error_samples": stats.errors[:20],
         "disconnects": stats.disconnects,
         "unfinished_at_end": stats.unfinished,
+        "busy_toasts": sum(stats.busy.values()),
+        "sessions_shown_busy": len(stats.busy),
         "slowest": [(p, k, round(t, 2)) for t, p, k in sorted(stats.slowest, reverse=True)],
         "failed_sessions": stats.failed_sessions,
         "latency_s": summary(all_lat),
@@ -919,12 +926,29 @@ def markdown(results: dict) -> str:
         if r.get("warmup_open_s"):
             warm = ", ".join(f"{p} {v:.2f}" for p, v in r["warmup_open_s"].items())
             out += ["", f"Warm-up before the clock, one page at a time (s): {warm}."]
+        if r.get("busy_toasts") is not None:
+            out += [
+                "",
+                f"Busy signal (ui/busy.py's toast): shown {r['busy_toasts']} times, to "
+                f"{r['sessions_shown_busy']} of {r['sessions']} sessions.",
+            ]
         if r.get("slowest"):
             slow = ", ".join(f"{p}/{k} {t:.2f}" for p, k, t in r["slowest"])
             out += ["", f"The {len(r['slowest'])} slowest reruns (s): {slow}."]
         if r.get("unfinished_at_end"):
             waits = ", ".join(f"{p}/{k} {w} s" for p, k, w in r["unfinished_at_end"])
             out += ["", f"Reruns still waiting when the time was up (not in the table): {waits}."]
+        srv = r["server"]
+        if srv.get("rss_mb_before_wave") is not None and srv.get("rss_mb_max") is not None:
+            grow = (srv["rss_mb_max"] - srv["rss_mb_before_wave"]) / max(r["sessions"], 1)
+            after = srv.get("rss_mb_after")
+            out += [
+                "",
+                f"Memory (RSS of the server processes): {srv['rss_mb_before_wave']} MB before "
+                f"these sessions opened, {srv['rss_mb_max']} MB at most while they ran "
+                f"({grow:.1f} MB per session)"
+                + (f", {after} MB once they had closed." if after is not None else "."),
+            ]
         live = r["live"]
         if r["play"]:
             out += [
@@ -989,6 +1013,18 @@ def parse(argv=None):
         help="skip opening each page once before the clock starts (cold caches in the figures)",
     )
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--waves",
+        type=int,
+        default=1,
+        help="run the scenario K times on the same server, new sessions each time (memory)",
+    )
+    ap.add_argument(
+        "--gap",
+        type=float,
+        default=0,
+        help="seconds between waves (Streamlit keeps a closed tab's session for 2 min)",
+    )
     ap.add_argument("--name", help="scenario name in the results (default from the arguments)")
     ap.add_argument("--record", action="store_true", help="write benchmarks/results/load.*")
     ap.add_argument(
@@ -1003,6 +1039,8 @@ def parse(argv=None):
         ap.error("--play must be 0..--sessions")
     if not 0 < args.duration <= MAX_DURATION_S:
         ap.error(f"--duration must be in (0, {MAX_DURATION_S}] s")
+    if not 1 <= args.waves <= MAX_WAVES or not 0 <= args.gap <= MAX_DURATION_S:
+        ap.error(f"--waves must be 1..{MAX_WAVES} and --gap 0..{MAX_DURATION_S} s")
     if args.url and args.replicas:
         ap.error("--url and --replicas exclude each other")
     if args.name is None:
@@ -1044,17 +1082,35 @@ def main(argv=None) -> int:
             f"load: {args.name} against {base} (server pids {pids}), {args.duration:.0f} s",
             flush=True,
         )
-        result = asyncio.run(scenario(base, args, pids))
-    path = write(result, args.record)
+        results, name = [], args.name
+        for k in range(args.waves):
+            if k:
+                print(f"load: {args.gap:.0f} s until the next wave", flush=True)
+                time.sleep(args.gap)
+            rss_before = round(sum(cpu_rss(p)[1] for p in pids))
+            if args.waves > 1:
+                args.name = f"{name}, wave {k + 1} of {args.waves}"
+            results.append(asyncio.run(scenario(base, args, pids)))
+            results[-1]["server"]["rss_mb_before_wave"] = rss_before
+            args.warmup = False  # the caches stay filled from the first wave
+        time.sleep(2)  # the last wave's sessions closed: what the server holds now
+        results[-1]["server"]["rss_mb_after"] = round(sum(cpu_rss(p)[1] for p in pids))
+    for result in results:
+        path = write(result, args.record)
+        report_line(result, path)
+    return 0
+
+
+def report_line(result: dict, path: Path) -> None:
     lat = result["latency_s"]
     print(
         f"load: {result['reruns']} reruns, {result['errors']} errors, "
         f"{result['disconnects']} disconnects; p50/p95/p99 {fmt(lat['p50'])} / "
         f"{fmt(lat['p95'])} / {fmt(lat['p99'])} s; server CPU {result['server']['cpu_pct_mean']}"
         f" %, RSS {result['server']['rss_mb_start']} -> {result['server']['rss_mb_max']} MB"
-        f" -> {path.with_suffix('.md')}"
+        f" (before the wave {result['server'].get('rss_mb_before_wave')}, after the last "
+        f"{result['server'].get('rss_mb_after', '-')}) -> {path.with_suffix('.md')}"
     )
-    return 0
 
 
 if __name__ == "__main__":

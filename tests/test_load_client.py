@@ -9,11 +9,12 @@ in the section's, and disappears when the section switches to the pretrained flo
 
 from __future__ import annotations
 
+import json
 import random
 
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from benchmarks.load import FINISHED, Session, Stats
+from benchmarks.load import BUSY, FINISHED, Session, Stats
 
 
 def _new_session(fragment_ids=()) -> ForwardMsg:
@@ -97,3 +98,22 @@ def test_a_full_run_keeps_only_what_it_sent():
     ):
         s._on_msg(m)
     assert set(s.widgets) == {"c"}
+
+
+def test_the_client_counts_busy_toasts_and_the_frames_a_live_tick_brings():
+    s = _tab()
+    toast = ForwardMsg()
+    toast.delta.new_element.toast.body = BUSY + ": 9 pages are computing at once on 2 CPU cores."
+    other = ForwardMsg()
+    other.delta.new_element.toast.body = "Saved."
+    tick, scrub = ForwardMsg(), ForwardMsg()
+    tick.delta.new_element.bidi_component.json = json.dumps(
+        {"frames": [{}, {}, {}], "autoplay": True}
+    )
+    scrub.delta.new_element.bidi_component.json = json.dumps(
+        {"frames": [{}] * 9, "autoplay": False}
+    )
+    for m in (toast, other, tick, scrub):
+        s._on_msg(m)
+    assert s.stats.busy[0] == 1
+    assert [n for _, n in s.stats.frames[0]] == [3]  # a scrubbed sequence is not a live tick
