@@ -369,9 +369,10 @@ def main(argv: list[str] | None = None) -> int:
         key=lambda r: order[r["stem"]],
     )
     text = render_markdown(results)
-    browser_md = results_dir / "browser.md"  # written by python -m benchmarks.browser --record
-    if browser_md.exists():
-        text = text.rstrip("\n") + "\n\n" + browser_md.read_text()
+    # written by python -m benchmarks.browser --record and python -m benchmarks.load --record
+    for extra in ("browser.md", "load.md"):
+        if (results_dir / extra).exists():
+            text = text.rstrip("\n") + "\n\n" + (results_dir / extra).read_text()
     output.write_text(text)
     print(f"wrote {output.relative_to(ROOT)} and {results_dir.relative_to(ROOT)}/")
     if not args.record:
