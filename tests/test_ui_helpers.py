@@ -640,3 +640,14 @@ def test_advance_stops_before_a_chunk_that_would_overrun_its_budget():
     assert s.stepper.calls == 1 and s.seconds < 0.05
     _advance(s, n_max=100, budget_s=0.2, chunk=1, stop_when=None, max_steps=None)
     assert 4 <= s.stepper.calls - 1 <= 6  # ~0.2 s of 30-ms chunks, never one past the budget
+
+
+def test_a_tick_draws_fewer_snapshots_after_one_that_overran_its_interval():
+    from ui import live
+
+    fit = live.FIT * 0.64  # 8 frames of 80 ms: the tick must end within FIT of 0.64 s
+    assert live.frames_this_tick(8, 0.0, 0.64) == 8  # the first tick
+    assert live.frames_this_tick(8, fit, 0.64) == 8  # on time: all of them
+    assert live.frames_this_tick(8, 2 * fit, 0.64) == 4  # twice too long: half
+    assert live.frames_this_tick(8, 3.0, 0.64) == 1  # a very loaded server: one, never 0
+    assert live.frames_this_tick(6, 1.19 * live.FIT * 0.6, 0.6) == 5  # 6 / 1.19 = 5.04
