@@ -946,7 +946,12 @@ def markdown(results: dict) -> str:
                 "",
                 f"Memory (RSS of the server processes): {srv['rss_mb_before_wave']} MB before "
                 f"these sessions opened, {srv['rss_mb_max']} MB at most while they ran "
-                f"({grow:.1f} MB per session)"
+                f"({grow:.1f} MB per session"
+                + (
+                    "; the models and caches loaded by the warm-up included)"
+                    if r.get("warmup_open_s")
+                    else ")"
+                )
                 + (f", {after} MB once they had closed." if after is not None else "."),
             ]
         live = r["live"]
