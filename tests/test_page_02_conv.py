@@ -62,8 +62,12 @@ def _png(arr: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def at():
+    """A fresh page per test. It was one per module, shared: under xdist the tests of this
+    file split over the workers, and test_sliding_window_and_matrix then ran right after
+    test_explorer_controls on the same page, with its MNIST digit and p = 0, instead of the
+    defaults it checks (the china photo): a flaky failure in full runs, never alone."""
     app = AppTest.from_file(PAGE, default_timeout=120)
     app.run()
     _ok(app)
@@ -141,9 +145,6 @@ def test_sliding_window_and_matrix(at):
     _part(at, "Sliding window")
     # the window on the real image is drawn client-side; its conv is checked live
     checks = " ".join(m.value for ex in at.expander for m in ex.markdown)
-    # Failed twice in full-suite runs under load with a 24×24 image and 16 positions (a square
-    # input and p = 0: not this fresh session's defaults), never alone; the state it saw is
-    # printed to find where it came from.
     seen = {k: at.session_state[k] for k in SIDEBAR_KEYS if k in at.session_state}
     assert "F.conv2d on the 16×24 image" in checks, (checks, seen, dict(at.query_params))
     for side in (8, 64):
