@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "04_Recurrent_Networks.py")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # a fresh page per test: a shared one made tests depend on their order
 def at():
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.run()

@@ -22,7 +22,7 @@ def _png(a: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # a fresh page per test: a shared one made tests depend on their order
 def at():
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.run()

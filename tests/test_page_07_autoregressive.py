@@ -18,7 +18,7 @@ def _checks(at) -> str:
     return " ".join(m.value for e in at.expander for m in e.markdown)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # a fresh page per test: a shared one made tests depend on their order
 def at():
     at = AppTest.from_file(PAGE, default_timeout=180)
     at.run()

@@ -17,7 +17,7 @@ def _checks(at) -> str:
     return " ".join(m.value for ex in at.expander for m in ex.markdown)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # a fresh page per test: a shared one made tests depend on their order
 def at():
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.query_params["tf_gen_n"] = "20"  # short samples keep the generation test quick
