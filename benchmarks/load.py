@@ -68,7 +68,6 @@ MAX_SESSIONS = 200
 MAX_DURATION_S = 1800
 SLOWEST = 10  # the slowest reruns reported by page and widget key
 BUSY = "The server is busy"  # ui/busy.py's toast
-_AUTOPLAY = re.compile(r'"autoplay": ?true')
 MAX_WAVES = 4
 RERUN_TIMEOUT_S = 180  # a rerun with no script_finished by then counts as an error
 OPEN_TIMEOUT_S = 300  # the first run of a page (cold caches, a loaded server)
@@ -435,11 +434,11 @@ class Session:
 
     def _on_msg(self, msg: ForwardMsg) -> None:
         t = msg.WhichOneof("type")
+        if t == "new_session":  # a run starts: what it sends is collected anew
+            self.frag_widgets, self.frag_paths = set(), []
         if t == "navigation":  # the page this run shows (new_session's hash is the main script's)
             self.page_hash = msg.navigation.page_script_hash
-        elif t == "new_session" and msg.metadata.run.fragment_ids:  # a fragment run starts
-            self.frag_widgets, self.frag_paths = set(), []
-        elif t == "new_session":  # a full run starts
+        elif t == "new_session" and not msg.metadata.run.fragment_ids:  # a full run starts
             self.session_id = msg.new_session.initialize.session_id or self.session_id
             self.run_widgets = set()
             for task in self.timers.values():  # the frontend drops timers on a full run
@@ -461,10 +460,11 @@ class Session:
                 self.stats.error(self.sid, self.name, f"boundary: {el.alert.body}")
             if kind == "toast" and el.toast.body.startswith(BUSY):
                 self.stats.busy[self.sid] += 1  # ui.busy's signal: the student sees why
-            if kind == "bidi_component" and _AUTOPLAY.search(el.bidi_component.json[:200_000]):
-                # a live tick's batch of snapshots (ui.scrub.plot_player), played by the browser
-                n = len(json.loads(el.bidi_component.json).get("frames", []))
-                self.stats.frames[self.sid].append((time.monotonic(), n))
+            if kind == "bidi_component" and el.bidi_component.json:
+                data = json.loads(el.bidi_component.json)
+                if isinstance(data, dict) and data.get("autoplay"):
+                    # a live tick's batch of snapshots (ui.scrub.plot_player), played in the browser
+                    self.stats.frames[self.sid].append((time.monotonic(), len(data["frames"])))
             w = widget_from_element(el, d.fragment_id)
             if w is not None:
                 w.path = tuple(msg.metadata.delta_path)

@@ -24,12 +24,6 @@ def _ok(at):
             assert ex.label.startswith(PASS), [m.value for m in ex.markdown]
 
 
-SIDEBAR_KEYS = (
-    *("conv_input", "conv_digit", "conv_kernel", "conv_ksize", "conv_stride", "conv_pad"),
-    *("conv_padmode", "conv_dil", "conv_flip", "conv_sw_side", "conv_sw_n"),
-)
-
-
 def _part(at, name):
     at.radio(key="conv_part").set_value(name)
     at.run()
@@ -145,8 +139,7 @@ def test_sliding_window_and_matrix(at):
     _part(at, "Sliding window")
     # the window on the real image is drawn client-side; its conv is checked live
     checks = " ".join(m.value for ex in at.expander for m in ex.markdown)
-    seen = {k: at.session_state[k] for k in SIDEBAR_KEYS if k in at.session_state}
-    assert "F.conv2d on the 16×24 image" in checks, (checks, seen, dict(at.query_params))
+    assert "F.conv2d on the 16×24 image" in checks, checks  # china, longer side 24 px
     for side in (8, 64):
         at.slider(key="conv_sw_side").set_value(side).run()
         _ok(at)
